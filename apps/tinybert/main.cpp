@@ -1,0 +1,48 @@
+// tinybert command-line program: `tinybert <command> [options]`. Progress goes to stderr, results to stdout.
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <string_view>
+
+#if __has_include("cmd_tokenize.hpp")
+#include "cmd_tokenize.hpp"
+#define TINYBERT_CLI_TOKENIZE 1
+#endif
+#if __has_include("cmd_parity.hpp")
+#include "cmd_parity.hpp"
+#define TINYBERT_CLI_PARITY 1
+#endif
+
+namespace {
+
+int usage(std::ostream& os) {
+    os << "usage: tinybert <command> [options]\n"
+          "commands:\n"
+          "  tokenize   encode JSONL texts from stdin with a WordPiece vocabulary\n"
+          "  parity     compare a checkpoint's outputs, gradients and training steps with a reference file\n";
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) return usage(std::cerr);
+    const std::string_view cmd = argv[1];
+    try {
+#ifdef TINYBERT_CLI_TOKENIZE
+        if (cmd == "tokenize") return tinybert::cli::run_tokenize(argc - 1, argv + 1);
+#endif
+#ifdef TINYBERT_CLI_PARITY
+        if (cmd == "parity") return tinybert::cli::run_parity(argc - 1, argv + 1);
+#endif
+        if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+            usage(std::cout);
+            return 0;
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "tinybert " << cmd << ": error: " << e.what() << "\n";
+        return 1;
+    }
+    std::cerr << "tinybert: unknown command '" << cmd << "'\n";
+    return usage(std::cerr);
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs the Debian packages tinybert builds with; idempotent (does nothing when they are present).
+set -euo pipefail
+pkgs=(cmake g++ make libeigen3-dev libsimdjson-dev libxtensor-dev catch2 libutf8proc-dev libbenchmark-dev)
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
