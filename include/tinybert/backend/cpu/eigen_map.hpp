@@ -1,0 +1,59 @@
+// tinybert/backend/cpu/eigen_map.hpp: Eigen views over CPU tensors, and the CPU thread count.
+// Eigen stays inside backend/cpu: no public signature mentions it.
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "tinybert/tensor/tensor.hpp"
+
+namespace tinybert::cpu {
+
+template <class T>
+using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T>
+using MatrixMap = Eigen::Map<RowMatrix<T>>;
+template <class T>
+using ConstMatrixMap = Eigen::Map<const RowMatrix<T>>;
+template <class T>
+using VectorMap = Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>>;
+template <class T>
+using ConstVectorMap = Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>;
+
+// A tensor as a row-major (rows × last dim) matrix.
+template <class T>
+MatrixMap<T> as_matrix(Tensor<T, Device>& t) {
+    return MatrixMap<T>(t.data(), t.shape().rows(), t.shape().back());
+}
+template <class T>
+ConstMatrixMap<T> as_matrix(const Tensor<T, Device>& t) {
+    return ConstMatrixMap<T>(t.data(), t.shape().rows(), t.shape().back());
+}
+template <class T>
+VectorMap<T> as_row(Tensor<T, Device>& t) {
+    return VectorMap<T>(t.data(), static_cast<Eigen::Index>(t.numel()));
+}
+template <class T>
+ConstVectorMap<T> as_row(const Tensor<T, Device>& t) {
+    return ConstVectorMap<T>(t.data(), static_cast<Eigen::Index>(t.numel()));
+}
+
+}  // namespace tinybert::cpu
+
+namespace tinybert {
+
+// Threads used by CPU kernels (Eigen's GEMM and the OpenMP loops). Default: all cores.
+inline void set_num_threads(int n) {
+    TINYBERT_CHECK(n >= 1, "set_num_threads: need at least 1 thread, got ", n);
+    Eigen::setNbThreads(n);
+#ifdef _OPENMP
+    omp_set_num_threads(n);
+#endif
+}
+inline int num_threads() { return Eigen::nbThreads(); }
+
+}  // namespace tinybert

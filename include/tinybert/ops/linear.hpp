@@ -1,0 +1,29 @@
+// tinybert/ops/linear.hpp: differentiable nn.Linear: y = x·Wᵀ + b over the last dimension.
+// Saved for backward: x and W (shared references, no copies).
+#pragma once
+
+#include "tinybert/autograd/tape.hpp"
+#include "tinybert/backend/cpu/linear.hpp"
+
+namespace tinybert {
+
+// x (..., IN), weight (OUT, IN), bias (OUT) or undefined -> (..., OUT)
+template <class T, class D>
+Var<T, D> linear(const Var<T, D>& x, const Var<T, D>& weight, const Var<T, D>& bias) {
+    const std::int64_t in = weight.shape().dim(1), out_features = weight.shape().dim(0);
+    TINYBERT_CHECK(x.shape().back() == in, "linear: input ", x.shape().str(), " does not match weight ",
+                   weight.shape().str());
+    const bool has_bias = bias.defined();
+    TINYBERT_CHECK(!has_bias || (bias.shape().rank() == 1 && bias.shape()[0] == out_features), "linear: bias ",
+                   bias.shape().str(), " does not match weight ", weight.shape().str());
+    Tensor<T, D> y(x.shape().with_last(out_features));
+    linear_forward(y, x.value(), weight.value(), has_bias ? bias.value() : Tensor<T, D>());
+    Var<T, D> out = has_bias ? make_output(y, x, weight, bias) : make_output(y, x, weight);
+    record_backward(out, [x, weight, bias, has_bias](const Tensor<T, D>& dout) mutable {
+        linear_backward(x.grad_ptr(), weight.grad_ptr(), has_bias ? bias.grad_ptr() : nullptr, dout, x.value(),
+                        weight.value());
+    });
+    return out;
+}
+
+}  // namespace tinybert
