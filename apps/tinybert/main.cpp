@@ -4,13 +4,11 @@
 #include <iostream>
 #include <string_view>
 
+#include "cmd_parity.hpp"
+
 #if __has_include("cmd_tokenize.hpp")
 #include "cmd_tokenize.hpp"
 #define TINYBERT_CLI_TOKENIZE 1
-#endif
-#if __has_include("cmd_parity.hpp")
-#include "cmd_parity.hpp"
-#define TINYBERT_CLI_PARITY 1
 #endif
 
 namespace {
@@ -32,9 +30,7 @@ int main(int argc, char** argv) {
 #ifdef TINYBERT_CLI_TOKENIZE
         if (cmd == "tokenize") return tinybert::cli::run_tokenize(argc - 1, argv + 1);
 #endif
-#ifdef TINYBERT_CLI_PARITY
         if (cmd == "parity") return tinybert::cli::run_parity(argc - 1, argv + 1);
-#endif
         if (cmd == "--help" || cmd == "-h" || cmd == "help") {
             usage(std::cout);
             return 0;

@@ -4,6 +4,9 @@
 
 #include "tinybert/autograd/tape.hpp"
 #include "tinybert/backend/cpu/linear.hpp"
+#if defined(TINYBERT_WITH_CUDA) && defined(__CUDACC__)
+#include "tinybert/backend/cuda/linear.cuh"
+#endif
 
 namespace tinybert {
 

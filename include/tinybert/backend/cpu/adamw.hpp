@@ -1,0 +1,41 @@
+// tinybert/backend/cpu/adamw.hpp: one torch.optim.AdamW step for one parameter tensor on the CPU (decoupled weight
+// decay, bias corrections as torch computes them: scalars in double, tensors in T). No autograd.
+// Shapes: every tensor has the parameter's N elements; m and v are the optimizer state, zero before step 1.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "tinybert/backend/cpu/eigen_map.hpp"
+
+namespace tinybert::cpu {
+
+// step t = 1, 2, …:
+//   p ← p·(1 − lr·wd)                                   (decoupled weight decay)
+//   m ← m + (1−β1)·(g − m)                              (= β1·m + (1−β1)·g, torch's lerp)
+//   v ← β2·v + (1−β2)·g²
+//   p ← p − (lr/(1−β1ᵗ)) · m / ( sqrt(v)/sqrt(1−β2ᵗ) + eps )
+template <class T>
+void adamw_update(Tensor<T, Device>& param, const Tensor<T, Device>& grad, Tensor<T, Device>& m, Tensor<T, Device>& v,
+                  T lr, T beta1, T beta2, T eps, T weight_decay, std::int64_t step) {
+    const double t = static_cast<double>(step);
+    const T decay = static_cast<T>(1.0 - static_cast<double>(lr) * static_cast<double>(weight_decay));
+    const T step_size = static_cast<T>(static_cast<double>(lr) / (1.0 - std::pow(static_cast<double>(beta1), t)));
+    const T bc2_sqrt = static_cast<T>(std::sqrt(1.0 - std::pow(static_cast<double>(beta2), t)));
+    const T one_minus_b1 = static_cast<T>(1.0 - static_cast<double>(beta1));
+    const T one_minus_b2 = static_cast<T>(1.0 - static_cast<double>(beta2));
+    T* p = param.data();
+    const T* g = grad.data();
+    T* mp = m.data();
+    T* vp = v.data();
+    const std::int64_t n = static_cast<std::int64_t>(param.numel());
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) {
+        p[i] *= decay;
+        mp[i] += one_minus_b1 * (g[i] - mp[i]);
+        vp[i] = beta2 * vp[i] + one_minus_b2 * g[i] * g[i];
+        p[i] -= step_size * (mp[i] / (std::sqrt(vp[i]) / bc2_sqrt + eps));
+    }
+}
+
+}  // namespace tinybert::cpu

@@ -1,0 +1,116 @@
+// tinybert/backend/cpu/attention.hpp: fused scaled dot-product self-attention over heads (BertSelfAttention core),
+// BERT layout: head h of (B,S,H) is features h·HD … h·HD+HD−1, HD = H/NH. Per (b,h): S = Q·Kᵀ/√HD + mask_add[b,key],
+// P = softmax(S) (saved), P' = inverted dropout of P (mask recomputed from (seed, offset)), ctx = P'·V.
+// Dropout keeps (b,h,i,j) iff random_uniform(seed, offset + ((b·NH+h)·S+i)·S+j) >= double(p). OpenMP over b·h.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "tinybert/backend/cpu/eigen_map.hpp"
+#include "tinybert/backend/cpu/softmax.hpp"
+#include "tinybert/core/rng.hpp"
+
+namespace tinybert::cpu {
+
+namespace detail {
+
+// One head of a (B,S,H) tensor: an (S,HD) matrix with row stride H.
+template <class T>
+using HeadMap = Eigen::Map<RowMatrix<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
+template <class T>
+using ConstHeadMap = Eigen::Map<const RowMatrix<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
+
+template <class T>
+ConstHeadMap<T> head(const Tensor<T, Device>& t, std::int64_t b, std::int64_t h, std::int64_t hd) {
+    const std::int64_t s = t.dim(1), hidden = t.dim(2);
+    return ConstHeadMap<T>(t.data() + b * s * hidden + h * hd, s, hd, Eigen::OuterStride<>(hidden));
+}
+template <class T>
+HeadMap<T> head(Tensor<T, Device>& t, std::int64_t b, std::int64_t h, std::int64_t hd) {
+    const std::int64_t s = t.dim(1), hidden = t.dim(2);
+    return HeadMap<T>(t.data() + b * s * hidden + h * hd, s, hd, Eigen::OuterStride<>(hidden));
+}
+
+// dst (S,S) = src (S,S) with dropped entries zeroed and kept ones scaled by 1/(1−p); `first` is the counter of (0,0).
+// dst may be src (in place).
+template <class T, class Src>
+void dropout_matrix(RowMatrix<T>& dst, const Src& src, T p, std::uint64_t seed, std::uint64_t first) {
+    const T keep_scale = T(1) / (T(1) - p);
+    const std::int64_t n = src.rows() * src.cols();
+    dst.resize(src.rows(), src.cols());
+    for (std::int64_t e = 0; e < n; ++e) {
+        const bool keep = random_uniform(seed, first + static_cast<std::uint64_t>(e)) >= static_cast<double>(p);
+        dst.data()[e] = keep ? src.data()[e] * keep_scale : T(0);
+    }
+}
+
+}  // namespace detail
+
+// ctx (B,S,H) = concat_h( dropout(softmax(Q_h·K_hᵀ/√HD + mask_add)) · V_h );  probs (B,NH,S,S) = P before dropout
+// q, k, v (B,S,H); mask_add (B,S) is added to every query row of batch b (0 keeps a key, lowest() masks it)
+template <class T>
+void attention_forward(Tensor<T, Device>& ctx, Tensor<T, Device>& probs, const Tensor<T, Device>& q,
+                       const Tensor<T, Device>& k, const Tensor<T, Device>& v, const Tensor<T, Device>& mask_add,
+                       int num_heads, T dropout_p, std::uint64_t seed, std::uint64_t offset) {
+    const std::int64_t batch = q.dim(0), s = q.dim(1), nh = num_heads, hd = q.dim(2) / nh;
+    const T scale = T(1) / std::sqrt(static_cast<T>(hd));
+#pragma omp parallel for schedule(static)
+    for (std::int64_t bh = 0; bh < batch * nh; ++bh) {
+        const std::int64_t b = bh / nh, h = bh % nh;
+        MatrixMap<T> p(probs.data() + bh * s * s, s, s);
+        const ConstVectorMap<T> mask(mask_add.data() + b * s, s);
+        p.noalias() = detail::head(q, b, h, hd) * detail::head(k, b, h, hd).transpose();
+        for (std::int64_t i = 0; i < s; ++i) {
+            p.row(i) = p.row(i) * scale + mask;
+            detail::softmax_row(p.row(i));
+        }
+        auto c = detail::head(ctx, b, h, hd);
+        if (dropout_p > T(0)) {
+            RowMatrix<T> pd;
+            detail::dropout_matrix(pd, p, dropout_p, seed, offset + static_cast<std::uint64_t>(bh * s * s));
+            c.noalias() = pd * detail::head(v, b, h, hd);
+        } else {
+            c.noalias() = p * detail::head(v, b, h, hd);
+        }
+    }
+}
+
+// Per (b,h), with P' = dropout(P) recomputed from (seed, offset) and scale = 1/√HD:
+//   dv (B,S,H) += P'ᵀ·dctx                          (value path)
+//   dP' = dctx·Vᵀ;  dP = dropout(dP')                 (same mask and 1/(1−p) scale as forward)
+//   dS = P ⊙ (dP − Σ_j dP⊙P)                          (softmax; the additive mask has no gradient)
+//   dq (B,S,H) += scale·dS·K;  dk (B,S,H) += scale·dSᵀ·Q
+template <class T>
+void attention_backward(Tensor<T, Device>* dq, Tensor<T, Device>* dk, Tensor<T, Device>* dv,
+                        const Tensor<T, Device>& dctx, const Tensor<T, Device>& q, const Tensor<T, Device>& k,
+                        const Tensor<T, Device>& v, const Tensor<T, Device>& probs, int num_heads, T dropout_p,
+                        std::uint64_t seed, std::uint64_t offset) {
+    const std::int64_t batch = q.dim(0), s = q.dim(1), nh = num_heads, hd = q.dim(2) / nh;
+    const T scale = T(1) / std::sqrt(static_cast<T>(hd));
+    const bool dropout = dropout_p > T(0);
+#pragma omp parallel for schedule(static)
+    for (std::int64_t bh = 0; bh < batch * nh; ++bh) {
+        const std::int64_t b = bh / nh, h = bh % nh;
+        const ConstMatrixMap<T> p(probs.data() + bh * s * s, s, s);
+        const std::uint64_t first = offset + static_cast<std::uint64_t>(bh * s * s);
+        const auto dc = detail::head(dctx, b, h, hd);
+        if (dv) {
+            if (dropout) {
+                RowMatrix<T> pd;
+                detail::dropout_matrix(pd, p, dropout_p, seed, first);
+                detail::head(*dv, b, h, hd).noalias() += pd.transpose() * dc;
+            } else {
+                detail::head(*dv, b, h, hd).noalias() += p.transpose() * dc;
+            }
+        }
+        if (!dq && !dk) continue;
+        RowMatrix<T> ds = dc * detail::head(v, b, h, hd).transpose();
+        if (dropout) detail::dropout_matrix(ds, ds, dropout_p, seed, first);  // in place
+        for (std::int64_t i = 0; i < s; ++i) detail::softmax_row_backward(ds.row(i), p.row(i));
+        if (dq) detail::head(*dq, b, h, hd).noalias() += scale * (ds * detail::head(k, b, h, hd));
+        if (dk) detail::head(*dk, b, h, hd).noalias() += scale * (ds.transpose() * detail::head(q, b, h, hd));
+    }
+}
+
+}  // namespace tinybert::cpu

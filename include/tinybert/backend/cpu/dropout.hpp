@@ -1,0 +1,50 @@
+// tinybert/backend/cpu/dropout.hpp: inverted dropout on the CPU (nn.Dropout after embeddings, attention output,
+// FFN output and before classifier heads). Element i is kept iff random_uniform(seed, offset + i) >= double(p);
+// survivors are scaled by 1/(1−p). Nothing is saved: backward recomputes the mask from (seed, offset).
+#pragma once
+
+#include <cstdint>
+
+#include "tinybert/backend/cpu/eigen_map.hpp"
+#include "tinybert/core/rng.hpp"
+
+namespace tinybert::cpu {
+
+namespace detail {
+
+inline bool dropout_keep(double p, std::uint64_t seed, std::uint64_t counter) {
+    return random_uniform(seed, counter) >= p;
+}
+
+}  // namespace detail
+
+// out (N) = keep_i ? inp_i/(1−p) : 0
+template <class T>
+void dropout_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp, T p, std::uint64_t seed,
+                     std::uint64_t offset) {
+    const T* x = inp.data();
+    T* y = out.data();
+    const T keep_scale = T(1) / (T(1) - p);
+    const double pd = static_cast<double>(p);
+    const std::int64_t n = static_cast<std::int64_t>(inp.numel());
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < n; ++i)
+        y[i] = detail::dropout_keep(pd, seed, offset + static_cast<std::uint64_t>(i)) ? x[i] * keep_scale : T(0);
+}
+
+// dinp (N) += keep_i ? dout_i/(1−p) : 0   (the same mask as forward)
+template <class T>
+void dropout_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, T p, std::uint64_t seed,
+                      std::uint64_t offset) {
+    if (!dinp) return;
+    const T* dy = dout.data();
+    T* dx = dinp->data();
+    const T keep_scale = T(1) / (T(1) - p);
+    const double pd = static_cast<double>(p);
+    const std::int64_t n = static_cast<std::int64_t>(dout.numel());
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < n; ++i)
+        if (detail::dropout_keep(pd, seed, offset + static_cast<std::uint64_t>(i))) dx[i] += dy[i] * keep_scale;
+}
+
+}  // namespace tinybert::cpu

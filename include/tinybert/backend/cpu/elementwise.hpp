@@ -1,0 +1,90 @@
+// tinybert/backend/cpu/elementwise.hpp: pointwise kernels on the CPU: residual add, scale, GELU (exact erf, as
+// HF GELUActivation), tanh (BertPooler). Every tensor is treated as a flat array of numel() elements.
+// Saved for backward: GELU needs its input, tanh its output. Backward accumulates (+=) into non-null gradients.
+#pragma once
+
+#include <cmath>
+
+#include "tinybert/backend/cpu/eigen_map.hpp"
+
+namespace tinybert::cpu {
+
+namespace detail {
+
+inline std::int64_t flat_size(std::size_t numel) { return static_cast<std::int64_t>(numel); }
+
+}  // namespace detail
+
+// out (N) = a (N) + b (N)
+template <class T>
+void add_forward(Tensor<T, Device>& out, const Tensor<T, Device>& a, const Tensor<T, Device>& b) {
+    as_row(out) = as_row(a) + as_row(b);
+}
+
+// da (N) += dout;  db (N) += dout
+template <class T>
+void add_backward(Tensor<T, Device>* da, Tensor<T, Device>* db, const Tensor<T, Device>& dout) {
+    if (da) as_row(*da) += as_row(dout);
+    if (db) as_row(*db) += as_row(dout);
+}
+
+// out (N) = alpha · inp (N)
+template <class T>
+void scale_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp, T alpha) {
+    as_row(out) = alpha * as_row(inp);
+}
+
+// dinp (N) += alpha · dout
+template <class T>
+void scale_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, T alpha) {
+    if (dinp) as_row(*dinp) += alpha * as_row(dout);
+}
+
+// out (N) = 0.5 · x · (1 + erf(x/√2))
+template <class T>
+void gelu_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp) {
+    const T* x = inp.data();
+    T* y = out.data();
+    const std::int64_t n = detail::flat_size(inp.numel());
+    const T inv_sqrt2 = T(0.70710678118654752440);
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) y[i] = T(0.5) * x[i] * (T(1) + std::erf(x[i] * inv_sqrt2));
+}
+
+// dinp (N) += dout · GELU'(x), GELU'(x) = Φ(x) + x·φ(x)
+//   term 1: Φ(x) = 0.5·(1 + erf(x/√2))        (the gate)
+//   term 2: x·φ(x) = x·exp(−x²/2)/√(2π)       (the gate's slope times x)
+template <class T>
+void gelu_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, const Tensor<T, Device>& inp) {
+    if (!dinp) return;
+    const T* x = inp.data();
+    const T* dy = dout.data();
+    T* dx = dinp->data();
+    const std::int64_t n = detail::flat_size(inp.numel());
+    const T inv_sqrt2 = T(0.70710678118654752440);
+    const T inv_sqrt_2pi = T(0.39894228040143267794);
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) {
+        const T cdf = T(0.5) * (T(1) + std::erf(x[i] * inv_sqrt2));
+        const T x_pdf = x[i] * inv_sqrt_2pi * std::exp(T(-0.5) * x[i] * x[i]);
+        dx[i] += dy[i] * (cdf + x_pdf);
+    }
+}
+
+// out (N) = tanh(inp (N))
+template <class T>
+void tanh_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp) {
+    const T* x = inp.data();
+    T* y = out.data();
+    const std::int64_t n = detail::flat_size(inp.numel());
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
+}
+
+// dinp (N) += dout · (1 − out²)
+template <class T>
+void tanh_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, const Tensor<T, Device>& out) {
+    if (dinp) as_row(*dinp).array() += as_row(dout).array() * (T(1) - as_row(out).array().square());
+}
+
+}  // namespace tinybert::cpu

@@ -1,0 +1,38 @@
+// tinybert/backend/cpu/embedding.hpp: table lookup on the CPU (nn.Embedding in BertEmbeddings: word, position and
+// token-type tables). Shapes: N ids, V rows in the table, H features. Saved for backward: the ids.
+// Backward scatter-adds (+=) rows of dout into the table gradient; repeated ids accumulate.
+#pragma once
+
+#include <cstdint>
+
+#include "tinybert/backend/cpu/eigen_map.hpp"
+
+namespace tinybert::cpu {
+
+// out (N,H) = table (V,H)[ids (N)];  throws tinybert::Error naming the first id outside [0, V)
+template <class T>
+void embedding_forward(Tensor<T, Device>& out, const Tensor<std::int64_t, Device>& ids, const Tensor<T, Device>& table) {
+    const std::int64_t n = static_cast<std::int64_t>(ids.numel()), vocab = table.dim(0);
+    const std::int64_t* id = ids.data();
+    for (std::int64_t i = 0; i < n; ++i)
+        TINYBERT_CHECK(id[i] >= 0 && id[i] < vocab, "embedding: id ", id[i], " at position ", i,
+                       " is outside the table of ", vocab, " rows");
+    const auto w = as_matrix(table);
+    auto y = as_matrix(out);
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) y.row(i) = w.row(id[i]);
+}
+
+// dtable (V,H)[ids[i]] += dout (N,H)[i] for every i (serial: repeated ids would race)
+template <class T>
+void embedding_backward(Tensor<T, Device>* dtable, const Tensor<T, Device>& dout,
+                        const Tensor<std::int64_t, Device>& ids) {
+    if (!dtable) return;
+    const std::int64_t n = static_cast<std::int64_t>(ids.numel());
+    const std::int64_t* id = ids.data();
+    const auto dy = as_matrix(dout);
+    auto dw = as_matrix(*dtable);
+    for (std::int64_t i = 0; i < n; ++i) dw.row(id[i]) += dy.row(i);
+}
+
+}  // namespace tinybert::cpu

@@ -1,0 +1,55 @@
+// tinybert/backend/cpu/softmax.hpp: softmax over the last dimension on the CPU, max-subtracted so that rows of
+// huge negative values (additively masked scores) stay finite. Shapes: N rows, C columns.
+// Saved for backward: the output probabilities. Backward accumulates (+=) into a non-null gradient.
+#pragma once
+
+#include "tinybert/backend/cpu/eigen_map.hpp"
+
+namespace tinybert::cpu {
+
+namespace detail {
+
+// In place: row ← exp(row − max(row)) / Σ exp(row − max(row)). Works on any Eigen row expression (maps, strided).
+template <class Row>
+void softmax_row(Row&& row) {
+    const auto m = row.maxCoeff();
+    row = (row.array() - m).exp().matrix();
+    row /= row.sum();
+}
+
+// In place: dp ← p ⊙ (dp − Σ dp⊙p) (softmax Jacobian-vector product of one row).
+template <class Row, class ConstRow>
+void softmax_row_backward(Row&& dp, const ConstRow& p) {
+    const auto dot = dp.dot(p);
+    dp = p.cwiseProduct((dp.array() - dot).matrix());
+}
+
+}  // namespace detail
+
+// out (N,C) = softmax(inp (N,C)) row-wise
+template <class T>
+void softmax_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp) {
+    auto y = as_matrix(out);
+    y = as_matrix(inp);
+    const std::int64_t n = y.rows();
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) detail::softmax_row(y.row(i));
+}
+
+// dinp (N,C) += out ⊙ (dout − Σ_c dout⊙out)
+//               term 1: direct path;  term 2: through the normaliser
+template <class T>
+void softmax_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, const Tensor<T, Device>& out) {
+    if (!dinp) return;
+    const auto dy = as_matrix(dout);
+    const auto y = as_matrix(out);
+    auto dx = as_matrix(*dinp);
+    const std::int64_t n = y.rows();
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) {
+        const T dot = dy.row(i).dot(y.row(i));
+        dx.row(i).array() += y.row(i).array() * (dy.row(i).array() - dot);
+    }
+}
+
+}  // namespace tinybert::cpu

@@ -1,0 +1,205 @@
+// tinybert/backend/cuda/attention.cuh: multi-head scaled dot-product attention on the GPU (the core of
+// BertSelfAttention, after the Q/K/V projections and before the output dense layer).
+// Shapes: q, k, v, ctx (B,S,H); mask_add (B,S) additive key mask ((1−m)·lowest()); probs (B,NH,S,S) saved for backward
+// (softmax output before dropout); head h uses features h·HD … h·HD+HD−1, HD = H/NH.
+// Heads are split into contiguous (B,NH,S,HD) copies so each product is one strided-batched cuBLAS GEMM over (b,h);
+// the attention-probability dropout uses counters offset + flat index of (b,h,i,j), as on the CPU.
+#pragma once
+
+#include <cmath>
+
+#include "tinybert/backend/cuda/cublas.cuh"
+#include "tinybert/backend/cuda/dropout.cuh"
+#include "tinybert/backend/cuda/softmax.cuh"
+
+namespace tinybert::cuda {
+
+namespace detail {
+
+// dst (B,NH,S,HD) = src (B,S,H) split into heads; one thread per element of src
+template <class T>
+__global__ void split_heads_kernel(T* __restrict__ dst, const T* __restrict__ src, std::size_t b_count, std::size_t s,
+                                   std::size_t nh, std::size_t hd) {
+    const std::size_t idx = global_index();
+    const std::size_t h = nh * hd;
+    if (idx >= b_count * s * h) return;
+    const std::size_t b = idx / (s * h), si = (idx / h) % s, head = (idx % h) / hd, d = idx % hd;
+    dst[((b * nh + head) * s + si) * hd + d] = src[idx];
+}
+
+// dst (B,S,H) (+)= src (B,NH,S,HD) with heads concatenated; one thread per element of dst
+template <class T>
+__global__ void merge_heads_kernel(T* __restrict__ dst, const T* __restrict__ src, std::size_t b_count, std::size_t s,
+                                   std::size_t nh, std::size_t hd, bool accumulate) {
+    const std::size_t idx = global_index();
+    const std::size_t h = nh * hd;
+    if (idx >= b_count * s * h) return;
+    const std::size_t b = idx / (s * h), si = (idx / h) % s, head = (idx % h) / hd, d = idx % hd;
+    const T value = src[((b * nh + head) * s + si) * hd + d];
+    dst[idx] = accumulate ? dst[idx] + value : value;
+}
+
+// probs row (b,h,i) (S) = softmax(scores row + mask_add[b,:]), in place; one warp per row. mask_add may be null.
+template <class T>
+__global__ void attention_softmax_kernel(T* probs, const T* __restrict__ mask_add, std::size_t rows, std::size_t rows_per_batch,
+                                         std::size_t s) {
+    const std::size_t row = blockIdx.x * static_cast<std::size_t>(softmax_rows_per_block) + threadIdx.x / warp_size;
+    if (row >= rows) return;
+    const T* add = mask_add ? mask_add + (row / rows_per_batch) * s : nullptr;
+    warp_softmax_row(probs + row * s, probs + row * s, add, s, threadIdx.x % warp_size);
+}
+
+// In place on one row of dP (B,NH,S,S): g = dP' ⊙ dropout factor (the gradient w.r.t. the softmax output P), then
+// dscores = P ⊙ (g − Σ_j P_j·g_j). One warp per row; the factor is 1 when p == 0.
+template <class T>
+__global__ void attention_softmax_backward_kernel(T* dp, const T* __restrict__ probs, std::size_t rows, std::size_t s,
+                                                  T p, T scale, std::uint64_t seed, std::uint64_t offset) {
+    const std::size_t row = blockIdx.x * static_cast<std::size_t>(softmax_rows_per_block) + threadIdx.x / warp_size;
+    const unsigned int lane = threadIdx.x % warp_size;
+    if (row >= rows) return;
+    T* g = dp + row * s;
+    const T* y = probs + row * s;
+    T dot{};
+    for (std::size_t j = lane; j < s; j += warp_size) {
+        const T gj = p > T(0) ? g[j] * dropout_factor(seed, offset + row * s + j, p, scale) : g[j];
+        g[j] = gj;
+        dot += y[j] * gj;
+    }
+    dot = warp_sum(dot);
+    for (std::size_t j = lane; j < s; j += warp_size) g[j] = y[j] * (g[j] - dot);
+}
+
+struct AttentionDims {
+    std::size_t b, s, h, nh, hd;
+    std::size_t heads_numel() const { return b * s * h; }
+    std::size_t probs_rows() const { return b * nh * s; }
+};
+
+template <class T>
+AttentionDims attention_dims(const Tensor<T, Device>& q, const Tensor<T, Device>& k, const Tensor<T, Device>& v,
+                             const Tensor<T, Device>& probs, int num_heads) {
+    TINYBERT_CHECK(q.rank() == 3, "cuda::attention: q must be (B,S,H), got ", q.shape().str());
+    check_same_shape(q, k, "cuda::attention (q vs k)");
+    check_same_shape(q, v, "cuda::attention (q vs v)");
+    const auto b = static_cast<std::size_t>(q.dim(0)), s = static_cast<std::size_t>(q.dim(1)),
+               h = static_cast<std::size_t>(q.dim(2));
+    TINYBERT_CHECK(num_heads > 0 && h % static_cast<std::size_t>(num_heads) == 0, "cuda::attention: hidden size ", h,
+                   " is not a multiple of num_heads ", num_heads);
+    const auto nh = static_cast<std::size_t>(num_heads);
+    TINYBERT_CHECK(probs.numel() == b * nh * s * s, "cuda::attention: probs ", probs.shape().str(), " is not (", b,
+                   ",", nh, ",", s, ",", s, ")");
+    return {b, s, h, nh, h / nh};
+}
+
+template <class T>
+void split_heads(T* dst, const T* src, const AttentionDims& d) {
+    split_heads_kernel<<<grid_for(d.heads_numel()), block_size>>>(dst, src, d.b, d.s, d.nh, d.hd);
+    TINYBERT_CUDA_CHECK_LAUNCH();
+}
+
+template <class T>
+void merge_heads(T* dst, const T* src, const AttentionDims& d, bool accumulate) {
+    merge_heads_kernel<<<grid_for(d.heads_numel()), block_size>>>(dst, src, d.b, d.s, d.nh, d.hd, accumulate);
+    TINYBERT_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace detail
+
+// ----------------------------------------------------------------------------------------------------------------
+// kernel launchers
+
+// probs (B,NH,S,S) = softmax(Q·Kᵀ/√HD + mask_add[b, key]) per head;  ctx (B,S,H) = dropout(probs)·V, heads concatenated
+template <class T>
+void attention_forward(Tensor<T, Device>& ctx, Tensor<T, Device>& probs, const Tensor<T, Device>& q,
+                       const Tensor<T, Device>& k, const Tensor<T, Device>& v, const Tensor<T, Device>& mask_add,
+                       int num_heads, T dropout_p, std::uint64_t seed, std::uint64_t offset) {
+    TINYBERT_NVTX_RANGE_FN();
+    detail::check_float_type<T>();
+    const auto d = detail::attention_dims(q, k, v, probs, num_heads);
+    check_same_shape(ctx, q, "cuda::attention_forward (ctx)");
+    TINYBERT_CHECK(!mask_add.defined() || mask_add.numel() == d.b * d.s, "cuda::attention_forward: mask_add ",
+                   mask_add.shape().str(), " is not (B,S)");
+    TINYBERT_CHECK(dropout_p >= T(0) && dropout_p <= T(1), "cuda::attention_forward: dropout p = ", dropout_p);
+    if (d.heads_numel() == 0) return;
+    const auto bnh = static_cast<std::int64_t>(d.b * d.nh), s = static_cast<std::int64_t>(d.s),
+               hd = static_cast<std::int64_t>(d.hd);
+    const Shape heads{bnh, s, hd};
+    Tensor<T, Device> qh(heads), kh(heads), vh(heads);
+    detail::split_heads(qh.data(), q.data(), d);
+    detail::split_heads(kh.data(), k.data(), d);
+    detail::split_heads(vh.data(), v.data(), d);
+    // scores (B·NH,S,S) = Q·Kᵀ/√HD, written straight into probs, then the masked softmax in place
+    const T scale = T(1) / std::sqrt(static_cast<T>(d.hd));
+    gemm(probs.data(), qh.data(), kh.data(), bnh, s, s, hd, false, true, scale, T{0});
+    detail::attention_softmax_kernel<<<grid_for(d.probs_rows(), detail::softmax_rows_per_block), block_size>>>(
+        probs.data(), mask_add.defined() ? mask_add.data() : nullptr, d.probs_rows(), d.nh * d.s, d.s);
+    TINYBERT_CUDA_CHECK_LAUNCH();
+    // ctx heads (B·NH,S,HD) = dropout(P)·V
+    Tensor<T, Device> dropped;
+    const T* pv = probs.data();
+    if (dropout_p > T(0)) {
+        dropped = Tensor<T, Device>(probs.shape());
+        detail::dropout_forward_raw(dropped.data(), probs.data(), probs.numel(), dropout_p, seed, offset);
+        pv = dropped.data();
+    }
+    Tensor<T, Device> ctxh(heads);
+    gemm(ctxh.data(), pv, vh.data(), bnh, s, hd, s, false, false, T{1}, T{0});
+    detail::merge_heads(ctx.data(), ctxh.data(), d, false);
+}
+
+// With P' = dropout(P), dP' = dctx·Vᵀ, dS = P ⊙ (dP − Σ P·dP) where dP = dP' ⊙ keep/(1−p):
+//   dv += P'ᵀ·dctx;  dq += dS·K/√HD;  dk += dSᵀ·Q/√HD   (per head; accumulated into the non-null gradients)
+template <class T>
+void attention_backward(Tensor<T, Device>* dq, Tensor<T, Device>* dk, Tensor<T, Device>* dv,
+                        const Tensor<T, Device>& dctx, const Tensor<T, Device>& q, const Tensor<T, Device>& k,
+                        const Tensor<T, Device>& v, const Tensor<T, Device>& probs, int num_heads, T dropout_p,
+                        std::uint64_t seed, std::uint64_t offset) {
+    TINYBERT_NVTX_RANGE_FN();
+    detail::check_float_type<T>();
+    const auto d = detail::attention_dims(q, k, v, probs, num_heads);
+    check_same_shape(dctx, q, "cuda::attention_backward (dctx)");
+    for (const Tensor<T, Device>* g : {dq, dk, dv})
+        if (g) check_same_shape(*g, q, "cuda::attention_backward (gradient)");
+    TINYBERT_CHECK(dropout_p >= T(0) && dropout_p <= T(1), "cuda::attention_backward: dropout p = ", dropout_p);
+    if (d.heads_numel() == 0 || (!dq && !dk && !dv)) return;
+    const auto bnh = static_cast<std::int64_t>(d.b * d.nh), s = static_cast<std::int64_t>(d.s),
+               hd = static_cast<std::int64_t>(d.hd);
+    const Shape heads{bnh, s, hd};
+    Tensor<T, Device> dctxh(heads), dhead(heads);
+    detail::split_heads(dctxh.data(), dctx.data(), d);
+    if (dv) {
+        // dV (B·NH,S,HD) = P'ᵀ · dctx
+        Tensor<T, Device> dropped;
+        const T* pv = probs.data();
+        if (dropout_p > T(0)) {
+            dropped = Tensor<T, Device>(probs.shape());
+            detail::dropout_forward_raw(dropped.data(), probs.data(), probs.numel(), dropout_p, seed, offset);
+            pv = dropped.data();
+        }
+        gemm(dhead.data(), pv, dctxh.data(), bnh, s, hd, s, true, false, T{1}, T{0});
+        detail::merge_heads(dv->data(), dhead.data(), d, true);
+    }
+    if (!dq && !dk) return;
+    // dP' (B·NH,S,S) = dctx · Vᵀ, then dscores = softmax backward of the dropout backward, in place
+    Tensor<T, Device> vh(heads), dscores(probs.shape());
+    detail::split_heads(vh.data(), v.data(), d);
+    gemm(dscores.data(), dctxh.data(), vh.data(), bnh, s, s, hd, false, true, T{1}, T{0});
+    detail::attention_softmax_backward_kernel<<<grid_for(d.probs_rows(), detail::softmax_rows_per_block), block_size>>>(
+        dscores.data(), probs.data(), d.probs_rows(), d.s, dropout_p, detail::dropout_scale(dropout_p), seed, offset);
+    TINYBERT_CUDA_CHECK_LAUNCH();
+    const T scale = T(1) / std::sqrt(static_cast<T>(d.hd));
+    if (dq) {  // dQ = dS · K / √HD
+        Tensor<T, Device> kh(heads);
+        detail::split_heads(kh.data(), k.data(), d);
+        gemm(dhead.data(), dscores.data(), kh.data(), bnh, s, hd, s, false, false, scale, T{0});
+        detail::merge_heads(dq->data(), dhead.data(), d, true);
+    }
+    if (dk) {  // dK = dSᵀ · Q / √HD
+        Tensor<T, Device> qh(heads);
+        detail::split_heads(qh.data(), q.data(), d);
+        gemm(dhead.data(), dscores.data(), qh.data(), bnh, s, hd, s, true, false, scale, T{0});
+        detail::merge_heads(dk->data(), dhead.data(), d, true);
+    }
+}
+
+}  // namespace tinybert::cuda

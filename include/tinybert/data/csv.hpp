@@ -1,0 +1,120 @@
+// tinybert/data/csv.hpp: RFC 4180 CSV text-classification reader. A header row names the columns: `text`,
+// `label` and optionally `text_pair` (other columns are ignored). Fields may be quoted, with embedded commas,
+// newlines and doubled quotes; records end with CRLF or LF; a UTF-8 BOM is skipped. Labels follow dataset.hpp.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tinybert/core/error.hpp"
+#include "tinybert/data/dataset.hpp"
+#include "tinybert/data/example.hpp"
+#include "tinybert/io/json.hpp"
+
+namespace tinybert {
+
+struct CsvRecord {
+    std::vector<std::string> fields;
+    std::size_t line = 0;  // 1-based line where the record starts
+};
+
+// Split CSV text into records. `source` names the input in errors (unterminated quote, text after a closing quote).
+inline std::vector<CsvRecord> parse_csv(std::string_view text, const std::string& source = "<csv>") {
+    if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+    std::vector<CsvRecord> records;
+    CsvRecord rec;
+    std::string field;
+    std::size_t line = 1;
+    std::size_t i = 0;
+    bool at_record_start = true;
+    const auto end_field = [&] {
+        rec.fields.push_back(std::move(field));
+        field.clear();
+    };
+    while (i < text.size()) {
+        if (at_record_start) {
+            rec = CsvRecord{{}, line};
+            at_record_start = false;
+        }
+        if (text[i] == '"' && field.empty()) {  // quoted field
+            const std::size_t open_line = line;
+            ++i;
+            for (;;) {
+                TINYBERT_CHECK(i < text.size(), source, ":", open_line, ": unterminated quoted field");
+                if (text[i] == '"') {
+                    if (i + 1 < text.size() && text[i + 1] == '"') {
+                        field += '"';
+                        i += 2;
+                        continue;
+                    }
+                    ++i;
+                    break;
+                }
+                if (text[i] == '\n') ++line;
+                field += text[i++];
+            }
+            TINYBERT_CHECK(i == text.size() || text[i] == ',' || text[i] == '\n' || text[i] == '\r', source, ":", line,
+                           ": unexpected character after a closing quote");
+        }
+        if (i == text.size()) break;
+        const char c = text[i];
+        if (c == ',') {
+            end_field();
+            ++i;
+        } else if (c == '\n' || (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) {
+            end_field();
+            records.push_back(std::move(rec));
+            at_record_start = true;
+            i += c == '\r' ? 2 : 1;
+            ++line;
+        } else {
+            field += c;
+            ++i;
+        }
+    }
+    if (!at_record_start) {
+        end_field();
+        records.push_back(std::move(rec));
+    }
+    return records;
+}
+
+// Read a CSV text-classification file into TextExamples (file order). Errors name the file and line: missing
+// columns, a record with the wrong number of fields, an unknown label, no records.
+inline VectorDataset<TextExample> read_csv_dataset(const std::string& path, TextDatasetOptions opt = {}) {
+    const std::string text = json::read_file(path);
+    const std::size_t bad = detail::first_invalid_utf8(text);
+    TINYBERT_CHECK(bad == std::string::npos, path, ": invalid UTF-8 at byte ", bad);
+    const std::vector<CsvRecord> records = parse_csv(text, path);
+    TINYBERT_CHECK(!records.empty(), path, ": empty file (expected a header row)");
+    const auto& header = records[0].fields;
+    const auto column = [&](const std::string& name) {
+        return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+    };
+    const std::size_t text_col = column(opt.text_column), pair_col = column(opt.text_pair_column),
+                      label_col = column(opt.label_column);
+    TINYBERT_CHECK(text_col < header.size() && label_col < header.size(), path, ":1: header must name columns \"",
+                   opt.text_column, "\" and \"", opt.label_column, "\"");
+
+    std::vector<TextExample> examples;
+    std::vector<detail::RawLabel> raw;
+    for (std::size_t r = 1; r < records.size(); ++r) {
+        const CsvRecord& rec = records[r];
+        if (rec.fields.size() == 1 && rec.fields[0].empty()) continue;  // blank line
+        TINYBERT_CHECK(rec.fields.size() == header.size(), path, ":", rec.line, ": record has ", rec.fields.size(),
+                       " fields but the header has ", header.size());
+        TextExample ex{rec.fields[text_col], std::nullopt, 0};
+        if (pair_col < header.size()) ex.text_pair = rec.fields[pair_col];
+        examples.push_back(std::move(ex));
+        raw.push_back({false, 0, rec.fields[label_col], path + ":" + std::to_string(rec.line)});
+    }
+    TINYBERT_CHECK(!examples.empty(), path, ": no records after the header");
+    const std::vector<std::int64_t> ids = detail::resolve_labels(raw, opt.label_names);
+    for (std::size_t i = 0; i < examples.size(); ++i) examples[i].label = ids[i];
+    return VectorDataset<TextExample>(std::move(examples), std::move(opt.label_names));
+}
+
+}  // namespace tinybert

@@ -1,0 +1,22 @@
+// tinybert/nn/batch.hpp: the tensors of one model call, as Hugging Face models take them (all int64).
+#pragma once
+
+#include <cstdint>
+
+#include "tinybert/tensor/tensor.hpp"
+
+namespace tinybert {
+
+template <class Device = Cpu>
+struct Batch {
+    Tensor<std::int64_t, Device> input_ids;       // (B,S)
+    Tensor<std::int64_t, Device> attention_mask;  // (B,S) 1 = real token; undefined = all ones
+    Tensor<std::int64_t, Device> token_type_ids;  // (B,S); undefined = all zeros
+    Tensor<std::int64_t, Device> labels;          // (B) class ids or (B,S) tags with -100; undefined = no loss
+    Tensor<std::int64_t, Device> start_positions, end_positions;  // (B) QA answer tokens; undefined = no loss
+
+    std::int64_t batch_size() const { return input_ids.shape().dim(0); }
+    std::int64_t seq_len() const { return input_ids.shape().dim(1); }
+};
+
+}  // namespace tinybert

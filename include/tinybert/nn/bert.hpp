@@ -1,0 +1,185 @@
+// tinybert/nn/bert.hpp: Bert<Encoder<N>, Head, Device, T>, a whole Hugging Face BERT model as one type:
+// embeddings, N encoder layers, the pooler when the head uses it, and the head. Parameter names are the checkpoint's
+// (`bert.` prefix for head models, none for the bare BertModel), so loading and saving are name-for-name.
+//   using Model = tinybert::Bert<tinybert::Encoder<6>, tinybert::SequenceClassification>;
+//   auto model = Model::from_pretrained("all-MiniLM-L6-v2", {.labels = {"neg", "pos"}});
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "tinybert/io/hf_config.hpp"
+#include "tinybert/io/hf_names.hpp"
+#include "tinybert/io/safetensors.hpp"
+#include "tinybert/io/state_dict.hpp"
+#include "tinybert/nn/batch.hpp"
+#include "tinybert/nn/embeddings.hpp"
+#include "tinybert/nn/encoder.hpp"
+#include "tinybert/nn/heads/no_head.hpp"
+#include "tinybert/nn/heads/question_answering.hpp"
+#include "tinybert/nn/heads/sequence_classification.hpp"
+#include "tinybert/nn/heads/token_classification.hpp"
+#include "tinybert/nn/pooler.hpp"
+
+namespace tinybert {
+
+template <class H>
+inline constexpr bool is_head_v = std::is_same_v<H, NoHead> || std::is_same_v<H, SequenceClassification> ||
+                                  std::is_same_v<H, TokenClassification> || std::is_same_v<H, QuestionAnswering>;
+
+// How from_pretrained builds the model.
+struct PretrainedOptions {
+    std::vector<std::string> labels;  // non-empty: replace config's id2label (a new head, initialised fresh)
+    std::uint64_t seed = 42;          // init of weights missing from the checkpoint, and dropout
+};
+
+// What from_pretrained did with the checkpoint's keys (transformers prints the same three lists).
+struct LoadReport {
+    std::vector<std::string> missing;     // model parameters the checkpoint lacks: initialised N(0, 0.02²)
+    std::vector<std::string> unexpected;  // checkpoint keys the model has no parameter for
+    std::vector<std::string> ignored;     // keys dropped by rule (cls.*, position_ids, unused pooler)
+};
+
+template <class E, class Head = NoHead, class Device = Cpu, class T = float>
+class Bert {
+    static_assert(is_encoder_v<E>, "Bert<E, Head, Device, T>: E must be Encoder<N> (e.g. Encoder<6>) or Encoder<dynamic>");
+    static_assert(is_head_v<Head>, "Bert<E, Head, Device, T>: Head must be NoHead, SequenceClassification, "
+                                   "TokenClassification or QuestionAnswering");
+    static_assert(std::is_same_v<Device, Cpu> || std::is_same_v<Device, Cuda>, "Bert<E, Head, Device, T>: Device must be Cpu or Cuda");
+    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "Bert<E, Head, Device, T>: T must be float or double");
+
+public:
+    using Output = typename Head::template Output<T, Device>;
+    using PoolerLayer = std::conditional_t<Head::has_pooler, Pooler<T, Device>, NoPooler>;
+    static constexpr bool prefixed = !std::is_same_v<Head, NoHead>;  // head models name base weights "bert.*"
+
+    // A freshly initialised model (Hugging Face _init_weights, seeded).
+    explicit Bert(BertConfig config, std::uint64_t seed = 42)
+        : config_((config.validate(), std::move(config))),
+          embeddings(config_), encoder(config_), pooler(config_), head(config_), gen_(seed) {
+        Generator init(seed);
+        visit_parameters([&](const std::string& name, Var<T, Device>& p) {
+            init_parameter(name, p, config_.initializer_range, config_.pad_token_id, init);
+        });
+    }
+
+    // Loads config.json and the weights (model.safetensors, sharded safetensors or pytorch_model.bin) from `dir`.
+    static Bert from_pretrained(const std::string& dir, const PretrainedOptions& opts = {}) {
+        BertConfig config = BertConfig::from_file((std::filesystem::path(dir) / "config.json").string());
+        if (!opts.labels.empty()) config.set_labels(opts.labels);
+        Bert model(std::move(config), opts.seed);
+        model.load_weights(load_state_dict(dir));
+        return model;
+    }
+
+    // Writes config.json (architectures = this head) and model.safetensors (F32, Hugging Face names) into `dir`.
+    void save_pretrained(const std::string& dir) const {
+        std::filesystem::create_directories(dir);
+        std::vector<NamedTensor> tensors;
+        const_cast<Bert*>(this)->visit_parameters([&](const std::string& name, Var<T, Device>& p) {
+            const std::vector<T> v = p.value().to_vector();
+            std::vector<std::int64_t> shape;
+            for (std::size_t i = 0; i < p.shape().rank(); ++i) shape.push_back(p.shape()[i]);
+            tensors.emplace_back(name, CheckpointTensor::from(std::vector<float>(v.begin(), v.end()), shape, name));
+        });
+        write_safetensors((std::filesystem::path(dir) / "model.safetensors").string(), tensors);
+        config_.save((std::filesystem::path(dir) / "config.json").string(), Head::architecture);
+    }
+
+    // Copies every checkpoint tensor into the parameter of the same (canonical) name; see LoadReport.
+    void load_weights(const StateDict& ckpt) {
+        std::vector<std::string> keys;
+        for (const auto& [key, tensor] : ckpt.tensors()) keys.push_back(key);
+        const KeyMapping mapping = map_checkpoint_keys(keys, prefixed, Head::has_pooler, ckpt.source());
+        report_ = LoadReport{};
+        report_.ignored = mapping.ignored;
+        std::vector<std::string> loaded;
+        visit_parameters([&](const std::string& name, Var<T, Device>& p) {
+            for (const auto& [target, key] : mapping.load) {
+                if (target != name) continue;
+                const CheckpointTensor& t = ckpt.at(key);
+                Shape shape;
+                for (const std::int64_t d : t.shape()) shape.push_back(d);
+                TINYBERT_CHECK(shape == p.shape(), t.where(), ": shape ", shape.str(), " does not match the model's ",
+                               name, " ", p.shape().str(), " (config.json and the weights disagree)");
+                p.value() = Tensor<T, Device>::from_vector(shape, t.template to<T>());
+                loaded.push_back(target);
+                return;
+            }
+            report_.missing.push_back(name);
+        });
+        for (const auto& [target, key] : mapping.load)
+            if (std::find(loaded.begin(), loaded.end(), target) == loaded.end()) report_.unexpected.push_back(key);
+    }
+
+    // One forward pass; records the tape when training needs gradients (see NoGradGuard for inference).
+    Output forward(const Batch<Device>& batch) {
+        TINYBERT_CHECK(batch.input_ids.shape().rank() == 2, "Bert::forward: input_ids must be (B,S), got ",
+                       batch.input_ids.shape().str());
+        const std::int64_t B = batch.batch_size(), S = batch.seq_len();
+        const auto ones_or = [&](const Tensor<std::int64_t, Device>& t, std::int64_t fill, const char* what) {
+            if (!t.defined()) return Tensor<std::int64_t, Device>::full({B, S}, fill);
+            TINYBERT_CHECK(t.shape() == batch.input_ids.shape(), "Bert::forward: ", what, " ", t.shape().str(),
+                           " must have the shape of input_ids ", batch.input_ids.shape().str());
+            return t;
+        };
+        const ForwardContext ctx{training_, &gen_};
+        const Var<T, Device> x =
+            embeddings.forward(batch.input_ids, ones_or(batch.token_type_ids, 0, "token_type_ids"), ctx);
+        const Var<T, Device> hidden =
+            encoder.forward(x, additive_mask(ones_or(batch.attention_mask, 1, "attention_mask")), ctx);
+        Var<T, Device> pooled;
+        if constexpr (Head::has_pooler) pooled = pooler.forward(hidden);
+        return head.forward(hidden, pooled, batch, ctx);
+    }
+
+    // f(hf_name, Var&) for every parameter, in Hugging Face's order.
+    template <class F>
+    void visit_parameters(F&& f) {
+        const std::string base = prefixed ? "bert." : "";
+        embeddings.visit(base + "embeddings.", f);
+        encoder.visit(base + "encoder.layer.", f);
+        pooler.visit(base + "pooler.", f);
+        head.visit("", f);
+    }
+
+    void zero_grad() {
+        visit_parameters([](const std::string&, Var<T, Device>& p) { p.zero_grad(); });
+    }
+    void train(bool on = true) { training_ = on; }
+    void eval() { training_ = false; }
+    bool training() const { return training_; }
+
+    const BertConfig& config() const { return config_; }
+    const LoadReport& load_report() const { return report_; }
+    Generator& generator() { return gen_; }
+
+private:
+    // attention_mask m (B,S) -> (1 - m) · lowest(T), the additive key mask of spec §2.2
+    static Tensor<T, Device> additive_mask(const Tensor<std::int64_t, Device>& mask) {
+        std::vector<std::int64_t> m = mask.to_vector();
+        std::vector<T> add(m.size());
+        for (std::size_t i = 0; i < m.size(); ++i) add[i] = m[i] ? T{0} : std::numeric_limits<T>::lowest();
+        return Tensor<T, Cpu>::from_vector(mask.shape(), add).template to<Device>();
+    }
+
+    BertConfig config_;
+
+public:
+    Embeddings<T, Device> embeddings;
+    typename E::template Stack<T, Device> encoder;
+    PoolerLayer pooler;
+    typename Head::template Layer<T, Device> head;
+
+private:
+    Generator gen_;
+    LoadReport report_;
+    bool training_ = false;
+};
+
+}  // namespace tinybert

@@ -1,0 +1,69 @@
+// tinybert/nn/heads/question_answering.hpp: BertForQuestionAnswering's head (no pooler, no dropout before it):
+// logits = Linear(hidden) (B,S,2) split into start/end (B,S); positions clamped to [0,S], CE with ignore_index S,
+// loss = (CE_start + CE_end) / 2.
+#pragma once
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "tinybert/io/hf_config.hpp"
+#include "tinybert/nn/batch.hpp"
+#include "tinybert/nn/module.hpp"
+#include "tinybert/ops/cross_entropy.hpp"
+#include "tinybert/ops/elementwise.hpp"
+#include "tinybert/ops/linear.hpp"
+#include "tinybert/ops/reshape.hpp"
+#include "tinybert/ops/select.hpp"
+
+namespace tinybert {
+
+struct QuestionAnswering {
+    static constexpr bool has_pooler = false;
+    static constexpr const char* architecture = "BertForQuestionAnswering";
+
+    template <class T, class D>
+    struct Output {
+        Var<T, D> start_logits, end_logits;  // (B,S)
+        Var<T, D> loss;                      // (1), defined when the batch has start/end positions
+    };
+
+    template <class T, class D>
+    struct Layer {
+        Var<T, D> weight, bias;  // (2,H) (2)
+
+        explicit Layer(const BertConfig& c)
+            : weight(parameter<T, D>({static_cast<std::int64_t>(c.num_labels()), c.hidden_size})),
+              bias(parameter<T, D>({static_cast<std::int64_t>(c.num_labels())})) {
+            TINYBERT_CHECK(c.num_labels() == 2, "QuestionAnswering: the head needs exactly 2 labels (start, end), config has ",
+                           c.num_labels());
+        }
+
+        template <class F>
+        void visit(const std::string&, F&& f) {
+            f("qa_outputs.weight", weight);
+            f("qa_outputs.bias", bias);
+        }
+
+        // hidden (B,S,H) -> start/end logits (B,S)
+        Output<T, D> forward(const Var<T, D>& hidden, const Var<T, D>&, const Batch<D>& batch,
+                             const ForwardContext&) const {
+            const std::int64_t B = hidden.shape().dim(0), S = hidden.shape().dim(1);
+            const Var<T, D> logits = reshape(linear(hidden, weight, bias), {B * S, 2});
+            Output<T, D> out{reshape(column(logits, 0), {B, S}), reshape(column(logits, 1), {B, S}), {}};
+            if (batch.start_positions.defined() && batch.end_positions.defined()) {
+                const auto clamp = [S](const Tensor<std::int64_t, D>& p) {
+                    std::vector<std::int64_t> v = p.to_vector();
+                    for (auto& x : v) x = std::clamp<std::int64_t>(x, 0, S);
+                    return Tensor<std::int64_t, Cpu>::from_vector(p.shape(), v).template to<D>();
+                };
+                out.loss = scale(add(cross_entropy(out.start_logits, clamp(batch.start_positions), S),
+                                     cross_entropy(out.end_logits, clamp(batch.end_positions), S)),
+                                 T{0.5});
+            }
+            return out;
+        }
+    };
+};
+
+}  // namespace tinybert

@@ -1,0 +1,8 @@
+// tinybert/ops/adamw.hpp: the device-picked torch AdamW step kernel (no autograd):
+// adamw_update(param, grad, m, v, lr, beta1, beta2, eps, weight_decay, step), found by argument-dependent lookup.
+#pragma once
+
+#include "tinybert/backend/cpu/adamw.hpp"
+#if defined(TINYBERT_WITH_CUDA) && defined(__CUDACC__)
+#include "tinybert/backend/cuda/adamw.cuh"
+#endif

@@ -1,0 +1,31 @@
+// tinybert/ops/cross_entropy.hpp: differentiable softmax cross-entropy (torch CrossEntropyLoss, mean reduction) with
+// ignore_index; QA passes ignore_index = L. Saved for backward: the softmax probabilities and the targets.
+#pragma once
+
+#include <cstdint>
+
+#include "tinybert/autograd/tape.hpp"
+#include "tinybert/backend/cpu/cross_entropy.hpp"
+#if defined(TINYBERT_WITH_CUDA) && defined(__CUDACC__)
+#include "tinybert/backend/cuda/cross_entropy.cuh"
+#endif
+
+namespace tinybert {
+
+// logits (..., C), targets (...) of int64 in [0, C) or ignore_index -> loss (1), the mean over non-ignored rows
+// (NaN when every row is ignored); a target outside [0, C) that is not ignore_index throws tinybert::Error
+template <class T, class D>
+Var<T, D> cross_entropy(const Var<T, D>& logits, const Tensor<std::int64_t, D>& targets,
+                        std::int64_t ignore_index = -100) {
+    TINYBERT_CHECK(static_cast<std::int64_t>(targets.numel()) == logits.shape().rows(), "cross_entropy: ",
+                   targets.numel(), " targets for logits ", logits.shape().str());
+    Tensor<T, D> loss(Shape{1}), probs(logits.shape());
+    cross_entropy_forward(loss, probs, logits.value(), targets, ignore_index);
+    Var<T, D> out = make_output(loss, logits);
+    record_backward(out, [logits, probs, targets, ignore_index](const Tensor<T, D>& dout) mutable {
+        cross_entropy_backward(logits.grad_ptr(), dout, probs, targets, ignore_index);
+    });
+    return out;
+}
+
+}  // namespace tinybert

@@ -1,0 +1,135 @@
+// tinybert/tokenizer/pretrained.hpp: Tokenizer::from_pretrained / save_pretrained for Hugging Face tokenizer folders.
+// Reads tokenizer.json (WordPiece model + BertNormalizer) or vocab.txt, and tokenizer_config.json (do_lower_case,
+// strip_accents, tokenize_chinese_chars, model_max_length, special token strings) like transformers' BertTokenizer.
+#pragma once
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "tinybert/io/json.hpp"
+#include "tinybert/tokenizer/tokenizer.hpp"
+
+namespace tinybert {
+
+namespace detail {
+
+// A special token in tokenizer_config.json: "[SEP]" or an AddedToken object {"content": "[SEP]", ...}.
+inline std::string token_string(const json::Value& v, const std::string& source, const char* key) {
+    if (v.is_string()) return v.as_string();
+    const json::Value* c = v.find("content");
+    TINYBERT_CHECK(c && c->is_string(), source, ": \"", key, "\" must be a string or an object with \"content\"");
+    return c->as_string();
+}
+
+inline void read_tokenizer_config(const json::Value& cfg, const std::string& source, TokenizerOptions& o) {
+    TINYBERT_CHECK(cfg.is_object(), source, ": expected a JSON object");
+    if (const json::Value* v = cfg.find("do_lower_case")) o.do_lower_case = v->as_bool();
+    if (const json::Value* v = cfg.find("strip_accents"))
+        o.strip_accents = v->is_null() ? std::nullopt : std::optional<bool>(v->as_bool());
+    if (const json::Value* v = cfg.find("tokenize_chinese_chars")) o.tokenize_chinese_chars = v->as_bool();
+    o.model_max_length = no_max_length;  // transformers: absent => int(1e30), i.e. no limit
+    if (const json::Value* v = cfg.find("model_max_length"); v && v->is_number() && v->as_double() < 1e18) {
+        TINYBERT_CHECK(v->as_double() >= 1, source, ": model_max_length must be positive");
+        o.model_max_length = static_cast<std::size_t>(v->as_int());
+    }
+    const std::pair<const char*, std::string*> named[] = {{"unk_token", &o.unk_token}, {"sep_token", &o.sep_token},
+                                                          {"pad_token", &o.pad_token}, {"cls_token", &o.cls_token},
+                                                          {"mask_token", &o.mask_token}};
+    for (const auto& [key, dst] : named)
+        if (const json::Value* v = cfg.find(key); v && !v->is_null()) *dst = token_string(*v, source, key);
+    if (const json::Value* v = cfg.find("additional_special_tokens"); v && v->is_array())
+        for (const json::Value& t : v->as_array())
+            o.additional_special_tokens.push_back(token_string(t, source, "additional_special_tokens"));
+    if (const json::Value* v = cfg.find("added_tokens_decoder"); v && v->is_object())
+        for (const auto& [id, t] : v->as_object())
+            if (const json::Value* sp = t.find("special"); sp && sp->is_bool() && sp->as_bool())
+                o.additional_special_tokens.push_back(token_string(t, source, "added_tokens_decoder"));
+}
+
+}  // namespace detail
+
+inline Tokenizer Tokenizer::from_pretrained(const std::string& dir) {
+    namespace fs = std::filesystem;
+    const fs::path root(dir);
+    TINYBERT_CHECK(fs::is_directory(root), "tokenizer: \"", dir, "\" is not a directory");
+    TokenizerOptions o;
+    o.model_max_length = no_max_length;
+    const fs::path config = root / "tokenizer_config.json", tok_json = root / "tokenizer.json";
+    std::optional<json::Value> cfg;
+    if (fs::exists(config)) cfg = json::parse_file(config.string());
+
+    if (fs::exists(tok_json)) {
+        const std::string src = tok_json.string();
+        const json::Value doc = json::parse_file(src);
+        const json::Value& model = doc.at("model");
+        const json::Value* type = model.find("type");
+        TINYBERT_CHECK(type && type->is_string() && type->as_string() == "WordPiece", src,
+                       ": only WordPiece models are supported");
+        std::string prefix = "##";
+        if (const json::Value* p = model.find("continuing_subword_prefix"); p && p->is_string()) prefix = p->as_string();
+        if (const json::Value* u = model.find("unk_token"); u && u->is_string()) o.unk_token = u->as_string();
+        if (const json::Value* m = model.find("max_input_chars_per_word"); m && m->is_number())
+            o.max_input_chars_per_word = static_cast<std::size_t>(m->as_int());
+        if (const json::Value* n = doc.find("normalizer"); n && n->is_object()) {
+            const json::Value* nt = n->find("type");
+            TINYBERT_CHECK(nt && nt->is_string() && nt->as_string() == "BertNormalizer", src,
+                           ": only the BertNormalizer is supported");
+            if (const json::Value* v = n->find("lowercase")) o.do_lower_case = v->as_bool();
+            if (const json::Value* v = n->find("strip_accents"))
+                o.strip_accents = v->is_null() ? std::nullopt : std::optional<bool>(v->as_bool());
+            if (const json::Value* v = n->find("handle_chinese_chars")) o.tokenize_chinese_chars = v->as_bool();
+            if (const json::Value* v = n->find("clean_text"))
+                TINYBERT_CHECK(v->as_bool(), src, ": clean_text=false is not supported");
+        }
+        Vocab vocab = Vocab::from_json_object(model.at("vocab"), src, prefix);
+        if (const json::Value* added = doc.find("added_tokens"); added && added->is_array()) {
+            for (const json::Value& t : added->as_array()) {
+                const std::string& content = t.at("content").as_string();
+                const std::int64_t id = t.at("id").as_int();
+                TINYBERT_CHECK(vocab.find(content) == id, src, ": added token \"", content, "\" (id ", id,
+                               ") must be in the WordPiece vocabulary with the same id");
+                for (const char* flag : {"normalized", "lstrip", "rstrip", "single_word"})
+                    if (const json::Value* f = t.find(flag); f && f->is_bool() && f->as_bool())
+                        TINYBERT_FAIL(src, ": added token \"", content, "\" with ", flag, "=true is not supported");
+                if (const json::Value* sp = t.find("special"); sp && sp->as_bool())
+                    o.additional_special_tokens.push_back(content);
+            }
+        }
+        if (cfg) detail::read_tokenizer_config(*cfg, config.string(), o);
+        return Tokenizer(std::move(vocab), std::move(o));
+    }
+    const fs::path vocab_txt = root / "vocab.txt";
+    TINYBERT_CHECK(fs::exists(vocab_txt), "tokenizer: \"", dir, "\" has neither tokenizer.json nor vocab.txt");
+    if (cfg) detail::read_tokenizer_config(*cfg, config.string(), o);
+    return Tokenizer(Vocab::from_txt(vocab_txt.string()), std::move(o));
+}
+
+inline void Tokenizer::save_pretrained(const std::string& dir) const {
+    namespace fs = std::filesystem;
+    fs::create_directories(dir);
+    const auto write = [&](const char* name, const std::string& text) {
+        const fs::path p = fs::path(dir) / name;
+        std::ofstream f(p, std::ios::binary);
+        f << text;
+        TINYBERT_CHECK(f.good(), "tokenizer: cannot write ", p.string());
+    };
+    std::string vocab;
+    for (const std::string& t : vocab_.tokens()) (vocab += t) += '\n';
+    write("vocab.txt", vocab);
+    json::Object special{{"unk_token", opts_.unk_token}, {"sep_token", opts_.sep_token},
+                         {"pad_token", opts_.pad_token}, {"cls_token", opts_.cls_token}};
+    if (mask_id_ >= 0) special.push_back({"mask_token", opts_.mask_token});
+    json::Object cfg{{"do_lower_case", opts_.do_lower_case},
+                     {"strip_accents", opts_.strip_accents ? json::Value(*opts_.strip_accents) : json::Value()},
+                     {"tokenize_chinese_chars", opts_.tokenize_chinese_chars},
+                     {"model_max_length", static_cast<std::int64_t>(opts_.model_max_length == no_max_length
+                                                                        ? 512
+                                                                        : opts_.model_max_length)},
+                     {"tokenizer_class", "BertTokenizer"}};
+    for (const auto& kv : special) cfg.push_back(kv);
+    write("tokenizer_config.json", json::Value(std::move(cfg)).dump(2) + "\n");
+    write("special_tokens_map.json", json::Value(std::move(special)).dump(2) + "\n");
+}
+
+}  // namespace tinybert

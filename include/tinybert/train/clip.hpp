@@ -1,0 +1,33 @@
+// tinybert/train/clip.hpp: torch.nn.utils.clip_grad_norm_: norm = sqrt(Σ‖g‖²) over all gradients;
+// g ← g·min(1, max_norm/(norm + 1e-6)). Returns the norm before clipping.
+#pragma once
+
+#include <cmath>
+#include <string>
+
+#include "tinybert/autograd/tape.hpp"
+#include "tinybert/backend/cpu/reduce.hpp"
+#if defined(TINYBERT_WITH_CUDA) && defined(__CUDACC__)
+#include "tinybert/backend/cuda/reduce.cuh"
+#endif
+
+namespace tinybert {
+
+template <class Model>
+double clip_grad_norm(Model& model, double max_norm) {
+    double sum = 0;
+    model.visit_parameters([&](const std::string&, auto& p) {
+        if (p.has_grad()) sum += sum_squares(p.grad());
+    });
+    const double norm = std::sqrt(sum);
+    const double coef = max_norm / (norm + 1e-6);
+    if (coef < 1.0) {
+        model.visit_parameters([&](const std::string&, auto& p) {
+            using T = typename std::decay_t<decltype(p.value())>::value_type;
+            if (p.has_grad()) scale_inplace(p.grad(), static_cast<T>(coef));
+        });
+    }
+    return norm;
+}
+
+}  // namespace tinybert

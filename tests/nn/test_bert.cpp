@@ -1,0 +1,128 @@
+// nn/bert.hpp: loading rules, save/load round trip, layer-count errors, train/eval modes.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+
+#include "tinybert/nn/bert.hpp"
+
+using namespace tinybert;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string fixture = std::string(TINYBERT_PARITY_DIR) + "/sequence_classification";
+
+Batch<Cpu> tiny_batch() {
+    Batch<Cpu> b;
+    b.input_ids = Tensor<std::int64_t>::from_vector({2, 4}, {2, 7, 9, 3, 2, 11, 3, 0});
+    b.attention_mask = Tensor<std::int64_t>::from_vector({2, 4}, {1, 1, 1, 1, 1, 1, 1, 0});
+    b.token_type_ids = Tensor<std::int64_t>::from_vector({2, 4}, {0, 0, 1, 1, 0, 0, 1, 0});
+    return b;
+}
+
+fs::path scratch(const std::string& name) {
+    const fs::path p = fs::temp_directory_path() / ("tinybert_test_nn_" + name);
+    fs::remove_all(p);
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("save_pretrained then from_pretrained gives identical logits", "[nn][io]") {
+    using Model = Bert<Encoder<2>, SequenceClassification>;
+    Model a = Model::from_pretrained(fixture);
+    const fs::path dir = scratch("roundtrip");
+    a.save_pretrained(dir.string());
+    Model b = Model::from_pretrained(dir.string());
+    NoGradGuard no_grad;
+    CHECK(a.forward(tiny_batch()).logits.value().to_vector() == b.forward(tiny_batch()).logits.value().to_vector());
+    const auto config = json::parse_file((dir / "config.json").string());
+    CHECK(config.at("architectures").as_array()[0].as_string() == "BertForSequenceClassification");
+    CHECK(config.at("id2label").at("2").as_string() == "LABEL_2");
+    CHECK(b.load_report().missing.empty());
+    CHECK(b.load_report().unexpected.empty());
+    fs::remove_all(dir);
+}
+
+TEST_CASE("a checkpoint whose layer count differs from Encoder<N> is a clear error", "[nn]") {
+    using Wrong = Bert<Encoder<3>, SequenceClassification>;
+    CHECK_THROWS_WITH(Wrong::from_pretrained(fixture), Catch::Contains("Encoder<3>") && Catch::Contains("2 layers"));
+    using Dynamic = Bert<Encoder<dynamic>, SequenceClassification>;
+    CHECK(Dynamic::from_pretrained(fixture).encoder.layers.size() == 2);
+}
+
+TEST_CASE("loading reports unexpected and missing keys and initialises a new head", "[nn][io]") {
+    // The classification checkpoint into a bare BertModel: prefix stripped, classifier.* unexpected.
+    using Base = Bert<Encoder<2>, NoHead>;
+    Base base = Base::from_pretrained(fixture);
+    CHECK(base.load_report().missing.empty());
+    CHECK(base.load_report().unexpected == std::vector<std::string>{"classifier.bias", "classifier.weight"});
+
+    // A base checkpoint into a QA model: `bert.` added, pooler ignored, qa_outputs.* missing and initialised.
+    const fs::path dir = scratch("base");
+    base.save_pretrained(dir.string());
+    using Qa = Bert<Encoder<2>, QuestionAnswering>;
+    Qa qa = Qa::from_pretrained(dir.string(), {.labels = {"start", "end"}, .seed = 7});
+    CHECK(qa.load_report().missing == std::vector<std::string>{"qa_outputs.weight", "qa_outputs.bias"});
+    CHECK(qa.load_report().ignored == std::vector<std::string>{"pooler.dense.bias", "pooler.dense.weight"});
+    const auto w = qa.head.weight.value().to_vector();
+    double sum2 = 0;
+    for (const float x : w) sum2 += static_cast<double>(x) * x;
+    const double stddev = std::sqrt(sum2 / static_cast<double>(w.size()));
+    CHECK(stddev > 0.01);
+    CHECK(stddev < 0.04);  // N(0, 0.02²) over 32 values
+    CHECK(qa.head.bias.value().to_vector() == std::vector<float>{0.f, 0.f});
+    // The base weights themselves were loaded, not re-initialised.
+    CHECK(qa.embeddings.word.value().to_vector() == base.embeddings.word.value().to_vector());
+    fs::remove_all(dir);
+}
+
+TEST_CASE("eval is deterministic and records nothing under NoGradGuard; train applies dropout", "[nn]") {
+    using Model = Bert<Encoder<2>, SequenceClassification>;
+    BertConfig config = BertConfig::from_file(fixture + "/config.json");
+    config.hidden_dropout_prob = 0.3;
+    Model model(config, 3);
+    model.eval();
+    std::vector<float> first, second;
+    {
+        NoGradGuard no_grad;
+        first = model.forward(tiny_batch()).logits.value().to_vector();
+        second = model.forward(tiny_batch()).logits.value().to_vector();
+        CHECK(Tape::current().size() == 0);
+    }
+    CHECK(first == second);
+    model.train();
+    Batch<Cpu> labelled = tiny_batch();
+    labelled.labels = Tensor<std::int64_t>::from_vector({2}, {0, 2});
+    const auto out = model.forward(labelled);
+    CHECK(out.logits.value().to_vector() != first);
+    CHECK(Tape::current().size() > 0);
+    backward(out.loss);
+    CHECK(Tape::current().size() == 0);
+    CHECK(model.embeddings.word.has_grad());
+}
+
+TEST_CASE("bad inputs to the model are clear errors", "[nn]") {
+    using Model = Bert<Encoder<2>, SequenceClassification>;
+    Model model = Model::from_pretrained(fixture);
+    NoGradGuard no_grad;
+    Batch<Cpu> too_long;
+    too_long.input_ids = Tensor<std::int64_t>::full({1, 17}, 5);  // max_position_embeddings is 16
+    CHECK_THROWS_WITH(model.forward(too_long), Catch::Contains("max_position_embeddings"));
+    Batch<Cpu> bad_label = tiny_batch();
+    bad_label.labels = Tensor<std::int64_t>::from_vector({2}, {0, 3});  // 3 labels: 0..2
+    CHECK_THROWS_WITH(model.forward(bad_label), Catch::Contains("3"));
+    Batch<Cpu> bad_id = tiny_batch();
+    bad_id.input_ids.data()[1] = 50;  // vocab_size 50
+    CHECK_THROWS_WITH(model.forward(bad_id), Catch::Contains("50"));
+}
+
+TEST_CASE("a fully masked row gives finite outputs", "[nn]") {
+    using Model = Bert<Encoder<2>, SequenceClassification>;
+    Model model = Model::from_pretrained(fixture);
+    Batch<Cpu> b = tiny_batch();
+    b.attention_mask = Tensor<std::int64_t>::from_vector({2, 4}, {0, 0, 0, 0, 1, 1, 1, 0});
+    NoGradGuard no_grad;
+    for (const float x : model.forward(b).logits.value().to_vector()) CHECK(std::isfinite(x));
+}
