@@ -23,4 +23,14 @@ if(TINYBERT_HAVE_CUDA)
     target_compile_definitions(tinybert_cuda INTERFACE TINYBERT_WITH_CUDA=1)
     target_link_libraries(tinybert_cuda INTERFACE tinybert CUDA::cudart CUDA::cublas CUDA::cublasLt)
     target_compile_options(tinybert_cuda INTERFACE $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr>)
+    # C++20 in .cu files: cxx_std_20 on tinybert covers CXX only, and some CMake versions (3.25 among them) know
+    # no C++20 flag for nvcc, so cuda_std_20 is used only where CMake has one.
+    if(DEFINED CMAKE_CUDA20_STANDARD_COMPILE_OPTION)
+        target_compile_features(tinybert_cuda INTERFACE cuda_std_20)
+    else()
+        target_compile_options(tinybert_cuda INTERFACE $<$<COMPILE_LANGUAGE:CUDA>:-std=c++20>)
+    endif()
+    # Eigen is host-only in tinybert: without this, nvcc warns (#20012-D) on Eigen's __host__ __device__ defaulted
+    # members, which -Werror=all-warnings turns into errors.
+    target_compile_definitions(tinybert_cuda INTERFACE $<$<COMPILE_LANGUAGE:CUDA>:EIGEN_NO_CUDA>)
 endif()

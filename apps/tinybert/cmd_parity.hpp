@@ -4,6 +4,9 @@
 // quantity with ‖ours − ref‖/‖ref‖; exit status 1 if any exceeds 1e-4 (f32) or 1e-8 (f64). A gradient's ‖ref‖ is
 // floored at 1e-3 × the norm of all reference gradients: the attention key bias has an exactly-zero gradient in exact
 // arithmetic (softmax is shift-invariant), so both sides hold rounding noise there and only absolute error means much.
+// For the same parameters (the key biases; with the QA head also qa_outputs.bias and the last output LayerNorm bias,
+// whose gradients sum (p − onehot) over positions), AdamW divides that noise by its own magnitude, so in f32 their
+// after-3-steps values are noise of size lr: those lines are printed but not judged in f32 (they are in f64).
 #pragma once
 
 #include <algorithm>
@@ -11,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,7 +34,7 @@ public:
 
     template <class T>
     void compare(const std::string& what, const std::vector<T>& ours, const std::vector<double>& ref,
-                 double norm_floor = 0) {
+                 double norm_floor = 0, bool judged = true) {
         TINYBERT_CHECK(ours.size() == ref.size(), "parity: ", what, ": ", ours.size(), " values vs ", ref.size(),
                        " in the reference");
         double diff = 0, norm = 0;
@@ -42,6 +46,10 @@ public:
         const double denom = std::max(std::sqrt(norm), norm_floor);
         const double rel = denom > 0 ? std::sqrt(diff) / denom : std::sqrt(diff);
         const bool ok = rel <= tol_ && std::isfinite(rel);
+        if (!judged) {
+            std::printf("%-72s %.3e not judged (zero gradient in exact arithmetic)\n", what.c_str(), rel);
+            return;
+        }
         failures_ += ok ? 0 : 1;
         ++count_;
         std::printf("%-72s %.3e %s\n", what.c_str(), rel, ok ? "ok" : "FAIL");
@@ -88,8 +96,12 @@ int run_parity_typed(const std::string& dir, const std::string& ref_path, double
     report.compare("loss", out.loss.value().to_vector(), ref.read<double>("loss"));
     backward(out.loss);
     double all_grads = 0;
+    std::map<std::string, double> grad_norms;
     model.visit_parameters([&](const std::string& name, Var<T, Cpu>&) {
-        for (const double g : ref.read<double>("grad." + name)) all_grads += g * g;
+        double n2 = 0;
+        for (const double g : ref.read<double>("grad." + name)) n2 += g * g;
+        grad_norms[name] = std::sqrt(n2);
+        all_grads += n2;
     });
     model.visit_parameters([&](const std::string& name, Var<T, Cpu>& p) {
         report.compare("grad." + name, p.grad().to_vector(), ref.read<double>("grad." + name),
@@ -112,7 +124,9 @@ int run_parity_typed(const std::string& dir, const std::string& ref_path, double
     }
     report.compare("train_losses", losses, ref.read<double>("train_losses"));
     trained.visit_parameters([&](const std::string& name, Var<T, Cpu>& p) {
-        report.compare("after3." + name, p.value().to_vector(), ref.read<double>("after3." + name));
+        const bool zero_gradient = grad_norms[name] <= 1e-9 * std::sqrt(all_grads);
+        report.compare("after3." + name, p.value().to_vector(), ref.read<double>("after3." + name), 0,
+                       std::is_same_v<T, double> || !zero_gradient);
     });
     return report.finish();
 }

@@ -10,16 +10,27 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace tinybert::test {
 
 inline std::string fixture(const std::string& name) { return std::string(TINYBERT_TEST_DATA_DIR) + "/io/" + name; }
 
-// A scratch file path unique to this process.
+// A directory unique to this process, removed when the test program exits.
+struct ScratchDir {
+    std::filesystem::path path =
+        std::filesystem::temp_directory_path() / ("tinybert_io_" + std::to_string(::getpid()));
+    ScratchDir() { std::filesystem::create_directories(path); }
+    ~ScratchDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+};
+
 inline std::string scratch(const std::string& name) {
-    const auto dir = std::filesystem::temp_directory_path() / ("tinybert_io_" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    return (dir / name).string();
+    static const ScratchDir dir;
+    return (dir.path / name).string();
 }
 
 inline std::string read_bytes(const std::string& path) {
@@ -40,6 +51,30 @@ inline std::string safetensors_bytes(const std::string& header, std::size_t data
     std::string out(8, '\0');
     std::memcpy(out.data(), &n, 8);
     return out + header + std::string(data_bytes, '\0');
+}
+
+// A ZIP archive of stored entries (what torch.save writes, minus data descriptors and alignment padding).
+inline std::string stored_zip(const std::vector<std::pair<std::string, std::string>>& entries) {
+    auto le = [](std::string& out, std::uint64_t v, int bytes) {
+        for (int i = 0; i < bytes; ++i) out += static_cast<char>((v >> (8 * i)) & 0xFFu);
+    };
+    std::string body, dir;
+    for (const auto& [name, data] : entries) {
+        const std::uint64_t offset = body.size();
+        body += "PK\x03\x04";
+        le(body, 20, 2), le(body, 0, 2), le(body, 0, 2), le(body, 0, 4), le(body, 0, 4);  // version flags method time crc
+        le(body, data.size(), 4), le(body, data.size(), 4), le(body, name.size(), 2), le(body, 0, 2);
+        body += name + data;
+        dir += "PK\x01\x02";
+        le(dir, 20, 2), le(dir, 20, 2), le(dir, 0, 2), le(dir, 0, 2), le(dir, 0, 4), le(dir, 0, 4);
+        le(dir, data.size(), 4), le(dir, data.size(), 4), le(dir, name.size(), 2), le(dir, 0, 2), le(dir, 0, 2);
+        le(dir, 0, 2), le(dir, 0, 2), le(dir, 0, 4), le(dir, offset, 4);
+        dir += name;
+    }
+    std::string out = body + dir + "PK\x05\x06";
+    le(out, 0, 4), le(out, entries.size(), 2), le(out, entries.size(), 2), le(out, dir.size(), 4);
+    le(out, body.size(), 4), le(out, 0, 2);
+    return out;
 }
 
 }  // namespace tinybert::test

@@ -63,7 +63,7 @@ inline VectorDataset<TokenExample> read_conll(const std::string& path, std::vect
         std::size_t end = text.find('\n', begin);
         if (end == std::string::npos) end = text.size();
         std::string_view row(text.data() + begin, end - begin);
-        if (row.ends_with('\r')) row.remove_suffix(1);
+        while (!row.empty() && (row.back() == '\r' || row.back() == ' ' || row.back() == '\t')) row.remove_suffix(1);
         const bool blank = row.find_first_not_of(" \t") == std::string_view::npos;
         if (blank) {
             if (!sentences.back().empty()) sentences.emplace_back();

@@ -167,4 +167,6 @@ private:
     std::string where_ = "tensor";
 };
 
+using NamedTensor = std::pair<std::string, CheckpointTensor>;
+
 }  // namespace tinybert

@@ -106,6 +106,7 @@ struct BertConfig {
     // torch_dtype "float32", then the preserved unknown fields.
     json::Value to_json(const std::string& architecture = "") const {
         json::Object o;
+        o.reserve(24 + extra.size());
         o.emplace_back("model_type", "bert");
         json::Array arch;
         if (!architecture.empty()) {
@@ -113,7 +114,7 @@ struct BertConfig {
         } else {
             for (const auto& a : architectures) arch.emplace_back(a);
         }
-        o.emplace_back("architectures", std::move(arch));
+        o.emplace_back("architectures", json::Value(std::move(arch)));
         o.emplace_back("vocab_size", vocab_size);
         o.emplace_back("hidden_size", hidden_size);
         o.emplace_back("num_hidden_layers", num_hidden_layers);
@@ -133,8 +134,8 @@ struct BertConfig {
         json::Object i2l, l2i;
         for (std::size_t i = 0; i < id2label.size(); ++i) i2l.emplace_back(std::to_string(i), id2label[i]);
         for (const auto& [label, id] : label2id) l2i.emplace_back(label, id);
-        o.emplace_back("id2label", std::move(i2l));
-        o.emplace_back("label2id", std::move(l2i));
+        o.emplace_back("id2label", json::Value(std::move(i2l)));
+        o.emplace_back("label2id", json::Value(std::move(l2i)));
         o.emplace_back("torch_dtype", "float32");
         for (const auto& kv : extra) o.push_back(kv);
         std::stable_sort(o.begin(), o.end(), [](const auto& a, const auto& b) { return a.first < b.first; });

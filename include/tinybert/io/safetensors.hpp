@@ -21,7 +21,6 @@
 
 namespace tinybert {
 
-using NamedTensor = std::pair<std::string, CheckpointTensor>;
 using SafetensorsMetadata = std::vector<std::pair<std::string, std::string>>;  // ordered string -> string pairs
 
 inline constexpr std::uint64_t safetensors_max_header = 100'000'000;

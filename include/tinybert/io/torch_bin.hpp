@@ -69,7 +69,7 @@ inline CheckpointTensor gather_tensor(const pickle::Tensor& t, std::span<const s
 }  // namespace detail
 
 // Reads a torch.save zip checkpoint (pytorch_model.bin) into (name, tensor) pairs in the pickled dict's order.
-inline std::vector<std::pair<std::string, CheckpointTensor>> load_torch_bin(const std::string& path) {
+inline std::vector<NamedTensor> load_torch_bin(const std::string& path) {
     const auto file = detail::MappedFile::open(path);
     const auto all = file->bytes();
     const bool zip = all.size() >= 4 && all[0] == std::byte{'P'} && all[1] == std::byte{'K'} &&
@@ -105,7 +105,7 @@ inline std::vector<std::pair<std::string, CheckpointTensor>> load_torch_bin(cons
                        ": byteorder is not \"little\"");
     }
 
-    std::vector<std::pair<std::string, CheckpointTensor>> out;
+    std::vector<NamedTensor> out;
     for (const auto& [name, t] : detail::pickle::load_state_dict(bytes_of(*pkl), path + " (" + pkl->name + ")")) {
         const std::string where = detail::tensor_where(path, name);
         const auto* data = entry("data/" + t.storage.key);

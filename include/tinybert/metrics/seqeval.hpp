@@ -4,12 +4,14 @@
 // with scheme=IOB2. Sentences are scored on one flattened sequence with an `O` after each sentence.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <map>
 #include <set>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "tinybert/core/error.hpp"

@@ -19,6 +19,7 @@ struct Embeddings {
     Var<T, D> word, position, token_type, ln_weight, ln_bias;  // (V,H) (P,H) (TV,H) (H) (H)
     T eps;
     T dropout_p;
+    std::int64_t pad_token_id;  // its word-embedding row never receives a gradient (nn.Embedding padding_idx)
 
     explicit Embeddings(const BertConfig& c)
         : word(parameter<T, D>({c.vocab_size, c.hidden_size})),
@@ -27,7 +28,8 @@ struct Embeddings {
           ln_weight(parameter<T, D>({c.hidden_size})),
           ln_bias(parameter<T, D>({c.hidden_size})),
           eps(static_cast<T>(c.layer_norm_eps)),
-          dropout_p(static_cast<T>(c.hidden_dropout_prob)) {}
+          dropout_p(static_cast<T>(c.hidden_dropout_prob)),
+          pad_token_id(c.pad_token_id) {}
 
     template <class F>
     void visit(const std::string& prefix, F&& f) {
@@ -49,7 +51,7 @@ struct Embeddings {
         for (std::size_t i = 0; i < pos.size(); ++i) pos[i] = static_cast<std::int64_t>(i) % S;
         const auto positions = Tensor<std::int64_t, Cpu>::from_vector({B, S}, pos).template to<D>();
         const Var<T, D> sum =
-            add(add(embedding(input_ids, word), embedding(token_type_ids, token_type)), embedding(positions, position));
+            add(add(embedding(input_ids, word, pad_token_id), embedding(token_type_ids, token_type)), embedding(positions, position));
         return dropout(layer_norm(sum, ln_weight, ln_bias, eps), dropout_p, ctx.gen, ctx.training);
     }
 };

@@ -12,17 +12,18 @@
 
 namespace tinybert {
 
-// ids (...) of int64 in [0, V), table (V,H) -> (..., H); an id out of range throws tinybert::Error
+// ids (...) of int64 in [0, V), table (V,H) -> (..., H); an id out of range throws tinybert::Error.
+// Row padding_idx (if ≥ 0) gets no gradient, as nn.Embedding(padding_idx=pad_token_id) in BertEmbeddings.
 template <class T, class D>
-Var<T, D> embedding(const Tensor<std::int64_t, D>& ids, const Var<T, D>& table) {
+Var<T, D> embedding(const Tensor<std::int64_t, D>& ids, const Var<T, D>& table, std::int64_t padding_idx = -1) {
     TINYBERT_CHECK(table.shape().rank() == 2, "embedding: table must be (V,H), got ", table.shape().str());
     Shape ys = ids.shape();
     ys.push_back(table.shape()[1]);
     Tensor<T, D> y(ys);
     embedding_forward(y, ids, table.value());
     Var<T, D> out = make_output(y, table);
-    record_backward(out, [ids, table](const Tensor<T, D>& dout) mutable {
-        embedding_backward(table.grad_ptr(), dout, ids);
+    record_backward(out, [ids, table, padding_idx](const Tensor<T, D>& dout) mutable {
+        embedding_backward(table.grad_ptr(), dout, ids, padding_idx);
     });
     return out;
 }

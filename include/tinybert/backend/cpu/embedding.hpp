@@ -23,16 +23,18 @@ void embedding_forward(Tensor<T, Device>& out, const Tensor<std::int64_t, Device
     for (std::int64_t i = 0; i < n; ++i) y.row(i) = w.row(id[i]);
 }
 
-// dtable (V,H)[ids[i]] += dout (N,H)[i] for every i (serial: repeated ids would race)
+// dtable (V,H)[ids[i]] += dout (N,H)[i] for every i with ids[i] != padding_idx (nn.Embedding's padding_idx row never
+// receives a gradient; -1 = none). Serial: repeated ids would race.
 template <class T>
-void embedding_backward(Tensor<T, Device>* dtable, const Tensor<T, Device>& dout,
-                        const Tensor<std::int64_t, Device>& ids) {
+void embedding_backward(Tensor<T, Device>* dtable, const Tensor<T, Device>& dout, const Tensor<std::int64_t, Device>& ids,
+                        std::int64_t padding_idx = -1) {
     if (!dtable) return;
     const std::int64_t n = static_cast<std::int64_t>(ids.numel());
     const std::int64_t* id = ids.data();
     const auto dy = as_matrix(dout);
     auto dw = as_matrix(*dtable);
-    for (std::int64_t i = 0; i < n; ++i) dw.row(id[i]) += dy.row(i);
+    for (std::int64_t i = 0; i < n; ++i)
+        if (id[i] != padding_idx) dw.row(id[i]) += dy.row(i);
 }
 
 }  // namespace tinybert::cpu

@@ -3,6 +3,10 @@
 // Saved for backward: the output probabilities. Backward accumulates (+=) into a non-null gradient.
 #pragma once
 
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
 #include "tinybert/backend/cpu/eigen_map.hpp"
 
 namespace tinybert::cpu {
@@ -10,10 +14,14 @@ namespace tinybert::cpu {
 namespace detail {
 
 // In place: row ← exp(row − max(row)) / Σ exp(row − max(row)). Works on any Eigen row expression (maps, strided).
+// Eigen's vectorised exp clamps its input at log(min normal) instead of underflowing; the select restores exact
+// zeros there, so masked keys get probability 0 as in torch.
 template <class Row>
 void softmax_row(Row&& row) {
-    const auto m = row.maxCoeff();
-    row = (row.array() - m).exp().matrix();
+    using T = typename std::decay_t<Row>::Scalar;
+    const T lowest_log = std::log(std::numeric_limits<T>::min());
+    const T m = row.maxCoeff();
+    row = ((row.array() - m) < lowest_log).select(T(0), (row.array() - m).exp()).matrix();
     row /= row.sum();
 }
 

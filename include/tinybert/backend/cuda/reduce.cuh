@@ -27,8 +27,9 @@ __global__ void sum_squares_partial_kernel(double* __restrict__ partial, const T
 }
 
 // out[0] = Σ partial (one block)
-__global__ inline void sum_kernel(double* __restrict__ out, const double* __restrict__ partial, std::size_t n) {
-    double sum = 0;
+template <class T>
+__global__ void sum_kernel(T* __restrict__ out, const T* __restrict__ partial, std::size_t n) {
+    T sum = 0;
     for (std::size_t i = threadIdx.x; i < n; i += blockDim.x) sum += partial[i];
     sum = block_sum(sum);
     if (threadIdx.x == 0) out[0] = sum;

@@ -1,0 +1,452 @@
+// CPU vs CUDA parity for every kernel pair of backend/cpu and backend/cuda: the same random inputs (and the same
+// random starting gradients, so that += accumulation is checked too) go through both; results must agree within
+// rtol 1e-4 / atol 1e-5 in float and 1e-10 / 1e-12 in double. Every test case passes with a warning when the
+// machine has no CUDA device.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "tinybert/backend/cpu/adamw.hpp"
+#include "tinybert/backend/cpu/attention.hpp"
+#include "tinybert/backend/cpu/cross_entropy.hpp"
+#include "tinybert/backend/cpu/dropout.hpp"
+#include "tinybert/backend/cpu/elementwise.hpp"
+#include "tinybert/backend/cpu/embedding.hpp"
+#include "tinybert/backend/cpu/layernorm.hpp"
+#include "tinybert/backend/cpu/linear.hpp"
+#include "tinybert/backend/cpu/matmul.hpp"
+#include "tinybert/backend/cpu/reduce.hpp"
+#include "tinybert/backend/cpu/select.hpp"
+#include "tinybert/backend/cpu/softmax.hpp"
+#include "tinybert/backend/cuda/adamw.cuh"
+#include "tinybert/backend/cuda/attention.cuh"
+#include "tinybert/backend/cuda/cross_entropy.cuh"
+#include "tinybert/backend/cuda/dropout.cuh"
+#include "tinybert/backend/cuda/elementwise.cuh"
+#include "tinybert/backend/cuda/embedding.cuh"
+#include "tinybert/backend/cuda/layernorm.cuh"
+#include "tinybert/backend/cuda/linear.cuh"
+#include "tinybert/backend/cuda/matmul.cuh"
+#include "tinybert/backend/cuda/reduce.cuh"
+#include "tinybert/backend/cuda/select.cuh"
+#include "tinybert/backend/cuda/softmax.cuh"
+#include "tinybert/core/rng.hpp"
+
+namespace {
+
+using tinybert::Cpu;
+using tinybert::Cuda;
+using tinybert::Shape;
+template <class T>
+using CpuTensor = tinybert::Tensor<T, Cpu>;
+template <class T>
+using CudaTensor = tinybert::Tensor<T, Cuda>;
+
+#define TINYBERT_REQUIRE_CUDA_DEVICE()                 \
+    do {                                               \
+        if (!tinybert::cuda::device_available()) {     \
+            WARN("no CUDA device: skipped");           \
+            return;                                    \
+        }                                              \
+    } while (0)
+
+template <class T>
+struct Tolerance;
+template <>
+struct Tolerance<float> {
+    static constexpr double rtol = 1e-4, atol = 1e-5;
+};
+template <>
+struct Tolerance<double> {
+    static constexpr double rtol = 1e-10, atol = 1e-12;
+};
+
+// Uniform values in [lo, hi) from the library's counter-based generator (reproducible, no global state).
+template <class T>
+CpuTensor<T> random_tensor(const Shape& shape, std::uint64_t seed, double lo = -1.0, double hi = 1.0) {
+    std::vector<T> values(shape.numel());
+    for (std::size_t i = 0; i < values.size(); ++i)
+        values[i] = static_cast<T>(lo + (hi - lo) * tinybert::random_uniform(seed, i));
+    return CpuTensor<T>::from_vector(shape, values);
+}
+
+inline CpuTensor<std::int64_t> random_ids(const Shape& shape, std::uint64_t seed, std::int64_t n) {
+    std::vector<std::int64_t> values(shape.numel());
+    for (std::size_t i = 0; i < values.size(); ++i)
+        values[i] = static_cast<std::int64_t>(tinybert::random_uniform(seed, i) * static_cast<double>(n));
+    return CpuTensor<std::int64_t>::from_vector(shape, values);
+}
+
+template <class T>
+CudaTensor<T> to_cuda(const CpuTensor<T>& t) {
+    return t.template to<Cuda>();
+}
+
+// got (CUDA) ≈ want (CPU) elementwise: |got − want| <= atol + rtol·|want|, NaN only where want is NaN.
+template <class T>
+void check_close(const CudaTensor<T>& got_tensor, const CpuTensor<T>& want_tensor, const std::string& what) {
+    INFO(what << ": shape " << want_tensor.shape().str());
+    REQUIRE(got_tensor.shape() == want_tensor.shape());
+    const std::vector<T> got = got_tensor.to_vector();
+    const T* want = want_tensor.data();
+    std::size_t bad = 0, first_bad = got.size();
+    double max_err = 0;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        const double g = static_cast<double>(got[i]), w = static_cast<double>(want[i]);
+        const bool both_nan = std::isnan(g) && std::isnan(w);
+        const double err = std::abs(g - w);
+        if (!both_nan && !(err <= Tolerance<T>::atol + Tolerance<T>::rtol * std::abs(w))) {
+            if (bad++ == 0) first_bad = i;
+        }
+        if (!both_nan && std::isfinite(err) && err > max_err) max_err = err;
+    }
+    std::string detail = "max |diff| " + std::to_string(max_err);
+    if (bad > 0)
+        detail += "; " + std::to_string(bad) + " of " + std::to_string(got.size()) + " elements differ, first at " +
+                  std::to_string(first_bad) + ": cuda " + std::to_string(static_cast<double>(got[first_bad])) +
+                  " vs cpu " + std::to_string(static_cast<double>(want[first_bad]));
+    INFO(detail);
+    CHECK(bad == 0);
+}
+
+// The row-major reference product for the GEMM wrapper test.
+template <class T>
+std::vector<T> reference_gemm(const std::vector<T>& a, const std::vector<T>& b, const std::vector<T>& c0,
+                              std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k, bool ta, bool tb,
+                              double alpha, double beta) {
+    std::vector<T> c(c0);
+    for (std::int64_t z = 0; z < batch; ++z)
+        for (std::int64_t i = 0; i < m; ++i)
+            for (std::int64_t j = 0; j < n; ++j) {
+                double sum = 0;
+                for (std::int64_t p = 0; p < k; ++p) {
+                    const double av = static_cast<double>(a[static_cast<std::size_t>(z * m * k + (ta ? p * m + i : i * k + p))]);
+                    const double bv = static_cast<double>(b[static_cast<std::size_t>(z * k * n + (tb ? j * k + p : p * n + j))]);
+                    sum += av * bv;
+                }
+                auto& out = c[static_cast<std::size_t>(z * m * n + i * n + j)];
+                out = static_cast<T>(alpha * sum + beta * static_cast<double>(out));
+            }
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("cuda device: allocate, fill, copy, host transfers", "[cuda]") {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    const auto f = CudaTensor<float>::full(Shape{3, 5}, 1.5f);
+    CHECK(f.to_vector() == std::vector<float>(15, 1.5f));
+    const auto d = CudaTensor<double>::full(Shape{7}, -2.25);
+    CHECK(d.to_vector() == std::vector<double>(7, -2.25));
+    const auto ids = CudaTensor<std::int64_t>::full(Shape{4}, std::int64_t{1} << 40);
+    CHECK(ids.to_vector() == std::vector<std::int64_t>(4, std::int64_t{1} << 40));
+    CHECK(CudaTensor<float>(Shape{2, 2}).to_vector() == std::vector<float>(4, 0.0f));
+    const auto host = random_tensor<float>(Shape{4, 6}, 1);
+    const auto dev = to_cuda(host);
+    const auto copy = dev.clone();
+    CHECK(copy.to_vector() == dev.to_vector());
+    CHECK(dev.template to<Cpu>().to_vector() == host.to_vector());
+    CHECK(dev.slice(1, 3).to_vector() == host.slice(1, 3).to_vector());
+    CHECK(CudaTensor<float>(Shape{0}).to_vector().empty());
+}
+
+TEMPLATE_TEST_CASE("cuda gemm wrapper: row-major layout, transposes, batch, alpha/beta", "[cuda]", float, double) {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    using T = TestType;
+    const std::int64_t batch = 3, m = 5, n = 7, k = 4;
+    for (const bool ta : {false, true})
+        for (const bool tb : {false, true}) {
+            INFO("trans_a " << ta << ", trans_b " << tb);
+            const auto a = random_tensor<T>(Shape{batch, ta ? k : m, ta ? m : k}, 11);
+            const auto b = random_tensor<T>(Shape{batch, tb ? n : k, tb ? k : n}, 12);
+            const auto c0 = random_tensor<T>(Shape{batch, m, n}, 13);
+            auto c = to_cuda(c0);
+            tinybert::cuda::gemm(c.data(), to_cuda(a).data(), to_cuda(b).data(), batch, m, n, k, ta, tb, T(0.5), T(2));
+            const auto want = reference_gemm(a.to_vector(), b.to_vector(), c0.to_vector(), batch, m, n, k, ta, tb, 0.5, 2.0);
+            check_close(c, CpuTensor<T>::from_vector(c0.shape(), want), "gemm");
+        }
+}
+
+TEMPLATE_TEST_CASE("cuda linear forward/backward match cpu", "[cuda]", float, double) {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    using T = TestType;
+    const std::int64_t n = 37, in = 29, out = 23;
+    const auto x = random_tensor<T>(Shape{n, in}, 1), w = random_tensor<T>(Shape{out, in}, 2),
+               b = random_tensor<T>(Shape{out}, 3), dy = random_tensor<T>(Shape{n, out}, 4);
+    for (const bool with_bias : {true, false}) {
+        INFO("bias " << with_bias);
+        CpuTensor<T> y(Shape{n, out});
+        CudaTensor<T> yc(Shape{n, out});
+        tinybert::cpu::linear_forward(y, x, w, with_bias ? b : CpuTensor<T>());
+        tinybert::cuda::linear_forward(yc, to_cuda(x), to_cuda(w), with_bias ? to_cuda(b) : CudaTensor<T>());
+        check_close(yc, y, "linear out");
+    }
+    auto dx = random_tensor<T>(x.shape(), 5), dw = random_tensor<T>(w.shape(), 6), db = random_tensor<T>(b.shape(), 7);
+    auto dxc = to_cuda(dx), dwc = to_cuda(dw), dbc = to_cuda(db);
+    tinybert::cpu::linear_backward(&dx, &dw, &db, dy, x, w);
+    tinybert::cuda::linear_backward(&dxc, &dwc, &dbc, to_cuda(dy), to_cuda(x), to_cuda(w));
+    check_close(dxc, dx, "linear dinp");
+    check_close(dwc, dw, "linear dweight");
+    check_close(dbc, db, "linear dbias");
+}
+
+TEMPLATE_TEST_CASE("cuda matmul forward/backward match cpu", "[cuda]", float, double) {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    using T = TestType;
+    const std::int64_t bt = 3, m = 5, k = 7, n = 6;
+    for (const bool tb : {false, true}) {
+        INFO("transpose_b " << tb);
+        const auto a = random_tensor<T>(Shape{bt, m, k}, 1), b = random_tensor<T>(tb ? Shape{bt, n, k} : Shape{bt, k, n}, 2);
+        const auto dy = random_tensor<T>(Shape{bt, m, n}, 3);
+        CpuTensor<T> y(Shape{bt, m, n});
+        CudaTensor<T> yc(Shape{bt, m, n});
+        tinybert::cpu::matmul_forward(y, a, b, tb);
+        tinybert::cuda::matmul_forward(yc, to_cuda(a), to_cuda(b), tb);
+        check_close(yc, y, "matmul out");
+        auto da = random_tensor<T>(a.shape(), 4), db = random_tensor<T>(b.shape(), 5);
+        auto dac = to_cuda(da), dbc = to_cuda(db);
+        tinybert::cpu::matmul_backward(&da, &db, dy, a, b, tb);
+        tinybert::cuda::matmul_backward(&dac, &dbc, to_cuda(dy), to_cuda(a), to_cuda(b), tb);
+        check_close(dac, da, "matmul da");
+        check_close(dbc, db, "matmul db");
+    }
+}
+
+TEMPLATE_TEST_CASE("cuda elementwise kernels match cpu", "[cuda]", float, double) {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    using T = TestType;
+    const Shape shape{19, 53};
+    const auto a = random_tensor<T>(shape, 1, -4, 4), b = random_tensor<T>(shape, 2), dy = random_tensor<T>(shape, 3);
+    const auto ac = to_cuda(a), bc = to_cuda(b), dyc = to_cuda(dy);
+    CpuTensor<T> y(shape);
+    CudaTensor<T> yc(shape);
+
+    tinybert::cpu::add_forward(y, a, b);
+    tinybert::cuda::add_forward(yc, ac, bc);
+    check_close(yc, y, "add out");
+    auto da = random_tensor<T>(shape, 4), db = random_tensor<T>(shape, 5);
+    auto dac = to_cuda(da), dbc = to_cuda(db);
+    tinybert::cpu::add_backward(&da, &db, dy);
+    tinybert::cuda::add_backward(&dac, &dbc, dyc);
+    check_close(dac, da, "add da");
+    check_close(dbc, db, "add db");
+
+    tinybert::cpu::scale_forward(y, a, T(0.125));
+    tinybert::cuda::scale_forward(yc, ac, T(0.125));
+    check_close(yc, y, "scale out");
+    tinybert::cpu::scale_backward(&da, dy, T(-3));
+    tinybert::cuda::scale_backward(&dac, dyc, T(-3));
+    check_close(dac, da, "scale dinp");
+
+    tinybert::cpu::gelu_forward(y, a);
+    tinybert::cuda::gelu_forward(yc, ac);
+    check_close(yc, y, "gelu out");
+    tinybert::cpu::gelu_backward(&da, dy, a);
+    tinybert::cuda::gelu_backward(&dac, dyc, ac);
+    check_close(dac, da, "gelu dinp");
+
+    tinybert::cpu::tanh_forward(y, a);
+    tinybert::cuda::tanh_forward(yc, ac);
+    check_close(yc, y, "tanh out");
+    tinybert::cpu::tanh_backward(&da, dy, y);
+    tinybert::cuda::tanh_backward(&dac, dyc, yc);
+    check_close(dac, da, "tanh dinp");
+}
+
+TEMPLATE_TEST_CASE("cuda layernorm forward/backward match cpu", "[cuda]", float, double) {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    using T = TestType;
+    const std::int64_t n = 19, h = 70;  // h not a multiple of the warp size
+    const auto x = random_tensor<T>(Shape{n, h}, 1, -2, 3), w = random_tensor<T>(Shape{h}, 2, 0.5, 1.5),
+               b = random_tensor<T>(Shape{h}, 3), dy = random_tensor<T>(Shape{n, h}, 4);
+    CpuTensor<T> y(Shape{n, h}), mean(Shape{n}), rstd(Shape{n});
+    CudaTensor<T> yc(Shape{n, h}), meanc(Shape{n}), rstdc(Shape{n});
+    tinybert::cpu::layernorm_forward(y, mean, rstd, x, w, b, T(1e-12));
+    tinybert::cuda::layernorm_forward(yc, meanc, rstdc, to_cuda(x), to_cuda(w), to_cuda(b), T(1e-12));
+    check_close(yc, y, "layernorm out");
+    check_close(meanc, mean, "layernorm mean");
+    check_close(rstdc, rstd, "layernorm rstd");
+    auto dx = random_tensor<T>(x.shape(), 5), dw = random_tensor<T>(w.shape(), 6), db = random_tensor<T>(b.shape(), 7);
+    auto dxc = to_cuda(dx), dwc = to_cuda(dw), dbc = to_cuda(db);
+    tinybert::cpu::layernorm_backward(&dx, &dw, &db, dy, x, w, mean, rstd);
+    tinybert::cuda::layernorm_backward(&dxc, &dwc, &dbc, to_cuda(dy), to_cuda(x), to_cuda(w), meanc, rstdc);
+    check_close(dxc, dx, "layernorm dinp");
+    check_close(dwc, dw, "layernorm dweight");
+    check_close(dbc, db, "layernorm dbias");
+}
+
+TEMPLATE_TEST_CASE("cuda softmax forward/backward match cpu", "[cuda]", float, double) {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    using T = TestType;
+    const Shape shape{13, 45};
+    const auto x = random_tensor<T>(shape, 1, -6, 6), dy = random_tensor<T>(shape, 2);
+    CpuTensor<T> y(shape);
+    CudaTensor<T> yc(shape);
+    tinybert::cpu::softmax_forward(y, x);
+    tinybert::cuda::softmax_forward(yc, to_cuda(x));
+    check_close(yc, y, "softmax out");
+    auto dx = random_tensor<T>(shape, 3);
+    auto dxc = to_cuda(dx);
+    tinybert::cpu::softmax_backward(&dx, dy, y);
+    tinybert::cuda::softmax_backward(&dxc, to_cuda(dy), yc);
+    check_close(dxc, dx, "softmax dinp");
+}
+
+TEMPLATE_TEST_CASE("cuda attention forward/backward match cpu (mask, dropout)", "[cuda]", float, double) {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    using T = TestType;
+    const std::int64_t b = 3, s = 40, nh = 3, hd = 8, h = nh * hd;
+    const auto q = random_tensor<T>(Shape{b, s, h}, 1), k = random_tensor<T>(Shape{b, s, h}, 2),
+               v = random_tensor<T>(Shape{b, s, h}, 3), dctx = random_tensor<T>(Shape{b, s, h}, 4);
+    // batch 0: no padding; batch 1: last 15 keys padded; batch 2: every key padded (rows must be uniform, finite)
+    std::vector<T> mask(static_cast<std::size_t>(b * s), T(0));
+    for (std::int64_t j = s - 15; j < s; ++j) mask[static_cast<std::size_t>(s + j)] = std::numeric_limits<T>::lowest();
+    for (std::int64_t j = 0; j < s; ++j) mask[static_cast<std::size_t>(2 * s + j)] = std::numeric_limits<T>::lowest();
+    const auto mask_add = CpuTensor<T>::from_vector(Shape{b, s}, mask);
+    for (const T p : {T(0), T(0.1)}) {
+        INFO("dropout p " << static_cast<double>(p));
+        const std::uint64_t seed = 1234, offset = 777;
+        CpuTensor<T> ctx(Shape{b, s, h}), probs(Shape{b, nh, s, s});
+        CudaTensor<T> ctxc(Shape{b, s, h}), probsc(Shape{b, nh, s, s});
+        tinybert::cpu::attention_forward(ctx, probs, q, k, v, mask_add, static_cast<int>(nh), p, seed, offset);
+        tinybert::cuda::attention_forward(ctxc, probsc, to_cuda(q), to_cuda(k), to_cuda(v), to_cuda(mask_add),
+                                          static_cast<int>(nh), p, seed, offset);
+        check_close(probsc, probs, "attention probs");
+        check_close(ctxc, ctx, "attention ctx");
+        const std::vector<T> pv = probsc.to_vector();
+        const std::size_t masked_row = static_cast<std::size_t>(2 * nh * s * s);  // batch 2, head 0, row 0
+        for (std::int64_t j = 0; j < s; ++j)
+            CHECK(std::abs(static_cast<double>(pv[masked_row + static_cast<std::size_t>(j)]) - 1.0 / static_cast<double>(s)) < 1e-6);
+        auto dq = random_tensor<T>(q.shape(), 5), dk = random_tensor<T>(k.shape(), 6), dv = random_tensor<T>(v.shape(), 7);
+        auto dqc = to_cuda(dq), dkc = to_cuda(dk), dvc = to_cuda(dv);
+        tinybert::cpu::attention_backward(&dq, &dk, &dv, dctx, q, k, v, probs, static_cast<int>(nh), p, seed, offset);
+        tinybert::cuda::attention_backward(&dqc, &dkc, &dvc, to_cuda(dctx), to_cuda(q), to_cuda(k), to_cuda(v), probsc,
+                                           static_cast<int>(nh), p, seed, offset);
+        check_close(dqc, dq, "attention dq");
+        check_close(dkc, dk, "attention dk");
+        check_close(dvc, dv, "attention dv");
+    }
+}
+
+TEMPLATE_TEST_CASE("cuda embedding forward/backward match cpu", "[cuda]", float, double) {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    using T = TestType;
+    const std::int64_t vocab = 11, h = 33, n = 50;  // n > vocab: repeated ids accumulate
+    const auto table = random_tensor<T>(Shape{vocab, h}, 1), dy = random_tensor<T>(Shape{n, h}, 2);
+    const auto ids = random_ids(Shape{n}, 3, vocab);
+    CpuTensor<T> y(Shape{n, h});
+    CudaTensor<T> yc(Shape{n, h});
+    tinybert::cpu::embedding_forward(y, ids, table);
+    tinybert::cuda::embedding_forward(yc, to_cuda(ids), to_cuda(table));
+    check_close(yc, y, "embedding out");
+    auto dt = random_tensor<T>(table.shape(), 4);
+    auto dtc = to_cuda(dt);
+    tinybert::cpu::embedding_backward(&dt, dy, ids);
+    tinybert::cuda::embedding_backward(&dtc, to_cuda(dy), to_cuda(ids));
+    check_close(dtc, dt, "embedding dtable");
+}
+
+TEMPLATE_TEST_CASE("cuda dropout forward/backward match cpu", "[cuda]", float, double) {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    using T = TestType;
+    const Shape shape{17, 61};
+    const auto x = random_tensor<T>(shape, 1), dy = random_tensor<T>(shape, 2);
+    for (const T p : {T(0), T(0.3)}) {
+        INFO("p " << static_cast<double>(p));
+        CpuTensor<T> y(shape);
+        CudaTensor<T> yc(shape);
+        tinybert::cpu::dropout_forward(y, x, p, 99, 5);
+        tinybert::cuda::dropout_forward(yc, to_cuda(x), p, 99, 5);
+        check_close(yc, y, "dropout out");
+        auto dx = random_tensor<T>(shape, 3);
+        auto dxc = to_cuda(dx);
+        tinybert::cpu::dropout_backward(&dx, dy, p, 99, 5);
+        tinybert::cuda::dropout_backward(&dxc, to_cuda(dy), p, 99, 5);
+        check_close(dxc, dx, "dropout dinp");
+    }
+}
+
+TEMPLATE_TEST_CASE("cuda cross-entropy forward/backward match cpu (ignore_index)", "[cuda]", float, double) {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    using T = TestType;
+    const std::int64_t n = 37, c = 45, ignore = -100;
+    const auto logits = random_tensor<T>(Shape{n, c}, 1, -5, 5);
+    auto targets_host = random_ids(Shape{n}, 2, c).to_vector();
+    for (std::size_t i = 0; i < targets_host.size(); i += 4) targets_host[i] = ignore;
+    const auto dloss = CpuTensor<T>::from_vector(Shape{1}, {T(0.75)});
+    for (const bool all_ignored : {false, true}) {
+        INFO("all ignored " << all_ignored);
+        std::vector<std::int64_t> t = targets_host;
+        if (all_ignored) t.assign(t.size(), ignore);
+        const auto targets = CpuTensor<std::int64_t>::from_vector(Shape{n}, t);
+        CpuTensor<T> loss(Shape{1}), probs(Shape{n, c});
+        CudaTensor<T> lossc(Shape{1}), probsc(Shape{n, c});
+        tinybert::cpu::cross_entropy_forward(loss, probs, logits, targets, ignore);
+        tinybert::cuda::cross_entropy_forward(lossc, probsc, to_cuda(logits), to_cuda(targets), ignore);
+        check_close(lossc, loss, "cross-entropy loss");
+        check_close(probsc, probs, "cross-entropy probs");
+        CHECK(std::isnan(static_cast<double>(lossc.to_vector()[0])) == all_ignored);
+        auto dz = random_tensor<T>(Shape{n, c}, 3);
+        auto dzc = to_cuda(dz);
+        tinybert::cpu::cross_entropy_backward(&dz, dloss, probs, targets, ignore);
+        tinybert::cuda::cross_entropy_backward(&dzc, to_cuda(dloss), probsc, to_cuda(targets), ignore);
+        check_close(dzc, dz, "cross-entropy dlogits");
+    }
+}
+
+TEMPLATE_TEST_CASE("cuda select_row and column match cpu", "[cuda]", float, double) {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    using T = TestType;
+    const std::int64_t b = 4, s = 9, h = 35, c = 2;
+    const auto x = random_tensor<T>(Shape{b, s, h}, 1), dy = random_tensor<T>(Shape{b, h}, 2);
+    CpuTensor<T> y(Shape{b, h});
+    CudaTensor<T> yc(Shape{b, h});
+    tinybert::cpu::select_row_forward(y, x, 3);
+    tinybert::cuda::select_row_forward(yc, to_cuda(x), 3);
+    check_close(yc, y, "select_row out");
+    auto dx = random_tensor<T>(x.shape(), 3);
+    auto dxc = to_cuda(dx);
+    tinybert::cpu::select_row_backward(&dx, dy, 3);
+    tinybert::cuda::select_row_backward(&dxc, to_cuda(dy), 3);
+    check_close(dxc, dx, "select_row dinp");
+
+    const auto logits = random_tensor<T>(Shape{b * s, c}, 4), dcol = random_tensor<T>(Shape{b * s}, 5);
+    CpuTensor<T> col(Shape{b * s});
+    CudaTensor<T> colc(Shape{b * s});
+    tinybert::cpu::column_forward(col, logits, 1);
+    tinybert::cuda::column_forward(colc, to_cuda(logits), 1);
+    check_close(colc, col, "column out");
+    auto dl = random_tensor<T>(logits.shape(), 6);
+    auto dlc = to_cuda(dl);
+    tinybert::cpu::column_backward(&dl, dcol, 1);
+    tinybert::cuda::column_backward(&dlc, to_cuda(dcol), 1);
+    check_close(dlc, dl, "column dinp");
+}
+
+TEMPLATE_TEST_CASE("cuda sum_squares, scale_inplace and adamw_update match cpu", "[cuda]", float, double) {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    using T = TestType;
+    const Shape shape{300, 1001};  // more elements than one grid-stride pass of the reduction covers
+    auto g = random_tensor<T>(shape, 1);
+    auto gc = to_cuda(g);
+    const double want = tinybert::cpu::sum_squares(g), got = tinybert::cuda::sum_squares(gc);
+    CHECK(std::abs(got - want) <= 1e-9 * std::abs(want));
+    tinybert::cpu::scale_inplace(g, T(0.3));
+    tinybert::cuda::scale_inplace(gc, T(0.3));
+    check_close(gc, g, "scale_inplace");
+
+    auto p = random_tensor<T>(shape, 2), m = CpuTensor<T>(shape), v = CpuTensor<T>(shape);
+    auto pc = to_cuda(p), mc = to_cuda(m), vc = to_cuda(v);
+    for (std::int64_t step = 1; step <= 3; ++step) {
+        const auto grad = random_tensor<T>(shape, 10 + static_cast<std::uint64_t>(step));
+        tinybert::cpu::adamw_update(p, grad, m, v, T(1e-3), T(0.9), T(0.999), T(1e-8), T(0.01), step);
+        tinybert::cuda::adamw_update(pc, to_cuda(grad), mc, vc, T(1e-3), T(0.9), T(0.999), T(1e-8), T(0.01), step);
+    }
+    check_close(pc, p, "adamw param");
+    check_close(mc, m, "adamw m");
+    check_close(vc, v, "adamw v");
+}
