@@ -1,10 +1,10 @@
 // Dataset readers on hand-written fixtures: IMDb layout, CSV, JSONL, CoNLL/PAN-X/CoNLL-2003 token files, NER JSONL,
 // SQuAD v1.1/v2.0, format detection; and every bad-input error naming the file and line or record.
-#include <catch2/catch.hpp>
+#include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "tinybert/data/detect.hpp"
 
@@ -53,10 +53,10 @@ TEST_CASE("IMDb split: neg then pos, each sorted by file name, text byte-exact")
     REQUIRE(d.size() == 4);  // unsup/ ignored
     CHECK(d.label_names() == std::vector<std::string>{"neg", "pos"});
     CHECK(d[0].label == 0);
-    CHECK(d[0].text == "Two hours I will never get back.<br />The dialogue was wooden.");        // 0_1.txt
-    CHECK(d[1].text == "Not terrible, just dull – the ending drags on forever.\n");              // 11_3.txt
+    CHECK(d[0].text == "Two hours I will never get back.<br />The dialogue was wooden.");  // 0_1.txt
+    CHECK(d[1].text == "Not terrible, just dull – the ending drags on forever.\n");        // 11_3.txt
     CHECK(d[2].label == 1);
-    CHECK(d[2].text.starts_with("A warm, funny film.<br /><br />"));                            // 10_9.txt < 2_8.txt
+    CHECK(d[2].text.starts_with("A warm, funny film.<br /><br />"));  // 10_9.txt < 2_8.txt
     CHECK(d[3].text == "Solid acting and a clever plot; worth a second viewing.");
     CHECK(tb::detect_format(fixtures + "imdb/train") == tb::DatasetFormat::imdb);
 }
@@ -105,7 +105,8 @@ TEST_CASE("CSV parser: records, line numbers, no trailing newline") {
 
 TEST_CASE("CSV errors name the file and line") {
     TempDir tmp;
-    CHECK_THROWS_WITH(tb::read_csv_dataset((tmp.path / "missing.csv").string()), Contains("missing.csv") && Contains("cannot open"));
+    CHECK_THROWS_WITH(tb::read_csv_dataset((tmp.path / "missing.csv").string()),
+                      Contains("missing.csv") && Contains("cannot open"));
     const auto unterminated = tmp.write("u.csv", "text,label\n\"open,1\n");
     CHECK_THROWS_WITH(tb::read_csv_dataset(unterminated), Contains("u.csv:2") && Contains("unterminated"));
     const auto fields = tmp.write("f.csv", "text,label\nok,1\ntoo,many,fields\n");
@@ -115,7 +116,8 @@ TEST_CASE("CSV errors name the file and line") {
     const auto label = tmp.write("l.csv", "text,label\nok,pos\nbad,maybe\n");
     tb::TextDatasetOptions opt;
     opt.label_names = {"neg", "pos"};
-    CHECK_THROWS_WITH(tb::read_csv_dataset(label, opt), Contains("l.csv:3") && Contains("\"maybe\" is not in the label list"));
+    CHECK_THROWS_WITH(tb::read_csv_dataset(label, opt),
+                      Contains("l.csv:3") && Contains("\"maybe\" is not in the label list"));
     const auto range = tmp.write("r.csv", "text,label\nok,2\n");
     CHECK_THROWS_WITH(tb::read_csv_dataset(range, opt), Contains("r.csv:2") && Contains("\"2\""));
     const auto empty = tmp.write("e.csv", "text,label\n");
@@ -145,7 +147,8 @@ TEST_CASE("JSONL errors name the file and line") {
     tb::TextDatasetOptions opt;
     opt.label_names = {"neg", "pos"};
     const auto outside = tmp.write("o.jsonl", "{\"text\":\"a\",\"label\":\"pos\"}\n{\"text\":\"b\",\"label\":5}\n");
-    CHECK_THROWS_WITH(tb::read_jsonl_dataset(outside, opt), Contains("o.jsonl:2") && Contains("\"5\" is not in the label list"));
+    CHECK_THROWS_WITH(tb::read_jsonl_dataset(outside, opt),
+                      Contains("o.jsonl:2") && Contains("\"5\" is not in the label list"));
     const auto empty = tmp.write("e.jsonl", "\n\n");
     CHECK_THROWS_WITH(tb::read_jsonl_dataset(empty), Contains("e.jsonl") && Contains("no records"));
 }
@@ -187,7 +190,8 @@ TEST_CASE("CoNLL errors name the file and line") {
     CHECK_THROWS_WITH(tb::read_conll(cols), Contains("c.tsv:2"));
     const auto empty = tmp.write("e.tsv", "\n\n");
     CHECK_THROWS_WITH(tb::read_conll(empty), Contains("e.tsv") && Contains("no sentences"));
-    CHECK_THROWS_WITH(tb::read_conll((tmp.path / "none.tsv").string()), Contains("none.tsv") && Contains("cannot open"));
+    CHECK_THROWS_WITH(tb::read_conll((tmp.path / "none.tsv").string()),
+                      Contains("none.tsv") && Contains("cannot open"));
 }
 
 TEST_CASE("NER JSONL: tag ids index the label list, names are checked") {
@@ -196,14 +200,18 @@ TEST_CASE("NER JSONL: tag ids index the label list, names are checked") {
     CHECK(d[0].tags == std::vector<std::string>{"B-LOC", "O", "O"});
     CHECK(d[1].tags == std::vector<std::string>{"B-PER", "I-PER"});
     CHECK(tb::detect_format(fixtures + "ner.jsonl") == tb::DatasetFormat::token_jsonl);
-    CHECK_THROWS_WITH(tb::read_token_jsonl(fixtures + "ner.jsonl"), Contains("ner.jsonl:1") && Contains("need a label list"));
+    CHECK_THROWS_WITH(tb::read_token_jsonl(fixtures + "ner.jsonl"),
+                      Contains("ner.jsonl:1") && Contains("need a label list"));
     TempDir tmp;
-    const auto big = tmp.write("b.jsonl", "{\"tokens\":[\"a\"],\"ner_tags\":[0]}\n{\"tokens\":[\"a\"],\"ner_tags\":[7]}\n");
-    CHECK_THROWS_WITH(tb::read_token_jsonl(big, tb::wikiann_label_names()), Contains("b.jsonl:2") && Contains("outside the label list"));
+    const auto big =
+        tmp.write("b.jsonl", "{\"tokens\":[\"a\"],\"ner_tags\":[0]}\n{\"tokens\":[\"a\"],\"ner_tags\":[7]}\n");
+    CHECK_THROWS_WITH(tb::read_token_jsonl(big, tb::wikiann_label_names()),
+                      Contains("b.jsonl:2") && Contains("outside the label list"));
     const auto len = tmp.write("l.jsonl", "{\"tokens\":[\"a\",\"b\"],\"ner_tags\":[\"O\"]}\n");
     CHECK_THROWS_WITH(tb::read_token_jsonl(len), Contains("l.jsonl:1"));
     const auto unknown = tmp.write("u.jsonl", "{\"tokens\":[\"a\"],\"ner_tags\":[\"B-DATE\"]}\n");
-    CHECK_THROWS_WITH(tb::read_token_jsonl(unknown, tb::wikiann_label_names()), Contains("u.jsonl:1") && Contains("B-DATE"));
+    CHECK_THROWS_WITH(tb::read_token_jsonl(unknown, tb::wikiann_label_names()),
+                      Contains("u.jsonl:1") && Contains("B-DATE"));
 }
 
 TEST_CASE("SQuAD v1.1: flattened in file order, code-point answer_start") {
@@ -213,7 +221,7 @@ TEST_CASE("SQuAD v1.1: flattened in file order, code-point answer_start") {
     CHECK(d[0].title == "Frédéric_Chopin");
     CHECK(d[0].answer_texts == std::vector<std::string>{"Żelazowa Wola", "Żelazowa Wola in 1810"});
     CHECK(d[0].answer_starts == std::vector<std::size_t>{28, 28});  // byte offset would be 30
-    CHECK(d[1].question == " When did he move to Paris?");       // kept as is; features lstrip it
+    CHECK(d[1].question == " When did he move to Paris?");          // kept as is; features lstrip it
     CHECK(d[1].answer_starts == std::vector<std::size_t>{72});
     CHECK(d[2].answer_starts == std::vector<std::size_t>{0});
     CHECK(d[3].context == d[2].context);
@@ -234,14 +242,21 @@ TEST_CASE("SQuAD errors name the file and question") {
     TempDir tmp;
     const std::string ctx = "Żelazowa Wola";
     // "Wola" starts at code point 9 but at byte 10: a byte offset must be rejected.
-    const auto shifted = tmp.write("s.json", R"({"data":[{"title":"t","paragraphs":[{"context":"Żelazowa Wola","qas":[)"
-                                             R"({"id":"ok","question":"?","answers":[{"text":"Wola","answer_start":9}]},)"
-                                             R"({"id":"bad1","question":"?","answers":[{"text":"Wola","answer_start":10}]}]}]}]})");
-    CHECK_THROWS_WITH(tb::read_squad(shifted), Contains("s.json") && Contains("question bad1") && Contains("answer_start 10"));
-    const auto past = tmp.write("p.json", R"({"data":[{"paragraphs":[{"context":"abc","qas":[{"id":"x","question":"?","answers":[{"text":"bcd","answer_start":1}]}]}]}]})");
+    const auto shifted =
+        tmp.write("s.json", R"({"data":[{"title":"t","paragraphs":[{"context":"Żelazowa Wola","qas":[)"
+                            R"({"id":"ok","question":"?","answers":[{"text":"Wola","answer_start":9}]},)"
+                            R"({"id":"bad1","question":"?","answers":[{"text":"Wola","answer_start":10}]}]}]}]})");
+    CHECK_THROWS_WITH(tb::read_squad(shifted),
+                      Contains("s.json") && Contains("question bad1") && Contains("answer_start 10"));
+    const auto past = tmp.write(
+        "p.json",
+        R"({"data":[{"paragraphs":[{"context":"abc","qas":[{"id":"x","question":"?",)"
+        R"("answers":[{"text":"bcd","answer_start":1}]}]}]}]})");
     CHECK_THROWS_WITH(tb::read_squad(past), Contains("question x"));
-    const auto missing = tmp.write("m.json", R"({"data":[{"paragraphs":[{"context":"abc","qas":[{"id":"y","answers":[]}]}]}]})");
-    CHECK_THROWS_WITH(tb::read_squad(missing), Contains("m.json") && Contains("question y") && Contains("\"question\""));
+    const auto missing =
+        tmp.write("m.json", R"({"data":[{"paragraphs":[{"context":"abc","qas":[{"id":"y","answers":[]}]}]}]})");
+    CHECK_THROWS_WITH(tb::read_squad(missing),
+                      Contains("m.json") && Contains("question y") && Contains("\"question\""));
     const auto empty = tmp.write("e.json", R"({"data":[]})");
     CHECK_THROWS_WITH(tb::read_squad(empty), Contains("e.json") && Contains("no questions"));
     const auto not_squad = tmp.write("n.json", R"({"rows":[]})");

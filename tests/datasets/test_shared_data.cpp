@@ -1,8 +1,7 @@
 // The real developer data sets in ../shared/data (IMDb, WikiANN, SQuAD v1.1), checked against the counts in their
 // README.md files. Each test warns and returns when the folder is absent.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <map>
 
@@ -58,8 +57,12 @@ TEST_CASE("IMDb sample: 1000/1000 train, 500/500 test, <br /> kept") {
 TEST_CASE("WikiANN sample: 5000 / 40542 train, 1000 / 8184 validation, IOB2 tag counts") {
     const fs::path root = data_dir / "wikiann-en";
     if (!have(root)) return;
-    struct Want { const char* file; std::size_t sentences, tokens, b_per, b_org, b_loc; };
-    for (const Want& w : {Want{"train.tsv", 5000, 40542, 2269, 2436, 2325}, Want{"validation.tsv", 1000, 8184, 487, 452, 513}}) {
+    struct Want {
+        const char* file;
+        std::size_t sentences, tokens, b_per, b_org, b_loc;
+    };
+    for (const Want& w :
+         {Want{"train.tsv", 5000, 40542, 2269, 2436, 2325}, Want{"validation.tsv", 1000, 8184, 487, 452, 513}}) {
         const auto d = tb::load_token_dataset(root / w.file, tb::wikiann_label_names());
         CHECK(d.size() == w.sentences);
         std::size_t tokens = 0, per = 0, org = 0, loc = 0;

@@ -44,6 +44,15 @@ TEST_CASE("embedding gradients accumulate repeated ids", "[grad][embedding]") {
     const Ids one = Ids::from_vector({1}, {3});
     const auto r1 = random_tensor({1, 3}, 202);
     check_gradients([&] { return weighted_sum(embedding(one, table), r1); }, {table});
+    // padding_idx (nn.Embedding semantics): row 4 gets no gradient, every other row the same as without it
+    const auto grad_with = [&](std::int64_t padding_idx) {
+        table.zero_grad();
+        backward(weighted_sum(embedding(ids, table, padding_idx), r));
+        return table.grad().to_vector();
+    };
+    const auto plain = grad_with(-1), padded = grad_with(4);
+    for (std::size_t i = 0; i < plain.size(); ++i) CHECK(padded[i] == (i / 3 == 4 ? 0.0 : plain[i]));
+    CHECK(plain[4 * 3] != 0.0);
 }
 
 TEST_CASE("cross entropy hand example with ignored targets", "[cross_entropy]") {

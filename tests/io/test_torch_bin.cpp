@@ -139,7 +139,7 @@ TEST_CASE("torch.save archive: hand-built pickles and archives", "[io][torch_bin
     CHECK_THAT(pickle_error("call.bin", "\x80\x02" "ctorch\nFloatStorage\n)R."), Contains("cannot be called"));
     CHECK_THAT(pickle_error("value.bin", "\x80\x02}" + unicode("x") + "K\x01s."), Contains("entry 'x' is not a tensor"));
     // A list appended to itself and 100k nested tuples: no leak, no deep recursion.
-    CHECK_THAT(pickle_error("cycle.bin", "\x80\x02]q\x00h\x00a."s), Contains("not a dict of tensors"));
+    CHECK_THAT(pickle_error("cycle.bin", "\x80\x02]q\x00h\x00" "a."s), Contains("not a dict of tensors"));
     std::string deep = "\x80\x02N";
     for (int i = 0; i < 100000; ++i) deep += "\x85";
     CHECK_THAT(pickle_error("deep.bin", deep + "."), Contains("not a dict of tensors"));

@@ -1,6 +1,5 @@
 // Classification metrics: worked examples from the sklearn definitions and a scikit-learn-generated fixture.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <vector>
 

@@ -1,7 +1,6 @@
 // QA post-processing: hand-worked examples of the utils_qa.py rules, and a fixture produced by a numpy
 // re-implementation of postprocess_qa_predictions on random float32 logits (tools/metrics/make_metric_cases.py).
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "tinybert/data/qa_postprocess.hpp"
@@ -14,8 +13,8 @@ namespace {
 
 // [CLS] q [SEP] c0 c1 c2 [SEP] over context "ab cd éf": c0 = [0,2), c1 = [3,5), c2 = [6,8).
 const std::string context = "ab cd éf";
-const Offsets offsets{std::nullopt, std::nullopt, std::nullopt, tb::CharSpan{0, 2}, tb::CharSpan{3, 5},
-                      tb::CharSpan{6, 8}, std::nullopt};
+const Offsets offsets{std::nullopt,       std::nullopt,       std::nullopt, tb::CharSpan{0, 2},
+                      tb::CharSpan{3, 5}, tb::CharSpan{6, 8}, std::nullopt};
 
 }  // namespace
 
@@ -92,12 +91,16 @@ TEST_CASE("post-processing matches the utils_qa.py reference on generated logits
             starts.emplace_back();
             ends.emplace_back();
             offs.emplace_back();
-            for (const auto& x : f.at("start_logits").as_array()) starts.back().push_back(static_cast<float>(x.as_double()));
-            for (const auto& x : f.at("end_logits").as_array()) ends.back().push_back(static_cast<float>(x.as_double()));
+            for (const auto& x : f.at("start_logits").as_array())
+                starts.back().push_back(static_cast<float>(x.as_double()));
+            for (const auto& x : f.at("end_logits").as_array())
+                ends.back().push_back(static_cast<float>(x.as_double()));
             for (const auto& o : f.at("offsets").as_array()) {
-                if (o.is_null()) offs.back().emplace_back();
-                else offs.back().push_back(tb::CharSpan{static_cast<std::size_t>(o.as_array()[0].as_int()),
-                                                        static_cast<std::size_t>(o.as_array()[1].as_int())});
+                if (o.is_null())
+                    offs.back().emplace_back();
+                else
+                    offs.back().push_back(tb::CharSpan{static_cast<std::size_t>(o.as_array()[0].as_int()),
+                                                       static_cast<std::size_t>(o.as_array()[1].as_int())});
             }
         }
         std::vector<tb::QaFeatureView> views;

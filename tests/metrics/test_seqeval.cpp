@@ -1,7 +1,6 @@
 // seqeval: goldens from the seqeval docs and spec edge cases, plus a fixture scored by the real Python seqeval
 // (reported as HF evaluate's "seqeval" metric does) in default and strict IOB2 modes.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "tinybert/io/json.hpp"
@@ -24,7 +23,9 @@ TagSequences sequences(const tb::json::Value& v) {
     return out;
 }
 
-bool close(double a, double b) { return std::abs(a - b) <= 1e-12; }
+bool close(double a, double b) {
+    return std::abs(a - b) <= 1e-12;
+}
 
 void check_against(const tbm::SeqevalResult& got, const tb::json::Value& want) {
     CHECK(close(got.overall_precision, want.at("overall_precision").as_double()));

@@ -1,6 +1,5 @@
 // SQuAD v1.1 EM/F1: spec goldens plus a fixture scored by the official evaluate-v1.1.py functions in Python.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "tinybert/io/json.hpp"
@@ -26,9 +25,9 @@ TEST_CASE("SQuAD normalization edge cases") {
     CHECK(tbm::squad_f1("The Beatles!", "beatles") == 1.0);
     CHECK(tbm::squad_normalize_answer("the-end") == "theend");  // punctuation goes before articles
     CHECK(tbm::squad_normalize_answer("don’t") == "don’t");     // U+2019 is not ASCII punctuation
-    CHECK(tbm::squad_exact_match("a", "the") == 1.0);            // both normalize to ""
+    CHECK(tbm::squad_exact_match("a", "the") == 1.0);           // both normalize to ""
     CHECK(tbm::squad_f1("a", "the") == 0.0);
-    CHECK(tbm::squad_normalize_answer("ΣΟΦΟΣ") == "σοφος");      // Python str.lower applies final sigma
+    CHECK(tbm::squad_normalize_answer("ΣΟΦΟΣ") == "σοφος");  // Python str.lower applies final sigma
     CHECK(tbm::squad_normalize_answer("İ") == "i\u0307");
     CHECK(tbm::squad_normalize_answer("l'an  \u3000 théâtre") == "lan théâtre");
     CHECK(tbm::squad_normalize_answer("x\u00a0the\u2003y") == "x y");  // Unicode spaces split words

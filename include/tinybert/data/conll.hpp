@@ -56,7 +56,10 @@ inline VectorDataset<TokenExample> read_conll(const std::string& path, std::vect
     const std::size_t bad = detail::first_invalid_utf8(text);
     TINYBERT_CHECK(bad == std::string::npos, path, ": invalid UTF-8 at byte ", bad);
 
-    struct Row { std::string_view token, tag; std::size_t line; };
+    struct Row {
+        std::string_view token, tag;
+        std::size_t line;
+    };
     std::vector<std::vector<Row>> sentences(1);
     std::size_t begin = 0, line = 1;
     while (begin < text.size()) {
@@ -104,7 +107,8 @@ inline VectorDataset<TokenExample> read_conll(const std::string& path, std::vect
 
 // Read HF-style NER JSONL: {"tokens": [str], "ner_tags": [str | int]}. Integer tags index `label_names` (required
 // then); string tags must be in it when given. Errors name file:line.
-inline VectorDataset<TokenExample> read_token_jsonl(const std::string& path, std::vector<std::string> label_names = {}) {
+inline VectorDataset<TokenExample> read_token_jsonl(const std::string& path,
+                                                    std::vector<std::string> label_names = {}) {
     const std::set<std::string> known(label_names.begin(), label_names.end());
     std::vector<TokenExample> out;
     for_each_jsonl_record(path, [&](const json::Value& rec, const std::string& at) {

@@ -100,8 +100,10 @@ inline std::vector<std::int64_t> resolve_labels(const std::vector<RawLabel>& raw
             std::int64_t id = -1;
             if (!r.is_int) {
                 const auto it = std::find(names.begin(), names.end(), r.name);
-                if (it != names.end()) id = it - names.begin();
-                else if (!parse_int64(r.name, id)) id = -1;
+                if (it != names.end())
+                    id = it - names.begin();
+                else if (!parse_int64(r.name, id))
+                    id = -1;
             } else {
                 id = r.id;
             }

@@ -24,12 +24,18 @@ enum class DatasetFormat { imdb, csv, text_jsonl, token_jsonl, squad, conll };
 
 inline const char* format_name(DatasetFormat f) {
     switch (f) {
-        case DatasetFormat::imdb: return "imdb";
-        case DatasetFormat::csv: return "csv";
-        case DatasetFormat::text_jsonl: return "text jsonl";
-        case DatasetFormat::token_jsonl: return "token jsonl";
-        case DatasetFormat::squad: return "squad";
-        default: return "conll";
+        case DatasetFormat::imdb:
+            return "imdb";
+        case DatasetFormat::csv:
+            return "csv";
+        case DatasetFormat::text_jsonl:
+            return "text jsonl";
+        case DatasetFormat::token_jsonl:
+            return "token jsonl";
+        case DatasetFormat::squad:
+            return "squad";
+        default:
+            return "conll";
     }
 }
 
@@ -43,14 +49,16 @@ inline DatasetFormat detect_format(const std::filesystem::path& path) {
         return DatasetFormat::imdb;
     }
     std::string ext = path.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (ext == ".csv") return DatasetFormat::csv;
     if (ext == ".tsv" || ext == ".conll" || ext == ".iob" || ext == ".txt") return DatasetFormat::conll;
     if (ext == ".json" || ext == ".jsonl") {
         // The first non-blank line: a JSONL record, or a whole one-line document (the official SQuAD files).
         std::ifstream in(path, std::ios::binary);
         std::string first;
-        while (std::getline(in, first) && first.find_first_not_of(" \t\r") == std::string::npos) {}
+        while (std::getline(in, first) && first.find_first_not_of(" \t\r") == std::string::npos) {
+        }
         if (ext == ".json") {
             try {
                 const json::Value doc = json::parse(first, path.string());
@@ -70,10 +78,14 @@ inline DatasetFormat detect_format(const std::filesystem::path& path) {
 // Load a text-classification dataset (IMDb folder, CSV or text JSONL).
 inline VectorDataset<TextExample> load_text_dataset(const std::filesystem::path& path, TextDatasetOptions opt = {}) {
     switch (const DatasetFormat f = detect_format(path)) {
-        case DatasetFormat::imdb: return read_imdb(path);
-        case DatasetFormat::csv: return read_csv_dataset(path.string(), std::move(opt));
-        case DatasetFormat::text_jsonl: return read_jsonl_dataset(path.string(), std::move(opt));
-        default: TINYBERT_FAIL(path.string(), ": ", format_name(f), " data is not a text-classification dataset");
+        case DatasetFormat::imdb:
+            return read_imdb(path);
+        case DatasetFormat::csv:
+            return read_csv_dataset(path.string(), std::move(opt));
+        case DatasetFormat::text_jsonl:
+            return read_jsonl_dataset(path.string(), std::move(opt));
+        default:
+            TINYBERT_FAIL(path.string(), ": ", format_name(f), " data is not a text-classification dataset");
     }
 }
 
@@ -81,16 +93,20 @@ inline VectorDataset<TextExample> load_text_dataset(const std::filesystem::path&
 inline VectorDataset<TokenExample> load_token_dataset(const std::filesystem::path& path,
                                                       std::vector<std::string> label_names = {}) {
     switch (const DatasetFormat f = detect_format(path)) {
-        case DatasetFormat::conll: return read_conll(path.string(), std::move(label_names));
-        case DatasetFormat::token_jsonl: return read_token_jsonl(path.string(), std::move(label_names));
-        default: TINYBERT_FAIL(path.string(), ": ", format_name(f), " data is not a token-classification dataset");
+        case DatasetFormat::conll:
+            return read_conll(path.string(), std::move(label_names));
+        case DatasetFormat::token_jsonl:
+            return read_token_jsonl(path.string(), std::move(label_names));
+        default:
+            TINYBERT_FAIL(path.string(), ": ", format_name(f), " data is not a token-classification dataset");
     }
 }
 
 // Load a SQuAD-format QA dataset.
 inline VectorDataset<QaExample> load_qa_dataset(const std::filesystem::path& path) {
     const DatasetFormat f = detect_format(path);
-    TINYBERT_CHECK(f == DatasetFormat::squad, path.string(), ": ", format_name(f), " data is not a SQuAD-format dataset");
+    TINYBERT_CHECK(f == DatasetFormat::squad, path.string(), ": ", format_name(f),
+                   " data is not a SQuAD-format dataset");
     return read_squad(path.string());
 }
 

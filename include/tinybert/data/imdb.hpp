@@ -19,12 +19,14 @@ namespace tinybert {
 // ignored). Errors: a missing split or class folder, an unreadable or non-UTF-8 file, no reviews at all.
 inline VectorDataset<TextExample> read_imdb(const std::filesystem::path& split_dir) {
     namespace fs = std::filesystem;
-    TINYBERT_CHECK(fs::is_directory(split_dir), split_dir.string(), ": not a directory (expected an aclImdb split such as aclImdb/train)");
+    TINYBERT_CHECK(fs::is_directory(split_dir), split_dir.string(),
+                   ": not a directory (expected an aclImdb split such as aclImdb/train)");
     std::vector<TextExample> examples;
     const char* classes[] = {"neg", "pos"};
     for (std::int64_t label = 0; label < 2; ++label) {
         const fs::path dir = split_dir / classes[label];
-        TINYBERT_CHECK(fs::is_directory(dir), dir.string(), ": missing class folder (aclImdb splits have neg/ and pos/)");
+        TINYBERT_CHECK(fs::is_directory(dir), dir.string(),
+                       ": missing class folder (aclImdb splits have neg/ and pos/)");
         std::vector<fs::path> files;
         for (const auto& entry : fs::directory_iterator(dir))
             if (entry.is_regular_file() && entry.path().extension() == ".txt") files.push_back(entry.path());

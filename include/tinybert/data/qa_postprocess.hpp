@@ -42,19 +42,19 @@ struct QaPostprocessOptions {
 };
 
 struct QaCandidate {
-    std::string text;                // context substring ("" for the null answer, "empty" for the placeholder)
-    std::optional<CharSpan> span;    // nullopt only for the "empty" placeholder; (0,0) for the null answer
-    float score = 0.0f;              // start_logit + end_logit, in float
+    std::string text;              // context substring ("" for the null answer, "empty" for the placeholder)
+    std::optional<CharSpan> span;  // nullopt only for the "empty" placeholder; (0,0) for the null answer
+    float score = 0.0f;            // start_logit + end_logit, in float
     float start_logit = 0.0f;
     float end_logit = 0.0f;
-    double probability = 0.0;        // softmax over the kept candidates' scores (reporting only)
+    double probability = 0.0;  // softmax over the kept candidates' scores (reporting only)
 };
 
 struct QaPrediction {
-    std::string text;                // the answer ("" = no answer, v2 only; "empty" when nothing survived)
-    std::optional<CharSpan> span;    // its code-point span in the context; nullopt for "" and "empty"
-    std::vector<QaCandidate> n_best; // best first
-    std::optional<float> score_diff; // v2: null_score - (best non-null start_logit + end_logit)
+    std::string text;                 // the answer ("" = no answer, v2 only; "empty" when nothing survived)
+    std::optional<CharSpan> span;     // its code-point span in the context; nullopt for "" and "empty"
+    std::vector<QaCandidate> n_best;  // best first
+    std::optional<float> score_diff;  // v2: null_score - (best non-null start_logit + end_logit)
 };
 
 namespace detail {
@@ -102,9 +102,9 @@ inline QaPrediction postprocess_qa_example(std::string_view context, std::span<c
                 if (s >= n_off || e >= n_off || !feat.offsets[s] || !feat.offsets[e]) continue;
                 if (e < s || e - s + 1 > opt.max_answer_length) continue;
                 const CharSpan span{feat.offsets[s]->start, feat.offsets[e]->end};
-                TINYBERT_CHECK(span.start <= span.end && span.end <= context_len, "postprocess_qa_example: feature ",
-                               f, " offsets [", span.start, ", ", span.end, ") fall outside the context (",
-                               context_len, " code points)");
+                TINYBERT_CHECK(span.start <= span.end && span.end <= context_len, "postprocess_qa_example: feature ", f,
+                               " offsets [", span.start, ", ", span.end, ") fall outside the context (", context_len,
+                               " code points)");
                 prelim.push_back({"", span, feat.start_logits[s] + feat.end_logits[e], feat.start_logits[s],
                                   feat.end_logits[e], 0.0});
             }
@@ -112,12 +112,16 @@ inline QaPrediction postprocess_qa_example(std::string_view context, std::span<c
     }
     if (opt.version_2_with_negative && min_null) prelim.push_back(*min_null);
 
-    std::stable_sort(prelim.begin(), prelim.end(), [](const QaCandidate& a, const QaCandidate& b) { return a.score > b.score; });
+    std::stable_sort(prelim.begin(), prelim.end(),
+                     [](const QaCandidate& a, const QaCandidate& b) { return a.score > b.score; });
     if (prelim.size() > opt.n_best_size) prelim.resize(opt.n_best_size);
-    const bool has_null = std::any_of(prelim.begin(), prelim.end(), [](const QaCandidate& c) { return c.span == CharSpan{0, 0}; });
+    const bool has_null = std::any_of(prelim.begin(), prelim.end(), [](const QaCandidate& c) {
+        return c.span == CharSpan{0, 0};
+    });
     if (opt.version_2_with_negative && min_null && !has_null) prelim.push_back(*min_null);
 
-    for (QaCandidate& c : prelim) c.text = std::string(context.substr(cp_bytes[c.span->start], cp_bytes[c.span->end] - cp_bytes[c.span->start]));
+    for (QaCandidate& c : prelim)
+        c.text = std::string(context.substr(cp_bytes[c.span->start], cp_bytes[c.span->end] - cp_bytes[c.span->start]));
     if (prelim.empty() || (prelim.size() == 1 && prelim[0].text.empty()))
         prelim.insert(prelim.begin(), QaCandidate{"empty", std::nullopt, 0.0f, 0.0f, 0.0f, 0.0});
 

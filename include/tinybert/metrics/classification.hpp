@@ -54,7 +54,9 @@ inline void check_same_size(std::span<const std::int64_t> preds, std::span<const
     TINYBERT_CHECK(!labels.empty(), metric, ": no examples");
 }
 
-inline double safe_div(double num, double den) { return den == 0.0 ? 0.0 : num / den; }
+inline double safe_div(double num, double den) {
+    return den == 0.0 ? 0.0 : num / den;
+}
 
 // Precision/recall/F1 of one class from confusion counts (sklearn: F1 = 2tp / (true + pred), 0 on 0/0).
 inline PrecisionRecallF1 prf_from_counts(std::size_t tp, std::size_t pred_pos, std::size_t true_pos) {

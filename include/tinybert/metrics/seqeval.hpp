@@ -45,7 +45,7 @@ struct SeqevalResult {
     double overall_precision = 0.0;  // micro average over all entity types
     double overall_recall = 0.0;
     double overall_f1 = 0.0;
-    double overall_accuracy = 0.0;  // token accuracy over all tags, O included
+    double overall_accuracy = 0.0;               // token accuracy over all tags, O included
     std::map<std::string, TypeScores> per_type;  // sorted by type name: every type found in gold or predictions
 };
 
@@ -94,8 +94,8 @@ inline std::vector<std::string_view> seqeval_flatten(const TagSequences& seqs) {
 
 // Strict IOB2 token: prefix must be B, I or O; type = tag[1:].strip('-') or "_".
 inline std::pair<char, std::string_view> iob2_token(std::string_view tag) {
-    TINYBERT_CHECK(!tag.empty() && (tag[0] == 'B' || tag[0] == 'I' || tag[0] == 'O'), "seqeval strict IOB2: invalid tag \"",
-                   tag, "\"; allowed prefixes are B, I and O");
+    TINYBERT_CHECK(!tag.empty() && (tag[0] == 'B' || tag[0] == 'I' || tag[0] == 'O'),
+                   "seqeval strict IOB2: invalid tag \"", tag, "\"; allowed prefixes are B, I and O");
     std::string_view type = tag.substr(1);
     while (!type.empty() && type.front() == '-') type.remove_prefix(1);
     while (!type.empty() && type.back() == '-') type.remove_suffix(1);

@@ -58,7 +58,9 @@ inline std::string squad_encode(std::u32string_view s) {
     return out;
 }
 
-inline utf8proc_category_t squad_category(char32_t c) { return utf8proc_category(static_cast<utf8proc_int32_t>(c)); }
+inline utf8proc_category_t squad_category(char32_t c) {
+    return utf8proc_category(static_cast<utf8proc_int32_t>(c));
+}
 
 // Python str.isspace.
 inline bool squad_is_space(char32_t c) {
@@ -81,10 +83,26 @@ inline bool squad_is_cased(char32_t c) {
 }
 inline bool squad_is_case_ignorable(char32_t c) {
     switch (c) {
-        case 0x27: case 0x2E: case 0x3A: case 0xB7: case 0x387: case 0x55F: case 0x5F4: case 0x2018: case 0x2019:
-        case 0x2024: case 0x2027: case 0xFE13: case 0xFE52: case 0xFE55: case 0xFF07: case 0xFF0E: case 0xFF1A:
+        case 0x27:
+        case 0x2E:
+        case 0x3A:
+        case 0xB7:
+        case 0x387:
+        case 0x55F:
+        case 0x5F4:
+        case 0x2018:
+        case 0x2019:
+        case 0x2024:
+        case 0x2027:
+        case 0xFE13:
+        case 0xFE52:
+        case 0xFE55:
+        case 0xFF07:
+        case 0xFF0E:
+        case 0xFF1A:
             return true;
-        default: break;
+        default:
+            break;
     }
     const utf8proc_category_t k = squad_category(c);
     return k == UTF8PROC_CATEGORY_MN || k == UTF8PROC_CATEGORY_ME || k == UTF8PROC_CATEGORY_CF ||
@@ -127,8 +145,8 @@ inline std::u32string squad_remove_articles(const std::u32string& s) {
     for (std::size_t i = 0; i < s.size();) {
         std::size_t len = 0;
         if (boundary(i)) {
-            for (const std::u32string_view art : {std::u32string_view(U"a"), std::u32string_view(U"an"),
-                                                  std::u32string_view(U"the")}) {
+            for (const std::u32string_view art :
+                 {std::u32string_view(U"a"), std::u32string_view(U"an"), std::u32string_view(U"the")}) {
                 if (std::u32string_view(s).substr(i, art.size()) == art && boundary(i + art.size())) {
                     len = art.size();
                     break;
