@@ -1,7 +1,7 @@
 // Tokenizer throughput: encode_batch over a JSONL file of texts ({"text": ...} per line) with 1 thread and with all
-// cores, best of --repeat runs. Prints one JSON object (MB/s, tokens/s) and, with --digest FILE, per-text FNV hashes
-// of ids and code-point offsets so benchmarks/tokenizer/bench_tokenizer.py can check them against Hugging Face.
-// usage: bench_tokenizer --vocab FILE --texts FILE [--repeat N] [--digest FILE]
+// cores, best of --repeat runs. Prints one JSON object (MB/s, tokens/s) and, with --dump FILE, per-text lines of ids
+// and code-point offsets so benchmarks/tokenizer/bench_tokenizer.py can check them against Hugging Face.
+// usage: bench_tokenizer --vocab FILE --texts FILE [--repeat N] [--dump FILE]
 #include <omp.h>
 
 #include <algorithm>
@@ -39,29 +39,20 @@ Run best_of(const tinybert::Tokenizer& tok, const std::vector<std::string>& text
     return best;
 }
 
-std::uint64_t fnv(std::uint64_t h, std::int64_t v) {
-    auto u = static_cast<std::uint64_t>(v);
-    for (int k = 0; k < 8; ++k, u >>= 8) {
-        h ^= u & 0xFF;
-        h *= 0x100000001B3ull;
-    }
-    return h;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string vocab, texts_path, digest_path;
+    std::string vocab, texts_path, dump_path;
     int repeat = 3;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
         if (a == "--vocab") vocab = argv[i + 1];
         else if (a == "--texts") texts_path = argv[i + 1];
         else if (a == "--repeat") repeat = std::max(1, std::atoi(argv[i + 1]));
-        else if (a == "--digest") digest_path = argv[i + 1];
+        else if (a == "--dump") dump_path = argv[i + 1];
     }
     if (vocab.empty() || texts_path.empty()) {
-        std::cerr << "usage: bench_tokenizer --vocab FILE --texts FILE [--repeat N] [--digest FILE]\n";
+        std::cerr << "usage: bench_tokenizer --vocab FILE --texts FILE [--repeat N] [--dump FILE]\n";
         return 2;
     }
     try {
@@ -78,14 +69,17 @@ int main(int argc, char** argv) {
         std::vector<tinybert::Encoding> encs;
         const Run one = best_of(tok, texts, 1, repeat, &encs);
         const Run all = best_of(tok, texts, cores, repeat, nullptr);
-        if (!digest_path.empty()) {
-            std::ofstream d(digest_path);
+        if (!dump_path.empty()) {  // "id id ...|start end start end ..." per text
+            std::string out;
             for (const auto& e : encs) {
-                std::uint64_t h = 0xCBF29CE484222325ull;
-                for (const auto id : e.input_ids) h = fnv(h, id);
-                for (const auto& [s, t] : e.offsets) h = fnv(fnv(h, static_cast<std::int64_t>(s)), static_cast<std::int64_t>(t));
-                d << std::hex << h << "\n";
+                for (std::size_t i = 0; i < e.size(); ++i) (out += i ? " " : "") += std::to_string(e.input_ids[i]);
+                out += '|';
+                for (std::size_t i = 0; i < e.size(); ++i)
+                    ((out += i ? " " : "") += std::to_string(e.offsets[i].first) + " ") +=
+                        std::to_string(e.offsets[i].second);
+                out += '\n';
             }
+            std::ofstream(dump_path) << out;
         }
         const double mb = static_cast<double>(bytes) / 1e6;
         std::printf("{\"texts\": %zu, \"bytes\": %zu, \"tokens\": %zu, \"cores\": %d, "

@@ -2,7 +2,7 @@
 """Proves that directories written by tinybert's save_pretrained load in transformers with the same logits.
 
 Runs the save_for_hf program (built from tests/nn/save_for_hf.cpp) on MODEL_DIR, which fine-tunes two steps per head
-and saves, then loads each saved directory with AutoModelFor*.from_pretrained and AutoTokenizer.from_pretrained and
+and saves, then loads each saved directory with AutoModelFor*.from_pretrained and
 compares transformers' eval-mode logits with tinybert's. Exit status 1 if any max |Δ| exceeds 1e-5.
 
 usage: python tools/check_hf_roundtrip.py SAVE_FOR_HF_BINARY MODEL_DIR OUT_DIR

@@ -1,0 +1,127 @@
+// tinybert/data/loader.hpp: features -> padded batches. Seeded shuffling (the order of epoch e is a pure function of
+// (seed, e), so a resumed run sees the same batches), dynamic padding to the longest feature of each batch
+// (DataCollatorWithPadding; labels padded with -100), optional length-grouped batches, and the next batch collated
+// on a background thread while the current one trains.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <future>
+#include <numeric>
+#include <vector>
+
+#include "tinybert/core/rng.hpp"
+#include "tinybert/data/features.hpp"
+#include "tinybert/nn/batch.hpp"
+
+namespace tinybert {
+
+struct LoaderOptions {
+    std::size_t batch_size = 8;
+    bool shuffle = false;
+    std::uint64_t seed = 42;
+    bool group_by_length = false;     // shuffle, then sort within mega-batches of 50 batches by length (HF's sampler)
+    std::size_t pad_to_multiple_of = 1;
+};
+
+// Pads features [first, last) of `order` into one batch. Padding: pad_id / attention 0 / type 0 / labels -100.
+inline Batch<Cpu> collate(const std::vector<Feature>& features, const std::vector<std::size_t>& rows, std::int64_t pad_id,
+                          std::size_t pad_to_multiple_of = 1) {
+    TINYBERT_CHECK(!rows.empty(), "collate: empty batch");
+    std::size_t S = 0;
+    for (const std::size_t r : rows) S = std::max(S, features[r].size());
+    S = (S + pad_to_multiple_of - 1) / pad_to_multiple_of * pad_to_multiple_of;
+    const auto B = rows.size();
+    std::vector<std::int64_t> ids(B * S, pad_id), mask(B * S, 0), types(B * S, 0), tok(B * S, -100), labels(B), st(B), en(B);
+    bool token_labels = false;
+    for (std::size_t b = 0; b < B; ++b) {
+        const Feature& f = features[rows[b]];
+        std::copy(f.input_ids.begin(), f.input_ids.end(), ids.begin() + static_cast<std::ptrdiff_t>(b * S));
+        std::copy(f.attention_mask.begin(), f.attention_mask.end(), mask.begin() + static_cast<std::ptrdiff_t>(b * S));
+        std::copy(f.token_type_ids.begin(), f.token_type_ids.end(), types.begin() + static_cast<std::ptrdiff_t>(b * S));
+        if (!f.token_labels.empty()) {
+            token_labels = true;
+            std::copy(f.token_labels.begin(), f.token_labels.end(), tok.begin() + static_cast<std::ptrdiff_t>(b * S));
+        }
+        labels[b] = f.label;
+        st[b] = f.start_position;
+        en[b] = f.end_position;
+    }
+    const auto s = static_cast<std::int64_t>(S), bsz = static_cast<std::int64_t>(B);
+    Batch<Cpu> batch;
+    batch.input_ids = Tensor<std::int64_t>::from_vector({bsz, s}, ids);
+    batch.attention_mask = Tensor<std::int64_t>::from_vector({bsz, s}, mask);
+    batch.token_type_ids = Tensor<std::int64_t>::from_vector({bsz, s}, types);
+    if (token_labels) {
+        batch.labels = Tensor<std::int64_t>::from_vector({bsz, s}, tok);
+    } else {
+        batch.labels = Tensor<std::int64_t>::from_vector({bsz}, labels);
+    }
+    batch.start_positions = Tensor<std::int64_t>::from_vector({bsz}, st);
+    batch.end_positions = Tensor<std::int64_t>::from_vector({bsz}, en);
+    return batch;
+}
+
+class DataLoader {
+public:
+    DataLoader(const std::vector<Feature>& features, std::int64_t pad_id, LoaderOptions opts)
+        : features_(&features), pad_id_(pad_id), opts_(opts) {
+        TINYBERT_CHECK(opts.batch_size > 0, "DataLoader: batch_size must be > 0");
+        TINYBERT_CHECK(!features.empty(), "DataLoader: no features (empty dataset?)");
+        set_epoch(0);
+    }
+
+    std::size_t num_batches() const { return (features_->size() + opts_.batch_size - 1) / opts_.batch_size; }
+    std::size_t size() const { return features_->size(); }
+
+    // The order of epoch e: identity without shuffling, else a Fisher–Yates permutation seeded by (seed, e).
+    void set_epoch(std::size_t epoch) {
+        order_.resize(features_->size());
+        std::iota(order_.begin(), order_.end(), std::size_t{0});
+        pending_ = {};
+        if (!opts_.shuffle) return;
+        const std::uint64_t seed = random_bits(opts_.seed, epoch);
+        for (std::size_t i = order_.size(); i > 1; --i) {
+            const auto j = static_cast<std::size_t>(random_bits(seed, i) % i);
+            std::swap(order_[i - 1], order_[j]);
+        }
+        if (opts_.group_by_length) {
+            const std::size_t mega = 50 * opts_.batch_size;
+            for (std::size_t s = 0; s < order_.size(); s += mega) {
+                const auto first = order_.begin() + static_cast<std::ptrdiff_t>(s);
+                const auto last = order_.begin() + static_cast<std::ptrdiff_t>(std::min(order_.size(), s + mega));
+                std::stable_sort(first, last, [&](std::size_t a, std::size_t b) {
+                    return (*features_)[a].size() > (*features_)[b].size();
+                });
+            }
+        }
+    }
+
+    // Feature indices of batch b in the current epoch.
+    std::vector<std::size_t> rows(std::size_t b) const {
+        const std::size_t first = b * opts_.batch_size, last = std::min(order_.size(), first + opts_.batch_size);
+        return {order_.begin() + static_cast<std::ptrdiff_t>(first), order_.begin() + static_cast<std::ptrdiff_t>(last)};
+    }
+
+    // Batch b, collated; batch b+1 is then prepared on a background thread.
+    Batch<Cpu> batch(std::size_t b) {
+        Batch<Cpu> out = (pending_.valid() && pending_index_ == b) ? pending_.get() : make(b);
+        if (b + 1 < num_batches()) {
+            pending_index_ = b + 1;
+            pending_ = std::async(std::launch::async, [this, next = b + 1] { return make(next); });
+        }
+        return out;
+    }
+
+private:
+    Batch<Cpu> make(std::size_t b) const { return collate(*features_, rows(b), pad_id_, opts_.pad_to_multiple_of); }
+
+    const std::vector<Feature>* features_;
+    std::int64_t pad_id_;
+    LoaderOptions opts_;
+    std::vector<std::size_t> order_;
+    std::future<Batch<Cpu>> pending_;
+    std::size_t pending_index_ = 0;
+};
+
+}  // namespace tinybert
