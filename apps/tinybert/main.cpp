@@ -4,7 +4,10 @@
 #include <iostream>
 #include <string_view>
 
+#include "cmd_evaluate.hpp"
+#include "cmd_finetune.hpp"
 #include "cmd_parity.hpp"
+#include "cmd_predict.hpp"
 
 #if __has_include("cmd_tokenize.hpp")
 #include "cmd_tokenize.hpp"
@@ -17,6 +20,9 @@ int usage(std::ostream& os) {
     os << "usage: tinybert <command> [options]\n"
           "commands:\n"
           "  tokenize   encode JSONL texts from stdin with a WordPiece vocabulary\n"
+          "  finetune   fine-tune a checkpoint for classification, ner or qa and save the best model\n"
+          "  evaluate   score a fine-tuned model on a dataset\n"
+          "  predict    run a fine-tuned model on JSONL from stdin\n"
           "  parity     compare a checkpoint's outputs, gradients and training steps with a reference file\n";
     return 2;
 }
@@ -31,6 +37,9 @@ int main(int argc, char** argv) {
         if (cmd == "tokenize") return tinybert::cli::run_tokenize(argc - 1, argv + 1);
 #endif
         if (cmd == "parity") return tinybert::cli::run_parity(argc - 1, argv + 1);
+        if (cmd == "finetune") return tinybert::cli::run_finetune(argc - 1, argv + 1);
+        if (cmd == "evaluate") return tinybert::cli::run_evaluate(argc - 1, argv + 1);
+        if (cmd == "predict") return tinybert::cli::run_predict(argc - 1, argv + 1);
         if (cmd == "--help" || cmd == "-h" || cmd == "help") {
             usage(std::cout);
             return 0;

@@ -50,12 +50,18 @@ std::string unicode(const std::string& s) {
     return out;
 }
 
+// LONG1 opcode with 8 little-endian bytes.
+std::string long1(std::int64_t v) {
+    std::string out("\x8a\x08", 2);
+    out.append(reinterpret_cast<const char*>(&v), 8);
+    return out;
+}
+
 // Protocol-2 pickle of {"w": _rebuild_tensor_v2(storage '0' of `numel` floats, offset, (size,), (stride,), ...)}.
-std::string tensor_pickle(int offset, int size, int stride, int numel) {
-    auto k = [](int v) { return std::string("K") + static_cast<char>(v); };
+std::string tensor_pickle(std::int64_t offset, std::int64_t size, std::int64_t stride, std::int64_t numel) {
     return std::string("\x80\x02") + "ccollections\nOrderedDict\n)R(" + unicode("w") +
            "ctorch._utils\n_rebuild_tensor_v2\n((" + unicode("storage") + "ctorch\nFloatStorage\n" + unicode("0") +
-           unicode("cpu") + k(numel) + "tQ" + k(offset) + k(size) + "\x85" + k(stride) + "\x85" +
+           unicode("cpu") + long1(numel) + "tQ" + long1(offset) + long1(size) + "\x85" + long1(stride) + "\x85" +
            "\x89" "ccollections\nOrderedDict\n)RtRu.";
 }
 
@@ -116,6 +122,12 @@ TEST_CASE("torch.save archive: hand-built pickles and archives", "[io][torch_bin
                Contains("past.bin: tensor 'w': view (offset 2, last element 4) reaches past its storage of 4"));
     CHECK_THAT(bin_error("stride.bin", archive(tensor_pickle(0, 3, 2, 4), floats)),
                Contains("tensor 'w'") && Contains("reaches past its storage"));
+    CHECK_THAT(bin_error("wrap.bin", archive(tensor_pickle(2, 3, INT64_MAX, 4), floats)),
+               Contains("wrap.bin: tensor 'w': size/stride/offset overflow"));
+    CHECK_THAT(bin_error("negstride.bin", archive(tensor_pickle(0, 2, -1, 4), floats)),
+               Contains("negative size or stride"));
+    CHECK_THAT(bin_error("negoffset.bin", archive(tensor_pickle(-1, 2, 1, 4), floats)),
+               Contains("negative storage offset"));
     CHECK_THAT(bin_error("short.bin", archive(tensor_pickle(0, 3, 1, 4), std::string(12, '\0'))),
                Contains("short.bin: tensor 'w': storage '0' has 12 bytes, expected 16"));
     CHECK_THAT(bin_error("nostorage.bin",

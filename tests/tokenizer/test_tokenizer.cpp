@@ -166,3 +166,18 @@ TEST_CASE("save_pretrained writes files that from_pretrained reads back") {
     CHECK(back.mask_id() == 4);
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("from_pretrained reads a transformers-saved tokenizer.json folder like the vocab.txt it came from") {
+    const Tokenizer t = Tokenizer::from_pretrained(TINYBERT_TEST_DATA_DIR "/tokenizer/tiny_model");
+    TokenizerOptions o;
+    o.do_lower_case = false;
+    const Tokenizer v = Tokenizer::from_vocab(vocab_path, o);
+    CHECK_FALSE(t.options().do_lower_case);
+    CHECK(t.model_max_length() == 512);
+    CHECK(t.token_to_id("##ο") == 42);  // a repeated vocab.txt token maps to its last line
+    CHECK(v.token_to_id("##ο") == 42);
+    for (const char* s : {"UNwanted, running caf\xC3\xA9", "hello [SEP] world", "ΣΟΦΟΣ \xE6\x88\x91"}) {
+        CHECK(t.encode(s).at(0).input_ids == v.encode(s).at(0).input_ids);
+        CHECK(t.encode(s).at(0).offsets == v.encode(s).at(0).offsets);
+    }
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Write the `tinybert tokenize` CLI fixtures: tests/fixtures/tokenizer/cli_input.jsonl and, for each option set
-below, cli_expected_<name>.jsonl holding Hugging Face's output in the CLI's line format (tiny_vocab.txt, uncased).
+below, cli_expected_<name>.jsonl holding Hugging Face's output in the CLI's line format (tiny_vocab.txt, uncased);
+also tiny_model/, a cased tokenizer saved by transformers.
 Run: /opt/ref/bin/python tools/tokenizer/make_cli_fixture.py
 """
 import json
@@ -50,7 +51,9 @@ def main():
                 lines.append(cli_line(r, e))
         with open(os.path.join(FIX, "cli_expected_%s.jsonl" % name), "w", encoding="utf-8") as f:
             f.write("".join(line + "\n" for line in lines))
-    print("wrote CLI fixtures to", os.path.normpath(FIX))
+    # A transformers-saved folder (tokenizer.json + tokenizer_config.json) of a cased tokenizer, for from_pretrained.
+    hf.load("cased", vocab=os.path.join(FIX, "tiny_vocab.txt")).save_pretrained(os.path.join(FIX, "tiny_model"))
+    print("wrote CLI fixtures and tiny_model/ to", os.path.normpath(FIX))
 
 
 def _pad(encs, length, pad_id):

@@ -39,8 +39,10 @@ inline CheckpointTensor gather_tensor(const pickle::Tensor& t, std::span<const s
         numel = checked_mul(numel, n, where);
         if (n > 1 && s != expected_stride) contiguous = false;
         expected_stride = checked_mul(expected_stride, n, where);
-        if (n > 0) last += checked_mul(n - 1, s, where);
-        TINYBERT_CHECK(last < (std::uint64_t{1} << 62), where, ": offsets overflow");
+        const std::uint64_t reach = n > 0 ? checked_mul(n - 1, s, where) : 0;
+        TINYBERT_CHECK(reach < (std::uint64_t{1} << 62) && last < (std::uint64_t{1} << 62), where,
+                       ": size/stride/offset overflow");
+        last += reach;  // both < 2^62: cannot wrap
     }
     TINYBERT_CHECK(numel == 0 || last < static_cast<std::uint64_t>(t.storage.numel), where, ": view (offset ",
                    t.offset, ", last element ", last, ") reaches past its storage of ", t.storage.numel, " elements");

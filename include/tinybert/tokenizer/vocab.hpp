@@ -3,6 +3,7 @@
 // tokenizers' WordPiece model. Lookups are exact byte matches through an open-addressing table with no allocation.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -134,19 +135,25 @@ public:
         return Vocab(std::move(tokens));
     }
 
-    // tokenizer.json's model.vocab object {token: id}; ids must be exactly 0..n-1.
+    // tokenizer.json's model.vocab object {token: id}. Ids must be unique; an id missing from the object (a
+    // vocab.txt line whose token repeats later) keeps an empty placeholder, as in HF's id_to_token gaps.
     static Vocab from_json_object(const json::Value& vocab, const std::string& source, std::string prefix = "##") {
         const json::Object& obj = vocab.as_object();
         TINYBERT_CHECK(!obj.empty(), source, ": empty vocabulary");
-        std::vector<std::string> tokens(obj.size());
-        std::vector<bool> seen(obj.size(), false);
+        std::int64_t max_id = -1;
         for (const auto& [tok, idv] : obj) {
             const std::int64_t id = idv.as_int();
-            TINYBERT_CHECK(id >= 0 && static_cast<std::size_t>(id) < obj.size() && !seen[static_cast<std::size_t>(id)],
-                           source, ": vocabulary ids must be 0..", obj.size() - 1, " without gaps; bad id ", id,
+            TINYBERT_CHECK(id >= 0 && id < static_cast<std::int64_t>(4 * obj.size()), source, ": bad id ", id,
                            " for token \"", tok, "\"");
-            seen[static_cast<std::size_t>(id)] = true;
-            tokens[static_cast<std::size_t>(id)] = tok;
+            max_id = std::max(max_id, id);
+        }
+        std::vector<std::string> tokens(static_cast<std::size_t>(max_id + 1));
+        std::vector<bool> seen(tokens.size(), false);
+        for (const auto& [tok, idv] : obj) {
+            const auto id = static_cast<std::size_t>(idv.as_int());
+            TINYBERT_CHECK(!seen[id], source, ": id ", id, " is used by two tokens");
+            seen[id] = true;
+            tokens[id] = tok;
         }
         return Vocab(std::move(tokens), std::move(prefix));
     }

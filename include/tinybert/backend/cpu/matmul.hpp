@@ -10,12 +10,13 @@ namespace tinybert::cpu {
 namespace detail {
 
 // The batch count and the (rows, cols) of one matrix of a 2-D or 3-D tensor.
+struct MatmulDims {
+    std::int64_t batch, rows, cols;
+};
 template <class T>
-void matmul_dims(const Tensor<T, Device>& t, std::int64_t& batch, std::int64_t& rows, std::int64_t& cols) {
+MatmulDims matmul_dims(const Tensor<T, Device>& t) {
     TINYBERT_CHECK(t.rank() == 2 || t.rank() == 3, "matmul: expected a 2-D or 3-D tensor, got ", t.shape().str());
-    batch = t.rank() == 3 ? t.dim(0) : 1;
-    rows = t.dim(-2);
-    cols = t.dim(-1);
+    return {t.rank() == 3 ? t.dim(0) : 1, t.dim(-2), t.dim(-1)};
 }
 
 // Matrix `i` of a batched tensor of (rows, cols) matrices.
@@ -44,11 +45,9 @@ void for_each_batch(std::int64_t n, F&& body) {
 // out (BT,M,N) = a (BT,M,K) · b (BT,K,N), or a · bᵀ with b (BT,N,K) when transpose_b
 template <class T>
 void matmul_forward(Tensor<T, Device>& out, const Tensor<T, Device>& a, const Tensor<T, Device>& b, bool transpose_b) {
-    std::int64_t bt = 0, m = 0, k = 0, bb = 0, br = 0, bc = 0;
-    detail::matmul_dims(a, bt, m, k);
-    detail::matmul_dims(b, bb, br, bc);
-    const std::int64_t n = transpose_b ? br : bc;
-    detail::for_each_batch(bt, [&](std::int64_t i) {
+    const detail::MatmulDims ad = detail::matmul_dims(a), bd = detail::matmul_dims(b);
+    const std::int64_t m = ad.rows, k = ad.cols, br = bd.rows, bc = bd.cols, n = transpose_b ? br : bc;
+    detail::for_each_batch(ad.batch, [&](std::int64_t i) {
         auto c = detail::batch_matrix(out, i, m, n);
         const auto ai = detail::batch_matrix(a, i, m, k);
         const auto bi = detail::batch_matrix(b, i, br, bc);
@@ -65,11 +64,9 @@ void matmul_forward(Tensor<T, Device>& out, const Tensor<T, Device>& a, const Te
 template <class T>
 void matmul_backward(Tensor<T, Device>* da, Tensor<T, Device>* db, const Tensor<T, Device>& dout,
                      const Tensor<T, Device>& a, const Tensor<T, Device>& b, bool transpose_b) {
-    std::int64_t bt = 0, m = 0, k = 0, bb = 0, br = 0, bc = 0;
-    detail::matmul_dims(a, bt, m, k);
-    detail::matmul_dims(b, bb, br, bc);
-    const std::int64_t n = transpose_b ? br : bc;
-    detail::for_each_batch(bt, [&](std::int64_t i) {
+    const detail::MatmulDims ad = detail::matmul_dims(a), bd = detail::matmul_dims(b);
+    const std::int64_t m = ad.rows, k = ad.cols, br = bd.rows, bc = bd.cols, n = transpose_b ? br : bc;
+    detail::for_each_batch(ad.batch, [&](std::int64_t i) {
         const auto dy = detail::batch_matrix(dout, i, m, n);
         const auto ai = detail::batch_matrix(a, i, m, k);
         const auto bi = detail::batch_matrix(b, i, br, bc);

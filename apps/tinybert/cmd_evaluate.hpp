@@ -1,0 +1,38 @@
+// tinybert evaluate --task classification|ner|qa --model DIR --data PATH [--max-length L] [--batch-size B]
+// Prints {"accuracy","f1"} (classification), {"precision","recall","f1"} (NER, seqeval default mode, fractions) or
+// {"exact_match","f1"} (QA, percentages as the official SQuAD script prints them).
+#pragma once
+
+#include "tasks.hpp"
+
+namespace tinybert::cli {
+
+inline int run_evaluate(int argc, char** argv) {
+    Args args(argc, argv,
+              "tinybert evaluate --task classification|ner|qa --model DIR --data PATH [--max-length L] "
+              "[--batch-size B] [--doc-stride K] [--max-examples N] [--threads T]");
+    const Task task = parse_task(args.required("--task"));
+    const std::string model_dir = args.required("--model"), data_path = args.required("--data");
+    const auto max_length = static_cast<std::size_t>(args.integer("--max-length", static_cast<long long>(default_max_length(task))));
+    const auto batch_size = static_cast<std::size_t>(args.integer("--batch-size", 32));
+    const auto stride = static_cast<std::size_t>(args.integer("--doc-stride", 128));
+    const auto limit = static_cast<std::size_t>(args.integer("--max-examples", 0));
+    apply_threads(args);
+    args.finish();
+    return with_task(task, [&]<Task K>() {
+        using Data = TaskData<K>;
+        using Model = Bert<Encoder<dynamic>, typename Data::Head>;
+        const Tokenizer tok = Tokenizer::from_pretrained(model_dir);
+        Model model = Model::from_pretrained(model_dir);
+        const Data data(data_path, tok, max_length, limit, model.config().id2label, stride);
+        json::Object o;
+        for (const auto& [k, v] : data.evaluate(model, tok.pad_id(), batch_size)) {
+            if (K == Task::ner && k == "accuracy") continue;
+            o.emplace_back(k, v);
+        }
+        print_result(o);
+        return 0;
+    });
+}
+
+}  // namespace tinybert::cli

@@ -1,0 +1,71 @@
+// tinybert finetune --task classification|ner|qa --model DIR --train PATH --eval PATH --out DIR [options]
+// Full fine-tuning with Hugging Face Trainer defaults (lr 5e-5, weight decay 0, no warmup, 3 epochs, batch 8, seed 42,
+// clipping 1.0, dropout from config.json). The best model by the task's metric and its tokenizer are saved in --out
+// in Hugging Face format. Progress on stderr; one JSON line of results on stdout.
+#pragma once
+
+#include "tasks.hpp"
+
+namespace tinybert::cli {
+
+inline int run_finetune(int argc, char** argv) {
+    Args args(argc, argv,
+              "tinybert finetune --task classification|ner|qa --model DIR --train PATH --eval PATH --out DIR\n"
+              "  [--epochs E] [--lr LR] [--batch-size B] [--max-length L] [--warmup-ratio R] [--weight-decay W]\n"
+              "  [--grad-accum K] [--seed S] [--threads T] [--max-train-examples N] [--max-eval-examples N]\n"
+              "  [--eval-batch-size B] [--doc-stride K] [--eval-steps N] [--early-stopping N] [--resume] [--quiet]");
+    const Task task = parse_task(args.required("--task"));
+    const std::string model_dir = args.required("--model"), train_path = args.required("--train"),
+                      eval_path = args.required("--eval"), out = args.required("--out");
+    TrainingArguments ta;
+    ta.output_dir = out;
+    ta.num_train_epochs = static_cast<std::size_t>(args.integer("--epochs", 3));
+    ta.learning_rate = args.number("--lr", 5e-5);
+    ta.per_device_train_batch_size = static_cast<std::size_t>(args.integer("--batch-size", 8));
+    ta.warmup_ratio = args.number("--warmup-ratio", 0.0);
+    ta.weight_decay = args.number("--weight-decay", 0.0);
+    ta.gradient_accumulation_steps = static_cast<std::size_t>(args.integer("--grad-accum", 1));
+    ta.seed = static_cast<std::uint64_t>(args.integer("--seed", 42));
+    ta.eval_steps = args.integer("--eval-steps", 0);
+    ta.early_stopping_patience = static_cast<std::size_t>(args.integer("--early-stopping", 0));
+    ta.resume = args.flag("--resume");
+    ta.progress = !args.flag("--quiet");
+    const auto max_length = static_cast<std::size_t>(args.integer("--max-length", static_cast<long long>(default_max_length(task))));
+    const auto max_train = static_cast<std::size_t>(args.integer("--max-train-examples", 0));
+    const auto max_eval = static_cast<std::size_t>(args.integer("--max-eval-examples", 0));
+    const auto eval_bs = static_cast<std::size_t>(args.integer("--eval-batch-size", 32));
+    const auto stride = static_cast<std::size_t>(args.integer("--doc-stride", 128));
+    apply_threads(args);
+    args.finish();
+
+    return with_task(task, [&]<Task K>() {
+        using Data = TaskData<K>;
+        using Model = Bert<Encoder<dynamic>, typename Data::Head>;
+        const Tokenizer tok = Tokenizer::from_pretrained(model_dir);
+        const Data train(train_path, tok, max_length, max_train, {}, stride);
+        const Data eval(eval_path, tok, max_length, max_eval, train.labels(), stride);
+        Model model = Model::from_pretrained(model_dir, {.labels = train.labels(), .seed = ta.seed});
+        for (const auto& name : model.load_report().missing) std::fprintf(stderr, "newly initialised: %s\n", name.c_str());
+        std::fprintf(stderr, "%zu training examples (%zu features), %zu evaluation examples (%zu features)\n",
+                     train.examples.size(), train.features.size(), eval.examples.size(), eval.features.size());
+        ta.metric_for_best_model = Data::best_metric;
+        Trainer<Model> trainer(model, ta);
+        const TrainResult r = trainer.train(
+            train.features, tok.pad_id(), [&](Model& m) { return eval.evaluate(m, tok.pad_id(), eval_bs); },
+            [&](const std::string& dir) { tok.save_pretrained(dir); });
+        json::Object o{{"task", task_name(K)},
+                       {"output_dir", out},
+                       {"train_examples", static_cast<std::int64_t>(train.examples.size())},
+                       {"updates", r.updates},
+                       {"train_loss", r.train_loss},
+                       {"train_runtime", r.seconds},
+                       {"train_samples_per_second", r.sequences_per_second},
+                       {"stopped_on_nan", r.stopped_on_nan},
+                       {"stopped_early", r.stopped_early}};
+        for (const auto& [k, v] : r.best_metrics) o.emplace_back("eval_" + k, v);
+        print_result(o);
+        return r.stopped_on_nan ? 1 : 0;
+    });
+}
+
+}  // namespace tinybert::cli

@@ -1,0 +1,132 @@
+// apps/tinybert/tasks.hpp: what `finetune`, `evaluate` and `predict` share: the task name → model head, the data
+// loading per task (format detected from the path), and the per-task evaluation. Models use Encoder<dynamic>, so
+// any checkpoint depth works from the command line.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "args.hpp"
+#include "tinybert/backend/cpu/eigen_map.hpp"
+#include "tinybert/data/detect.hpp"
+#include "tinybert/data/qa_features.hpp"
+#include "tinybert/nn/bert.hpp"
+#include "tinybert/tasks/classification.hpp"
+#include "tinybert/tasks/ner.hpp"
+#include "tinybert/tasks/qa.hpp"
+#include "tinybert/tokenizer/pretrained.hpp"
+#include "tinybert/train/trainer.hpp"
+
+namespace tinybert::cli {
+
+enum class Task { classification, ner, qa };
+
+inline Task parse_task(const std::string& s) {
+    if (s == "classification") return Task::classification;
+    if (s == "ner") return Task::ner;
+    if (s == "qa") return Task::qa;
+    TINYBERT_FAIL("--task must be classification, ner or qa, got \"", s, "\"");
+}
+
+inline const char* task_name(Task t) {
+    return t == Task::classification ? "classification" : t == Task::ner ? "ner" : "qa";
+}
+
+// Per-task defaults of max_length: run_glue 128, run_ner the model maximum (512), run_qa 384.
+inline std::size_t default_max_length(Task t) { return t == Task::classification ? 128 : t == Task::ner ? 512 : 384; }
+
+// The first n examples (all when n == 0).
+template <class E>
+VectorDataset<E> take(const VectorDataset<E>& d, std::size_t n) {
+    if (n == 0 || n >= d.size()) return d;
+    return VectorDataset<E>(std::vector<E>(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(n)), d.label_names());
+}
+
+// Sets the CPU thread count from --threads (0 = all cores).
+inline void apply_threads(Args& args) {
+    const long long t = args.integer("--threads", 0);
+    if (t > 0) set_num_threads(static_cast<int>(t));
+}
+
+// A task's data: examples, model features, and the evaluation of a model on them.
+template <Task K>
+struct TaskData;
+
+template <>
+struct TaskData<Task::classification> {
+    using Head = SequenceClassification;
+    VectorDataset<TextExample> examples;
+    std::vector<Feature> features;
+
+    TaskData(const std::string& path, const Tokenizer& tok, std::size_t max_length, std::size_t limit,
+             const std::vector<std::string>& label_names, std::size_t)
+        : examples(take(load_text_dataset(path, {.label_names = label_names}), limit)),
+          features(classification_features(examples, tok, max_length)) {}
+    std::vector<std::string> labels() const { return examples.label_names(); }
+    template <class Model>
+    Metrics evaluate(Model& m, std::int64_t pad, std::size_t bs) const {
+        return evaluate_classification(m, features, pad, bs);
+    }
+    static constexpr const char* best_metric = "accuracy";
+};
+
+template <>
+struct TaskData<Task::ner> {
+    using Head = TokenClassification;
+    VectorDataset<TokenExample> examples;
+    std::vector<Feature> features;
+
+    TaskData(const std::string& path, const Tokenizer& tok, std::size_t max_length, std::size_t limit,
+             const std::vector<std::string>& label_names, std::size_t)
+        : examples(take(load_token_dataset(path, label_names), limit)),
+          features(ner_features(examples, tok, examples.label_names(), max_length)) {}
+    std::vector<std::string> labels() const { return examples.label_names(); }
+    template <class Model>
+    Metrics evaluate(Model& m, std::int64_t pad, std::size_t bs) const {
+        return evaluate_ner(m, features, m.config().id2label, pad, bs);
+    }
+    static constexpr const char* best_metric = "f1";
+};
+
+template <>
+struct TaskData<Task::qa> {
+    using Head = QuestionAnswering;
+    VectorDataset<QaExample> examples;
+    std::vector<Feature> features;
+    std::size_t truncated_questions = 0;
+
+    TaskData(const std::string& path, const Tokenizer& tok, std::size_t max_length, std::size_t limit,
+             const std::vector<std::string>&, std::size_t doc_stride)
+        : examples(take(load_qa_dataset(path), limit)) {
+        features = qa_features(examples, tok, {.max_length = max_length, .doc_stride = doc_stride},
+                               &truncated_questions);
+        if (truncated_questions)
+            std::fprintf(stderr, "%s: %zu questions longer than the window were cut to 64 tokens\n", path.c_str(),
+                         truncated_questions);
+    }
+    std::vector<std::string> labels() const { return {"start", "end"}; }
+    template <class Model>
+    Metrics evaluate(Model& m, std::int64_t pad, std::size_t bs) const {
+        return evaluate_qa(m, examples, features, pad, bs);
+    }
+    static constexpr const char* best_metric = "f1";
+};
+
+// Calls f.template operator()<K>() for the run-time task.
+template <class F>
+int with_task(Task t, F&& f) {
+    switch (t) {
+        case Task::classification: return f.template operator()<Task::classification>();
+        case Task::ner: return f.template operator()<Task::ner>();
+        default: return f.template operator()<Task::qa>();
+    }
+}
+
+// One JSON object on one line on stdout: the command's result.
+inline void print_result(const json::Object& o) {
+    std::printf("%s\n", json::Value(o).dump().c_str());
+    std::fflush(stdout);
+}
+
+}  // namespace tinybert::cli

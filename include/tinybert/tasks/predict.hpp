@@ -1,0 +1,37 @@
+// tinybert/tasks/predict.hpp: runs a model over features in evaluation mode (no tape, no dropout), batch by batch, and
+// hands each batch's outputs to a callback with the feature indices they belong to.
+#pragma once
+
+#include <numeric>
+#include <vector>
+
+#include "tinybert/data/loader.hpp"
+
+namespace tinybert {
+
+// f(output, rows): output is Model::Output for the features `rows` (in order). Features are not shuffled.
+template <class Model, class F>
+void predict_batches(Model& model, const std::vector<Feature>& features, std::int64_t pad_id, std::size_t batch_size,
+                     F&& f) {
+    const bool was_training = model.training();
+    model.eval();
+    NoGradGuard no_grad;
+    for (std::size_t first = 0; first < features.size(); first += batch_size) {
+        std::vector<std::size_t> rows(std::min(batch_size, features.size() - first));
+        std::iota(rows.begin(), rows.end(), first);
+        Batch<Cpu> batch = collate(features, rows, pad_id);
+        batch.labels = {};
+        batch.start_positions = batch.end_positions = {};
+        f(model.forward(batch), rows);
+    }
+    model.train(was_training);
+}
+
+// Row r of a (rows, n) output as a vector.
+template <class T>
+std::vector<float> row_of(const std::vector<T>& values, std::size_t r, std::size_t n) {
+    return std::vector<float>(values.begin() + static_cast<std::ptrdiff_t>(r * n),
+                              values.begin() + static_cast<std::ptrdiff_t>((r + 1) * n));
+}
+
+}  // namespace tinybert

@@ -1,0 +1,280 @@
+// tinybert/train/trainer.hpp: the fine-tuning loop with Hugging Face Trainer semantics (spec §7): epochs, batch size,
+// gradient accumulation, AdamW + linear warmup/decay, clipping, evaluation every epoch or every N updates, the best
+// model kept in output_dir by a chosen metric, early stopping, resume from output_dir/checkpoint (model, optimizer,
+// schedule position, RNG, position in the data), a progress line and a JSONL metrics log.
+// Per update: backward → on_gradients hook (where a multi-GPU run all-reduces) → clip → AdamW step → zero grads.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <string>
+
+#include "tinybert/data/loader.hpp"
+#include "tinybert/io/safetensors.hpp"
+#include "tinybert/train/clip.hpp"
+#include "tinybert/train/optimizer.hpp"
+#include "tinybert/train/progress.hpp"
+#include "tinybert/train/schedule.hpp"
+
+namespace tinybert {
+
+// Hugging Face TrainingArguments' names and defaults.
+struct TrainingArguments {
+    std::string output_dir;                 // best model (+ tokenizer), checkpoint/, metrics.jsonl
+    std::size_t num_train_epochs = 3;
+    double learning_rate = 5e-5;
+    std::size_t per_device_train_batch_size = 8;
+    std::size_t gradient_accumulation_steps = 1;
+    double warmup_ratio = 0.0;
+    std::int64_t warmup_steps = 0;          // > 0 overrides warmup_ratio
+    double weight_decay = 0.0;
+    double max_grad_norm = 1.0;
+    std::uint64_t seed = 42;
+    std::int64_t eval_steps = 0;            // 0: evaluate at the end of every epoch
+    std::string metric_for_best_model;      // empty: keep the last model
+    bool greater_is_better = true;
+    std::size_t early_stopping_patience = 0;  // evaluations without improvement before stopping; 0 = never
+    bool group_by_length = false;
+    bool resume = false;                    // continue from output_dir/checkpoint when it exists
+    bool save_checkpoints = true;           // write output_dir/checkpoint after every evaluation
+    bool progress = true;
+    std::int64_t logging_steps = 10;
+};
+
+struct TrainResult {
+    std::int64_t updates = 0;
+    double train_loss = 0;          // mean loss over the run's batches
+    Metrics best_metrics;           // of the saved model
+    double seconds = 0;
+    double sequences_per_second = 0;
+    bool stopped_on_nan = false;
+    bool stopped_early = false;
+};
+
+template <class Model>
+class Trainer {
+public:
+    using T = typename std::decay_t<decltype(std::declval<Model&>().embeddings.word.value())>::value_type;
+    using Device = typename std::decay_t<decltype(std::declval<Model&>().embeddings.word.value())>::device_type;
+    using Evaluate = std::function<Metrics(Model&)>;
+    using SaveExtra = std::function<void(const std::string& dir)>;  // e.g. the tokenizer next to the model
+
+    Trainer(Model& model, TrainingArguments args) : model_(model), args_(std::move(args)) {
+        TINYBERT_CHECK(args_.per_device_train_batch_size > 0 && args_.gradient_accumulation_steps > 0,
+                       "Trainer: batch size and gradient accumulation steps must be > 0");
+    }
+
+    // Called after the gradients of an update are accumulated, before clipping: the all-reduce point for data
+    // parallelism. Default: nothing (one process).
+    std::function<void(Model&)> on_gradients;
+
+    TrainResult train(const std::vector<Feature>& train_features, std::int64_t pad_id, const Evaluate& evaluate,
+                      const SaveExtra& save_extra = {}) {
+        namespace fs = std::filesystem;
+        if (!args_.output_dir.empty()) fs::create_directories(args_.output_dir);
+        DataLoader loader(train_features, pad_id,
+                          {.batch_size = args_.per_device_train_batch_size, .shuffle = true, .seed = args_.seed,
+                           .group_by_length = args_.group_by_length});
+        const std::size_t per_epoch = (loader.num_batches() + args_.gradient_accumulation_steps - 1) /
+                                      args_.gradient_accumulation_steps;
+        const auto total = static_cast<std::int64_t>(per_epoch * args_.num_train_epochs);
+        const std::int64_t warmup =
+            args_.warmup_steps > 0 ? args_.warmup_steps : LinearSchedule::warmup_from_ratio(args_.warmup_ratio, total);
+        const LinearSchedule schedule(args_.learning_rate, total, warmup);
+        AdamW<T, Device> opt(model_, {.lr = args_.learning_rate, .weight_decay = args_.weight_decay});
+        model_.generator().set_state(args_.seed, 0);
+        MetricsLog log(args_.output_dir.empty() ? "" : (fs::path(args_.output_dir) / "metrics.jsonl").string());
+
+        State st;
+        if (args_.resume && fs::exists(checkpoint_dir() / "trainer_state.json")) load_checkpoint(opt, st);
+        Progress progress(total, args_.progress, args_.logging_steps);
+        TrainResult result;
+        double loss_sum = 0, window_loss = 0;
+        std::size_t loss_count = 0, window_count = 0, sequences = 0;
+        model_.train();
+        model_.zero_grad();
+        for (std::size_t epoch = st.epoch; epoch < args_.num_train_epochs && !st.stop; ++epoch) {
+            loader.set_epoch(epoch);
+            const std::size_t first = epoch == st.epoch ? st.batch : 0;
+            for (std::size_t b = first; b < loader.num_batches() && !st.stop; ++b) {
+                const Batch<Cpu> host = loader.batch(b);
+                const auto out = model_.forward(to_device(host));
+                const double loss = static_cast<double>(out.loss.value().to_vector()[0]);
+                if (!std::isfinite(loss)) {
+                    progress.message("loss is " + std::to_string(loss) + " at epoch " + std::to_string(epoch + 1) +
+                                     ", batch " + std::to_string(b) + ": training stopped; the last good model in " +
+                                     args_.output_dir + " is kept");
+                    Tape::current().clear();
+                    result.stopped_on_nan = st.stop = true;
+                    break;
+                }
+                backward(out.loss);
+                loss_sum += loss, window_loss += loss, ++loss_count, ++window_count;
+                sequences += static_cast<std::size_t>(host.batch_size());
+                const bool last = b + 1 == loader.num_batches();
+                if ((b + 1) % args_.gradient_accumulation_steps != 0 && !last) continue;
+
+                const std::size_t accumulated = (b % args_.gradient_accumulation_steps) + 1;
+                if (accumulated > 1) scale_gradients(T(1) / static_cast<T>(accumulated));
+                if (on_gradients) on_gradients(model_);
+                if (args_.max_grad_norm > 0) clip_grad_norm(model_, args_.max_grad_norm);
+                const double lr = schedule.lr(st.updates);
+                opt.step(lr);
+                model_.zero_grad();
+                ++st.updates;
+                progress.update(st.updates, epoch, window_loss / static_cast<double>(window_count), lr, sequences);
+                if (st.updates % args_.logging_steps == 0) {
+                    log.write(json::Object{{"step", st.updates}, {"epoch", static_cast<std::int64_t>(epoch + 1)},
+                                           {"loss", window_loss / static_cast<double>(window_count)}, {"learning_rate", lr}});
+                    window_loss = 0, window_count = 0;
+                }
+                const bool epoch_end = last;
+                if ((args_.eval_steps > 0 && st.updates % args_.eval_steps == 0) || (args_.eval_steps == 0 && epoch_end)) {
+                    st.epoch = epoch + (last ? 1 : 0);
+                    st.batch = last ? 0 : b + 1;
+                    evaluate_and_save(evaluate, save_extra, opt, st, log, progress, result);
+                    model_.train();
+                }
+            }
+        }
+        result.updates = st.updates;
+        result.train_loss = loss_count ? loss_sum / static_cast<double>(loss_count) : 0.0;
+        result.seconds = progress.seconds();
+        result.sequences_per_second = result.seconds > 0 ? static_cast<double>(sequences) / result.seconds : 0.0;
+        result.best_metrics = st.best_metrics;
+        result.stopped_early = st.stop && !result.stopped_on_nan;
+        log.write(json::Object{{"train_loss", result.train_loss},
+                               {"train_runtime", result.seconds},
+                               {"train_samples_per_second", result.sequences_per_second}});
+        return result;
+    }
+
+private:
+    struct State {
+        std::size_t epoch = 0, batch = 0;  // where the next batch comes from
+        std::int64_t updates = 0;
+        double best = std::numeric_limits<double>::quiet_NaN();
+        Metrics best_metrics;
+        std::size_t bad_evals = 0;
+        bool stop = false;
+    };
+
+    std::filesystem::path checkpoint_dir() const { return std::filesystem::path(args_.output_dir) / "checkpoint"; }
+
+    Batch<Device> to_device(const Batch<Cpu>& b) const {
+        if constexpr (std::is_same_v<Device, Cpu>) {
+            return b;
+        } else {
+            const auto move = [](const Tensor<std::int64_t, Cpu>& t) {
+                return t.defined() ? t.template to<Device>() : Tensor<std::int64_t, Device>();
+            };
+            return {move(b.input_ids),      move(b.attention_mask), move(b.token_type_ids),
+                    move(b.labels),         move(b.start_positions), move(b.end_positions)};
+        }
+    }
+
+    void scale_gradients(T factor) {
+        model_.visit_parameters([&](const std::string&, Var<T, Device>& p) {
+            if (p.has_grad()) scale_inplace(p.grad(), factor);
+        });
+    }
+
+    void evaluate_and_save(const Evaluate& evaluate, const SaveExtra& save_extra, AdamW<T, Device>& opt, State& st,
+                           MetricsLog& log, Progress& progress, TrainResult&) {
+        Metrics m = evaluate ? evaluate(model_) : Metrics{};
+        json::Object rec{{"step", st.updates}, {"epoch", static_cast<std::int64_t>(st.epoch)}};
+        std::string line = "eval at step " + std::to_string(st.updates) + ":";
+        for (const auto& [k, v] : m) {
+            rec.emplace_back("eval_" + k, v);
+            line += " " + k + " " + std::to_string(v);
+        }
+        log.write(json::Value(std::move(rec)));
+        progress.message(line);
+
+        double value = std::numeric_limits<double>::quiet_NaN();
+        for (const auto& [k, v] : m)
+            if (k == args_.metric_for_best_model) value = v;
+        TINYBERT_CHECK(args_.metric_for_best_model.empty() || !std::isnan(value), "Trainer: metric_for_best_model \"",
+                       args_.metric_for_best_model, "\" is not among the evaluation metrics");
+        const bool improved = args_.metric_for_best_model.empty() || std::isnan(st.best) ||
+                              (args_.greater_is_better ? value > st.best : value < st.best);
+        if (improved) {
+            st.best = value;
+            st.best_metrics = m;
+            st.bad_evals = 0;
+            if (!args_.output_dir.empty()) {
+                model_.save_pretrained(args_.output_dir);
+                if (save_extra) save_extra(args_.output_dir);
+            }
+        } else if (args_.early_stopping_patience > 0 && ++st.bad_evals >= args_.early_stopping_patience) {
+            progress.message("early stopping: " + args_.metric_for_best_model + " did not improve for " +
+                             std::to_string(st.bad_evals) + " evaluations");
+            st.stop = true;
+        }
+        if (args_.save_checkpoints && !args_.output_dir.empty()) save_checkpoint(opt, st);
+    }
+
+    // output_dir/checkpoint: the current model, the AdamW moments, and trainer_state.json. Written to a fresh
+    // directory that then replaces the old one, so a crash mid-write leaves the previous checkpoint intact.
+    void save_checkpoint(AdamW<T, Device>& opt, const State& st) {
+        namespace fs = std::filesystem;
+        const fs::path dir = checkpoint_dir(), tmp = dir.string() + ".tmp";
+        fs::remove_all(tmp);
+        model_.save_pretrained(tmp.string());
+        std::vector<NamedTensor> moments;
+        for (auto& s : opt.slots()) {
+            std::vector<std::int64_t> shape;
+            for (std::size_t i = 0; i < s.param.shape().rank(); ++i) shape.push_back(s.param.shape()[i]);
+            moments.emplace_back("m." + s.name, CheckpointTensor::from(s.m.to_vector(), shape));
+            moments.emplace_back("v." + s.name, CheckpointTensor::from(s.v.to_vector(), shape));
+        }
+        write_safetensors((tmp / "optimizer.safetensors").string(), moments);
+        json::Object state{{"epoch", static_cast<std::int64_t>(st.epoch)},
+                           {"batch", static_cast<std::int64_t>(st.batch)},
+                           {"updates", st.updates},
+                           {"optimizer_steps", opt.steps()},
+                           {"rng_seed", static_cast<std::int64_t>(model_.generator().seed())},
+                           {"rng_offset", static_cast<std::int64_t>(model_.generator().offset())},
+                           {"best", std::isnan(st.best) ? json::Value() : json::Value(st.best)},
+                           {"bad_evals", static_cast<std::int64_t>(st.bad_evals)},
+                           {"best_metrics", metrics_json(st.best_metrics)}};
+        {
+            std::ofstream out(tmp / "trainer_state.json");
+            out << json::Value(std::move(state)).dump(2) << "\n";
+            TINYBERT_CHECK(out.good(), (tmp / "trainer_state.json").string(), ": write failed");
+        }
+        const fs::path old = dir.string() + ".old";
+        fs::remove_all(old);
+        if (fs::exists(dir)) fs::rename(dir, old);
+        fs::rename(tmp, dir);
+        fs::remove_all(old);
+    }
+
+    void load_checkpoint(AdamW<T, Device>& opt, State& st) {
+        const std::filesystem::path dir = checkpoint_dir();
+        model_.load_weights(load_state_dict(dir.string()));
+        const SafetensorsFile moments((dir / "optimizer.safetensors").string());
+        for (auto& s : opt.slots()) {
+            s.m = Tensor<T, Cpu>::from_vector(s.param.shape(), moments.read<T>("m." + s.name)).template to<Device>();
+            s.v = Tensor<T, Cpu>::from_vector(s.param.shape(), moments.read<T>("v." + s.name)).template to<Device>();
+        }
+        const json::Value state = json::parse_file((dir / "trainer_state.json").string());
+        st.epoch = static_cast<std::size_t>(state.at("epoch").as_int());
+        st.batch = static_cast<std::size_t>(state.at("batch").as_int());
+        st.updates = state.at("updates").as_int();
+        opt.set_steps(state.at("optimizer_steps").as_int());
+        model_.generator().set_state(static_cast<std::uint64_t>(state.at("rng_seed").as_int()),
+                                     static_cast<std::uint64_t>(state.at("rng_offset").as_int()));
+        if (!state.at("best").is_null()) st.best = state.at("best").as_double();
+        st.bad_evals = static_cast<std::size_t>(state.at("bad_evals").as_int());
+        for (const auto& [k, v] : state.at("best_metrics").as_object()) st.best_metrics.emplace_back(k, v.as_double());
+    }
+
+    Model& model_;
+    TrainingArguments args_;
+};
+
+}  // namespace tinybert
