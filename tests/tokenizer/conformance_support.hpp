@@ -61,11 +61,9 @@ inline std::vector<std::string> strings(const json::Value& a) {
 // Encode one conformance input: {"text"}, {"text","text_pair"}, {"words"} or {"batch"}.
 inline std::vector<Encoding> run(const Tokenizer& t, const json::Value& input, const EncodeOptions& o) {
     if (const auto* b = input.find("batch")) return t.encode_batch(strings(*b), o);
-    if (const auto* w = input.find("words")) {
-        std::vector<Encoding> out = t.encode_words_batch({strings(*w)}, o);
-        return out;
-    }
-    if (const auto* p = input.find("text_pair")) return t.encode_pair_batch({{input.at("text").as_string(), p->as_string()}}, o);
+    if (const auto* w = input.find("words")) return t.encode_words_batch({strings(*w)}, o);
+    if (const auto* p = input.find("text_pair"))
+        return t.encode_pair_batch({{input.at("text").as_string(), p->as_string()}}, o);
     return t.encode_batch({input.at("text").as_string()}, o);
 }
 
