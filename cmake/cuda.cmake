@@ -30,7 +30,17 @@ if(TINYBERT_HAVE_CUDA)
     else()
         target_compile_options(tinybert_cuda INTERFACE $<$<COMPILE_LANGUAGE:CUDA>:-std=c++20>)
     endif()
+    # The CPU kernels' OpenMP pragmas, in .cu files too (OpenMP::OpenMP_CXX passes -fopenmp to CXX sources only).
+    target_compile_options(tinybert_cuda INTERFACE $<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=${OpenMP_CXX_FLAGS}>)
     # Eigen is host-only in tinybert: without this, nvcc warns (#20012-D) on Eigen's __host__ __device__ defaulted
     # members, which -Werror=all-warnings turns into errors.
     target_compile_definitions(tinybert_cuda INTERFACE $<$<COMPILE_LANGUAGE:CUDA>:EIGEN_NO_CUDA>)
+    # simdjson.h (io/json.hpp) does not get through nvcc's host pass with its SSE/AVX2/AVX-512 kernels (vector-type
+    # conversion errors), so .cu files compile only its portable "fallback" kernels. That is also the one kernel set
+    # .cpp files use as the built-in implementation while no -march flag is given (the parsing itself runs inside
+    # libsimdjson, which still picks the best kernels at run time).
+    target_compile_definitions(tinybert_cuda INTERFACE
+        $<$<COMPILE_LANGUAGE:CUDA>:SIMDJSON_IMPLEMENTATION_ICELAKE=0>
+        $<$<COMPILE_LANGUAGE:CUDA>:SIMDJSON_IMPLEMENTATION_HASWELL=0>
+        $<$<COMPILE_LANGUAGE:CUDA>:SIMDJSON_IMPLEMENTATION_WESTMERE=0>)
 endif()
