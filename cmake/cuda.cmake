@@ -18,6 +18,9 @@ endif()
 message(STATUS "tinybert: CUDA targets ${TINYBERT_HAVE_CUDA}")
 
 if(TINYBERT_HAVE_CUDA)
+    # tinybert_cuda_all: every CUDA translation unit of this tree (CI compiles it; the folders that add .cu targets
+    # hang them on it with add_dependencies).
+    add_custom_target(tinybert_cuda_all)
     add_library(tinybert_cuda INTERFACE)
     add_library(tinybert::cuda ALIAS tinybert_cuda)
     target_compile_definitions(tinybert_cuda INTERFACE TINYBERT_WITH_CUDA=1)
@@ -36,9 +39,8 @@ if(TINYBERT_HAVE_CUDA)
     # members, which -Werror=all-warnings turns into errors.
     target_compile_definitions(tinybert_cuda INTERFACE $<$<COMPILE_LANGUAGE:CUDA>:EIGEN_NO_CUDA>)
     # simdjson.h (io/json.hpp) does not get through nvcc's host pass with its SSE/AVX2/AVX-512 kernels (vector-type
-    # conversion errors), so .cu files compile only its portable "fallback" kernels. That is also the one kernel set
-    # .cpp files use as the built-in implementation while no -march flag is given (the parsing itself runs inside
-    # libsimdjson, which still picks the best kernels at run time).
+    # conversion errors), so .cu files compile only its portable "fallback" kernels. Without -march flags that is
+    # also the built-in kernel set of .cpp files; with TINYBERT_NATIVE they differ (see docs/cuda.md).
     target_compile_definitions(tinybert_cuda INTERFACE
         $<$<COMPILE_LANGUAGE:CUDA>:SIMDJSON_IMPLEMENTATION_ICELAKE=0>
         $<$<COMPILE_LANGUAGE:CUDA>:SIMDJSON_IMPLEMENTATION_HASWELL=0>

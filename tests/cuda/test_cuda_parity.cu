@@ -3,7 +3,6 @@
 // rtol 1e-4 / atol 1e-5 in float and 1e-10 / 1e-12 in double. Every test case passes with a warning when the
 // machine has no CUDA device.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -46,12 +45,12 @@ using CpuTensor = tinybert::Tensor<T, Cpu>;
 template <class T>
 using CudaTensor = tinybert::Tensor<T, Cuda>;
 
-#define TINYBERT_REQUIRE_CUDA_DEVICE()                 \
-    do {                                               \
-        if (!tinybert::cuda::device_available()) {     \
-            WARN("no CUDA device: skipped");           \
-            return;                                    \
-        }                                              \
+#define TINYBERT_REQUIRE_CUDA_DEVICE()             \
+    do {                                           \
+        if (!tinybert::cuda::device_available()) { \
+            WARN("no CUDA device: skipped");       \
+            return;                                \
+        }                                          \
     } while (0)
 
 template <class T>
@@ -124,8 +123,10 @@ std::vector<T> reference_gemm(const std::vector<T>& a, const std::vector<T>& b, 
             for (std::int64_t j = 0; j < n; ++j) {
                 double sum = 0;
                 for (std::int64_t p = 0; p < k; ++p) {
-                    const double av = static_cast<double>(a[static_cast<std::size_t>(z * m * k + (ta ? p * m + i : i * k + p))]);
-                    const double bv = static_cast<double>(b[static_cast<std::size_t>(z * k * n + (tb ? j * k + p : p * n + j))]);
+                    const double av =
+                        static_cast<double>(a[static_cast<std::size_t>(z * m * k + (ta ? p * m + i : i * k + p))]);
+                    const double bv =
+                        static_cast<double>(b[static_cast<std::size_t>(z * k * n + (tb ? j * k + p : p * n + j))]);
                     sum += av * bv;
                 }
                 auto& out = c[static_cast<std::size_t>(z * m * n + i * n + j)];
@@ -166,7 +167,8 @@ TEMPLATE_TEST_CASE("cuda gemm wrapper: row-major layout, transposes, batch, alph
             const auto c0 = random_tensor<T>(Shape{batch, m, n}, 13);
             auto c = to_cuda(c0);
             tinybert::cuda::gemm(c.data(), to_cuda(a).data(), to_cuda(b).data(), batch, m, n, k, ta, tb, T(0.5), T(2));
-            const auto want = reference_gemm(a.to_vector(), b.to_vector(), c0.to_vector(), batch, m, n, k, ta, tb, 0.5, 2.0);
+            const auto want =
+                reference_gemm(a.to_vector(), b.to_vector(), c0.to_vector(), batch, m, n, k, ta, tb, 0.5, 2.0);
             check_close(c, CpuTensor<T>::from_vector(c0.shape(), want), "gemm");
         }
 }
@@ -200,7 +202,8 @@ TEMPLATE_TEST_CASE("cuda matmul forward/backward match cpu", "[cuda]", float, do
     const std::int64_t bt = 3, m = 5, k = 7, n = 6;
     for (const bool tb : {false, true}) {
         INFO("transpose_b " << tb);
-        const auto a = random_tensor<T>(Shape{bt, m, k}, 1), b = random_tensor<T>(tb ? Shape{bt, n, k} : Shape{bt, k, n}, 2);
+        const auto a = random_tensor<T>(Shape{bt, m, k}, 1),
+                   b = random_tensor<T>(tb ? Shape{bt, n, k} : Shape{bt, k, n}, 2);
         const auto dy = random_tensor<T>(Shape{bt, m, n}, 3);
         CpuTensor<T> y(Shape{bt, m, n});
         CudaTensor<T> yc(Shape{bt, m, n});
@@ -320,8 +323,10 @@ TEMPLATE_TEST_CASE("cuda attention forward/backward match cpu (mask, dropout)", 
         const std::vector<T> pv = probsc.to_vector();
         const std::size_t masked_row = static_cast<std::size_t>(2 * nh * s * s);  // batch 2, head 0, row 0
         for (std::int64_t j = 0; j < s; ++j)
-            CHECK(std::abs(static_cast<double>(pv[masked_row + static_cast<std::size_t>(j)]) - 1.0 / static_cast<double>(s)) < 1e-6);
-        auto dq = random_tensor<T>(q.shape(), 5), dk = random_tensor<T>(k.shape(), 6), dv = random_tensor<T>(v.shape(), 7);
+            CHECK(std::abs(static_cast<double>(pv[masked_row + static_cast<std::size_t>(j)]) -
+                           1.0 / static_cast<double>(s)) < 1e-6);
+        auto dq = random_tensor<T>(q.shape(), 5), dk = random_tensor<T>(k.shape(), 6),
+             dv = random_tensor<T>(v.shape(), 7);
         auto dqc = to_cuda(dq), dkc = to_cuda(dk), dvc = to_cuda(dv);
         tinybert::cpu::attention_backward(&dq, &dk, &dv, dctx, q, k, v, probs, static_cast<int>(nh), p, seed, offset);
         tinybert::cuda::attention_backward(&dqc, &dkc, &dvc, to_cuda(dctx), to_cuda(q), to_cuda(k), to_cuda(v), probsc,
@@ -343,11 +348,14 @@ TEMPLATE_TEST_CASE("cuda embedding forward/backward match cpu", "[cuda]", float,
     tinybert::cpu::embedding_forward(y, ids, table);
     tinybert::cuda::embedding_forward(yc, to_cuda(ids), to_cuda(table));
     check_close(yc, y, "embedding out");
-    auto dt = random_tensor<T>(table.shape(), 4);
-    auto dtc = to_cuda(dt);
-    tinybert::cpu::embedding_backward(&dt, dy, ids);
-    tinybert::cuda::embedding_backward(&dtc, to_cuda(dy), to_cuda(ids));
-    check_close(dtc, dt, "embedding dtable");
+    for (const std::int64_t padding_idx : {std::int64_t{-1}, std::int64_t{2}}) {
+        INFO("padding_idx " << padding_idx);
+        auto dt = random_tensor<T>(table.shape(), 4);
+        auto dtc = to_cuda(dt);
+        tinybert::cpu::embedding_backward(&dt, dy, ids, padding_idx);
+        tinybert::cuda::embedding_backward(&dtc, to_cuda(dy), to_cuda(ids), padding_idx);
+        check_close(dtc, dt, "embedding dtable");
+    }
 }
 
 TEMPLATE_TEST_CASE("cuda dropout forward/backward match cpu", "[cuda]", float, double) {

@@ -3,7 +3,6 @@
 // the CPU and on the GPU (Var<T, Cuda>: the ops pick the cuda:: kernels by argument-dependent lookup) and compares
 // the loss and the gradients; it passes with a warning when the machine has no CUDA device.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -136,11 +135,13 @@ Result run_graph() {
     Var<float, D> table(tensor(Shape{vocab, h}, 1), true), w1(tensor(Shape{h, h}, 2), true),
         b1(tensor(Shape{h}, 3), true), gamma(Tensor<float, D>::full(Shape{h}, 1.0f), true),
         beta(Tensor<float, D>(Shape{h}), true), w2(tensor(Shape{c, h}, 4), true), b2(tensor(Shape{c}, 5), true);
-    const auto ids = Tensor<std::int64_t, Cpu>::from_vector(Shape{b * s}, {1, 2, 3, 4, 0, 6, 5, 4, 0, 0}).template to<D>();
+    const auto ids =
+        Tensor<std::int64_t, Cpu>::from_vector(Shape{b * s}, {1, 2, 3, 4, 0, 6, 5, 4, 0, 0}).template to<D>();
     std::vector<float> mask(static_cast<std::size_t>(b * s), 0.0f);
     mask[static_cast<std::size_t>(b * s - 1)] = std::numeric_limits<float>::lowest();
     const auto mask_add = Tensor<float, Cpu>::from_vector(Shape{b, s}, mask).template to<D>();
-    const auto targets = Tensor<std::int64_t, Cpu>::from_vector(Shape{b * s}, {0, 1, 2, -100, 1, 0, 2, 1, -100, 0}).template to<D>();
+    const auto targets =
+        Tensor<std::int64_t, Cpu>::from_vector(Shape{b * s}, {0, 1, 2, -100, 1, 0, 2, 1, -100, 0}).template to<D>();
 
     Generator gen(7);
     auto x = reshape(embedding(ids, table), Shape{b, s, h});
@@ -154,7 +155,7 @@ Result run_graph() {
 
 }  // namespace
 
-TEST_CASE("umbrella: every header compiles under nvcc; ops run on Var<float, Cuda> like on the CPU", "[cuda]") {
+TEST_CASE("umbrella: every header compiles under nvcc, and ops on Var<float, Cuda> match the CPU", "[cuda]") {
     if (!cuda::device_available()) {
         WARN("no CUDA device: skipped");
         return;
@@ -163,7 +164,8 @@ TEST_CASE("umbrella: every header compiles under nvcc; ops run on Var<float, Cud
     const Result gpu = run_graph<Cuda>();
     CHECK(std::abs(gpu.loss - cpu.loss) <= 1e-5f + 1e-4f * std::abs(cpu.loss));
     REQUIRE(gpu.dw1.size() == cpu.dw1.size());
-    for (std::size_t i = 0; i < cpu.dw1.size(); ++i) CHECK(std::abs(gpu.dw1[i] - cpu.dw1[i]) <= 1e-5f + 1e-4f * std::abs(cpu.dw1[i]));
+    for (std::size_t i = 0; i < cpu.dw1.size(); ++i)
+        CHECK(std::abs(gpu.dw1[i] - cpu.dw1[i]) <= 1e-5f + 1e-4f * std::abs(cpu.dw1[i]));
     REQUIRE(gpu.dtable.size() == cpu.dtable.size());
     for (std::size_t i = 0; i < cpu.dtable.size(); ++i)
         CHECK(std::abs(gpu.dtable[i] - cpu.dtable[i]) <= 1e-5f + 1e-4f * std::abs(cpu.dtable[i]));

@@ -33,7 +33,8 @@ __global__ void adamw_kernel(T* __restrict__ p, const T* __restrict__ g, T* __re
 // kernel launchers
 
 // step t = 1, 2, …:
-//   p ← p·(1 − lr·wd);  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  p ← p − (lr/(1−β1ᵗ)) · m / (sqrt(v)/sqrt(1−β2ᵗ) + eps)
+//   p ← p·(1 − lr·wd);  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  p ← p − (lr/(1−β1ᵗ)) · m / (sqrt(v)/sqrt(1−β2ᵗ) +
+//   eps)
 template <class T>
 void adamw_update(Tensor<T, Device>& param, const Tensor<T, Device>& grad, Tensor<T, Device>& m, Tensor<T, Device>& v,
                   T lr, T beta1, T beta2, T eps, T weight_decay, std::int64_t step) {

@@ -41,8 +41,8 @@ __global__ void merge_heads_kernel(T* __restrict__ dst, const T* __restrict__ sr
 
 // probs row (b,h,i) (S) = softmax(scores row + mask_add[b,:]), in place; one warp per row. mask_add may be null.
 template <class T>
-__global__ void attention_softmax_kernel(T* probs, const T* __restrict__ mask_add, std::size_t rows, std::size_t rows_per_batch,
-                                         std::size_t s) {
+__global__ void attention_softmax_kernel(T* probs, const T* __restrict__ mask_add, std::size_t rows,
+                                         std::size_t rows_per_batch, std::size_t s) {
     const std::size_t row = blockIdx.x * static_cast<std::size_t>(softmax_rows_per_block) + threadIdx.x / warp_size;
     if (row >= rows) return;
     const T* add = mask_add ? mask_add + (row / rows_per_batch) * s : nullptr;
@@ -86,8 +86,8 @@ AttentionDims attention_dims(const Tensor<T, Device>& q, const Tensor<T, Device>
     TINYBERT_CHECK(num_heads > 0 && h % static_cast<std::size_t>(num_heads) == 0, "cuda::attention: hidden size ", h,
                    " is not a multiple of num_heads ", num_heads);
     const auto nh = static_cast<std::size_t>(num_heads);
-    TINYBERT_CHECK(probs.numel() == b * nh * s * s, "cuda::attention: probs ", probs.shape().str(), " is not (", b,
-                   ",", nh, ",", s, ",", s, ")");
+    TINYBERT_CHECK(probs.numel() == b * nh * s * s, "cuda::attention: probs ", probs.shape().str(), " is not (", b, ",",
+                   nh, ",", s, ",", s, ")");
     return {b, s, h, nh, h / nh};
 }
 

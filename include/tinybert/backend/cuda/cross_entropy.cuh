@@ -18,10 +18,11 @@ inline constexpr int reduce_block_size = 1024;
 
 // probs row i = softmax(logits row i); row_loss[i] = logsumexp − z[y] (0 when ignored); one warp per row
 template <class T>
-__global__ void cross_entropy_rows_kernel(T* __restrict__ probs, T* __restrict__ row_loss,
-                                          const T* __restrict__ logits, const std::int64_t* __restrict__ targets,
-                                          std::size_t n, std::size_t c, std::int64_t ignore_index) {
-    const std::size_t row = blockIdx.x * static_cast<std::size_t>(cross_entropy_rows_per_block) + threadIdx.x / warp_size;
+__global__ void cross_entropy_rows_kernel(T* __restrict__ probs, T* __restrict__ row_loss, const T* __restrict__ logits,
+                                          const std::int64_t* __restrict__ targets, std::size_t n, std::size_t c,
+                                          std::int64_t ignore_index) {
+    const std::size_t row =
+        blockIdx.x * static_cast<std::size_t>(cross_entropy_rows_per_block) + threadIdx.x / warp_size;
     const unsigned int lane = threadIdx.x % warp_size;
     if (row >= n) return;
     const T* z = logits + row * c;

@@ -80,7 +80,9 @@ inline bool device_available() {
 namespace detail {
 
 // The flat index of this thread in a 1-D launch.
-__device__ inline std::size_t global_index() { return blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; }
+__device__ inline std::size_t global_index() {
+    return blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
+}
 
 // dst[i] = value for i < n (any trivially copyable T: float, double, std::int64_t, 16-bit storage types).
 template <class T>
@@ -153,16 +155,36 @@ struct Device {
 namespace detail {
 
 // Device math for T = float or double (the float overloads map to the single-precision intrinsics).
-__device__ inline float exp_(float x) { return expf(x); }
-__device__ inline double exp_(double x) { return exp(x); }
-__device__ inline float log_(float x) { return logf(x); }
-__device__ inline double log_(double x) { return log(x); }
-__device__ inline float erf_(float x) { return erff(x); }
-__device__ inline double erf_(double x) { return erf(x); }
-__device__ inline float tanh_(float x) { return tanhf(x); }
-__device__ inline double tanh_(double x) { return tanh(x); }
-__device__ inline float sqrt_(float x) { return sqrtf(x); }
-__device__ inline double sqrt_(double x) { return sqrt(x); }
+__device__ inline float exp_(float x) {
+    return expf(x);
+}
+__device__ inline double exp_(double x) {
+    return exp(x);
+}
+__device__ inline float log_(float x) {
+    return logf(x);
+}
+__device__ inline double log_(double x) {
+    return log(x);
+}
+__device__ inline float erf_(float x) {
+    return erff(x);
+}
+__device__ inline double erf_(double x) {
+    return erf(x);
+}
+__device__ inline float tanh_(float x) {
+    return tanhf(x);
+}
+__device__ inline double tanh_(double x) {
+    return tanh(x);
+}
+__device__ inline float sqrt_(float x) {
+    return sqrtf(x);
+}
+__device__ inline double sqrt_(double x) {
+    return sqrt(x);
+}
 
 // Sum / max over the 32 lanes of a warp; every lane gets the result.
 template <class T>

@@ -77,8 +77,8 @@ void dropout_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, T 
     if (!dinp || dout.numel() == 0) return;
     check_same_shape(*dinp, dout, "cuda::dropout_backward");
     TINYBERT_CHECK(p >= T(0) && p <= T(1), "cuda::dropout_backward: p = ", p, " is not in [0, 1]");
-    detail::dropout_backward_kernel<<<grid_for(dout.numel()), block_size>>>(
-        dinp->data(), dout.data(), dout.numel(), p, detail::dropout_scale(p), seed, offset);
+    detail::dropout_backward_kernel<<<grid_for(dout.numel()), block_size>>>(dinp->data(), dout.data(), dout.numel(), p,
+                                                                            detail::dropout_scale(p), seed, offset);
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 

@@ -22,14 +22,15 @@ __global__ void embedding_forward_kernel(T* __restrict__ out, const std::int64_t
     out[idx] = (id >= 0 && id < v) ? table[static_cast<std::size_t>(id) * h + idx % h] : T(0);
 }
 
-// dtable[ids[n],:] += dout[n,:], one thread per element of dout
+// dtable[ids[n],:] += dout[n,:] unless ids[n] == padding_idx, one thread per element of dout
 template <class T>
 __global__ void embedding_backward_kernel(T* dtable, const T* __restrict__ dout, const std::int64_t* __restrict__ ids,
-                                          std::size_t n, std::size_t h, std::int64_t v) {
+                                          std::size_t n, std::size_t h, std::int64_t v, std::int64_t padding_idx) {
     const std::size_t idx = global_index();
     if (idx >= n * h) return;
     const std::int64_t id = ids[idx / h];
-    if (id >= 0 && id < v) atomicAdd(dtable + static_cast<std::size_t>(id) * h + idx % h, dout[idx]);
+    if (id >= 0 && id < v && id != padding_idx)
+        atomicAdd(dtable + static_cast<std::size_t>(id) * h + idx % h, dout[idx]);
 }
 
 inline void check_ids([[maybe_unused]] const Tensor<std::int64_t, Device>& ids, [[maybe_unused]] std::int64_t v) {
@@ -46,7 +47,8 @@ inline void check_ids([[maybe_unused]] const Tensor<std::int64_t, Device>& ids, 
 
 // out (N,H) = table (V,H) rows at ids (N)
 template <class T>
-void embedding_forward(Tensor<T, Device>& out, const Tensor<std::int64_t, Device>& ids, const Tensor<T, Device>& table) {
+void embedding_forward(Tensor<T, Device>& out, const Tensor<std::int64_t, Device>& ids,
+                       const Tensor<T, Device>& table) {
     TINYBERT_NVTX_RANGE_FN();
     detail::check_float_type<T>();
     const auto n = ids.numel(), h = static_cast<std::size_t>(table.shape().back());
@@ -55,13 +57,15 @@ void embedding_forward(Tensor<T, Device>& out, const Tensor<std::int64_t, Device
                    out.shape().str(), ", ids ", ids.shape().str(), ", table ", table.shape().str());
     detail::check_ids(ids, v);
     if (out.numel() == 0) return;
-    detail::embedding_forward_kernel<<<grid_for(out.numel()), block_size>>>(out.data(), ids.data(), table.data(), n, h, v);
+    detail::embedding_forward_kernel<<<grid_for(out.numel()), block_size>>>(out.data(), ids.data(), table.data(), n, h,
+                                                                            v);
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
-// dtable (V,H) row ids[n] += dout (N,H) row n
+// dtable (V,H) row ids[n] += dout (N,H) row n, except for ids[n] == padding_idx (nn.Embedding padding_idx; -1 = none)
 template <class T>
-void embedding_backward(Tensor<T, Device>* dtable, const Tensor<T, Device>& dout, const Tensor<std::int64_t, Device>& ids) {
+void embedding_backward(Tensor<T, Device>* dtable, const Tensor<T, Device>& dout,
+                        const Tensor<std::int64_t, Device>& ids, std::int64_t padding_idx = -1) {
     TINYBERT_NVTX_RANGE_FN();
     detail::check_float_type<T>();
     if (!dtable) return;
@@ -72,7 +76,7 @@ void embedding_backward(Tensor<T, Device>* dtable, const Tensor<T, Device>& dout
     detail::check_ids(ids, v);
     if (dout.numel() == 0) return;
     detail::embedding_backward_kernel<<<grid_for(dout.numel()), block_size>>>(dtable->data(), dout.data(), ids.data(),
-                                                                              n, h, v);
+                                                                              n, h, v, padding_idx);
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 

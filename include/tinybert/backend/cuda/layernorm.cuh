@@ -61,8 +61,8 @@ __global__ void layernorm_backward_input_kernel(T* __restrict__ dinp, const T* _
     T* dx = dinp + row * h;
     for (std::size_t c = lane; c < h; c += warp_size) {
         const T norm = (x[c] - m) * r;
-        T dval = weight[c] * dy[c];   // term 1
-        dval -= dnorm_mean;           // term 2
+        T dval = weight[c] * dy[c];      // term 1
+        dval -= dnorm_mean;              // term 2
         dval -= norm * dnorm_norm_mean;  // term 3
         dx[c] += dval * r;
     }
@@ -142,8 +142,8 @@ void layernorm_backward(Tensor<T, Device>* dinp, Tensor<T, Device>* dweight, Ten
         TINYBERT_CHECK((!dweight || dweight->numel() == h) && (!dbias || dbias->numel() == h),
                        "cuda::layernorm_backward: dweight/dbias must have ", h, " elements");
         detail::layernorm_backward_params_kernel<<<grid_for(h, warp_size), dim3(warp_size, 8)>>>(
-            dweight ? dweight->data() : nullptr, dbias ? dbias->data() : nullptr, dout.data(), inp.data(),
-            mean.data(), rstd.data(), rows, h);
+            dweight ? dweight->data() : nullptr, dbias ? dbias->data() : nullptr, dout.data(), inp.data(), mean.data(),
+            rstd.data(), rows, h);
         TINYBERT_CUDA_CHECK_LAUNCH();
     }
 }

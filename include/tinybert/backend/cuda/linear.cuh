@@ -11,7 +11,8 @@ namespace detail {
 
 // out (N,C) row i = bias (C)
 template <class T>
-__global__ void broadcast_rows_kernel(T* __restrict__ out, const T* __restrict__ bias, std::size_t rows, std::size_t cols) {
+__global__ void broadcast_rows_kernel(T* __restrict__ out, const T* __restrict__ bias, std::size_t rows,
+                                      std::size_t cols) {
     const std::size_t idx = global_index();
     if (idx < rows * cols) out[idx] = bias[idx % cols];
 }
@@ -75,8 +76,8 @@ void linear_backward(Tensor<T, Device>* dinp, Tensor<T, Device>* dweight, Tensor
     TINYBERT_NVTX_RANGE_FN();
     detail::check_float_type<T>();
     const std::int64_t n = inp.shape().rows(), in = inp.shape().back(), out_features = weight.shape().dim(0);
-    TINYBERT_CHECK(dout.shape().rows() == n && dout.shape().back() == out_features,
-                   "cuda::linear_backward: dout ", dout.shape().str(), " for weight ", weight.shape().str());
+    TINYBERT_CHECK(dout.shape().rows() == n && dout.shape().back() == out_features, "cuda::linear_backward: dout ",
+                   dout.shape().str(), " for weight ", weight.shape().str());
     if (dinp) gemm(dinp->data(), dout.data(), weight.data(), 1, n, in, out_features, false, false, T{1}, T{1});
     if (dweight) gemm(dweight->data(), dout.data(), inp.data(), 1, out_features, in, n, true, false, T{1}, T{1});
     if (dbias)

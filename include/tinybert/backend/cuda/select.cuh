@@ -52,7 +52,8 @@ __global__ void column_backward_kernel(T* __restrict__ dinp, const T* __restrict
 template <class T>
 void select_row_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp, std::int64_t index) {
     TINYBERT_NVTX_RANGE_FN();
-    TINYBERT_CHECK(inp.rank() == 3 && 0 <= index && index < inp.dim(1) && out.numel() == static_cast<std::size_t>(inp.dim(0) * inp.dim(2)),
+    TINYBERT_CHECK(inp.rank() == 3 && 0 <= index && index < inp.dim(1) &&
+                       out.numel() == static_cast<std::size_t>(inp.dim(0) * inp.dim(2)),
                    "cuda::select_row_forward: out ", out.shape().str(), ", inp ", inp.shape().str(), ", index ", index);
     if (out.numel() == 0) return;
     detail::select_row_forward_kernel<<<grid_for(out.numel()), block_size>>>(
@@ -100,7 +101,8 @@ void column_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, std
                    dinp->shape().str(), ", dout ", dout.shape().str(), ", column ", j);
     if (n == 0) return;
     detail::column_backward_kernel<<<grid_for(static_cast<std::size_t>(n)), block_size>>>(
-        dinp->data(), dout.data(), static_cast<std::size_t>(n), static_cast<std::size_t>(c), static_cast<std::size_t>(j));
+        dinp->data(), dout.data(), static_cast<std::size_t>(n), static_cast<std::size_t>(c),
+        static_cast<std::size_t>(j));
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 

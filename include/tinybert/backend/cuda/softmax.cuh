@@ -32,7 +32,8 @@ __device__ inline void warp_softmax_row(T* y, const T* x, const T* add, std::siz
 
 // out = softmax(inp) per row, one warp per row
 template <class T>
-__global__ void softmax_forward_kernel(T* __restrict__ out, const T* __restrict__ inp, std::size_t rows, std::size_t c) {
+__global__ void softmax_forward_kernel(T* __restrict__ out, const T* __restrict__ inp, std::size_t rows,
+                                       std::size_t c) {
     const std::size_t row = blockIdx.x * static_cast<std::size_t>(softmax_rows_per_block) + threadIdx.x / warp_size;
     if (row >= rows) return;
     warp_softmax_row(out + row * c, inp + row * c, static_cast<const T*>(nullptr), c, threadIdx.x % warp_size);
@@ -67,8 +68,8 @@ void softmax_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp) {
     check_same_shape(out, inp, "cuda::softmax_forward");
     const auto rows = static_cast<std::size_t>(inp.shape().rows()), c = static_cast<std::size_t>(inp.shape().back());
     if (rows == 0 || c == 0) return;
-    detail::softmax_forward_kernel<<<grid_for(rows, detail::softmax_rows_per_block), block_size>>>(
-        out.data(), inp.data(), rows, c);
+    detail::softmax_forward_kernel<<<grid_for(rows, detail::softmax_rows_per_block), block_size>>>(out.data(),
+                                                                                                   inp.data(), rows, c);
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 

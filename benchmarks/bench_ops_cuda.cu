@@ -1,0 +1,179 @@
+// CUDA kernel benchmarks at bert-base sizes (H 768, I 3072, NH 12, B·S = 32·128 = 4096 rows), float.
+// Each iteration is timed on the GPU with a pair of CUDA events (manual time), so the numbers are device time of
+// one launcher call (its temporaries' cudaMalloc/cudaFree included), not host time. Run on a machine with a GPU:
+//   bench_ops_cuda --benchmark_min_time=0.2
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "tinybert/backend/cuda/attention.cuh"
+#include "tinybert/backend/cuda/elementwise.cuh"
+#include "tinybert/backend/cuda/layernorm.cuh"
+#include "tinybert/backend/cuda/linear.cuh"
+#include "tinybert/core/rng.hpp"
+
+namespace {
+
+using tinybert::Cpu;
+using tinybert::Cuda;
+using tinybert::Shape;
+using Tensor = tinybert::Tensor<float, Cuda>;
+
+constexpr std::int64_t rows = 4096, hidden = 768, intermediate = 3072, batch = 32, seq = 128, heads = 12;
+
+Tensor random_tensor(const Shape& shape, std::uint64_t seed) {
+    std::vector<float> v(shape.numel());
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(2.0 * tinybert::random_uniform(seed, i) - 1.0);
+    return tinybert::Tensor<float, Cpu>::from_vector(shape, v).to<Cuda>();
+}
+
+class EventPair {
+public:
+    EventPair() {
+        TINYBERT_CUDA_CHECK(cudaEventCreate(&start_));
+        TINYBERT_CUDA_CHECK(cudaEventCreate(&stop_));
+    }
+    ~EventPair() {
+        (void)cudaEventDestroy(start_);
+        (void)cudaEventDestroy(stop_);
+    }
+    EventPair(const EventPair&) = delete;
+    EventPair& operator=(const EventPair&) = delete;
+    void start() { TINYBERT_CUDA_CHECK(cudaEventRecord(start_)); }
+    // Seconds since start(), after waiting for the GPU.
+    double stop() {
+        TINYBERT_CUDA_CHECK(cudaEventRecord(stop_));
+        TINYBERT_CUDA_CHECK(cudaEventSynchronize(stop_));
+        float ms = 0;
+        TINYBERT_CUDA_CHECK(cudaEventElapsedTime(&ms, start_, stop_));
+        return static_cast<double>(ms) * 1e-3;
+    }
+
+private:
+    cudaEvent_t start_ = nullptr, stop_ = nullptr;
+};
+
+bool require_device(benchmark::State& state) {
+    if (tinybert::cuda::device_available()) return true;
+    state.SkipWithError("no CUDA device");
+    return false;
+}
+
+// Time f() per iteration on the GPU (one warm-up call first); flops and bytes are per call, for the rate counters.
+template <class F>
+void run_timed(benchmark::State& state, double flops, double bytes, F&& f) {
+    f();
+    Cuda::synchronize();
+    EventPair events;
+    for (auto _ : state) {
+        events.start();
+        f();
+        state.SetIterationTime(events.stop());
+    }
+    if (flops > 0) state.counters["FLOP/s"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+    if (bytes > 0) state.counters["bytes/s"] = benchmark::Counter(bytes, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// out (4096, OUT) = inp (4096, IN) · W (OUT, IN)ᵀ + b; args: OUT, IN
+void BM_linear_forward(benchmark::State& state) {
+    if (!require_device(state)) return;
+    const std::int64_t out = state.range(0), in = state.range(1);
+    const Tensor x = random_tensor(Shape{rows, in}, 1), w = random_tensor(Shape{out, in}, 2),
+                 b = random_tensor(Shape{out}, 3);
+    Tensor y(Shape{rows, out});
+    run_timed(state, 2.0 * rows * out * in, 0, [&] { tinybert::cuda::linear_forward(y, x, w, b); });
+}
+
+// dinp, dweight, dbias of the same layer
+void BM_linear_backward(benchmark::State& state) {
+    if (!require_device(state)) return;
+    const std::int64_t out = state.range(0), in = state.range(1);
+    const Tensor x = random_tensor(Shape{rows, in}, 1), w = random_tensor(Shape{out, in}, 2),
+                 dy = random_tensor(Shape{rows, out}, 3);
+    Tensor dx(Shape{rows, in}), dw(Shape{out, in}), db(Shape{out});
+    run_timed(state, 4.0 * rows * out * in, 0, [&] { tinybert::cuda::linear_backward(&dx, &dw, &db, dy, x, w); });
+}
+
+// B 32, S 128, H 768, NH 12, attention dropout 0.1
+void BM_attention_forward(benchmark::State& state) {
+    if (!require_device(state)) return;
+    const Shape bsh{batch, seq, hidden};
+    const Tensor q = random_tensor(bsh, 1), k = random_tensor(bsh, 2), v = random_tensor(bsh, 3);
+    const Tensor mask(Shape{batch, seq});
+    Tensor ctx(bsh), probs(Shape{batch, heads, seq, seq});
+    run_timed(state, 4.0 * batch * seq * seq * hidden, 0, [&] {
+        tinybert::cuda::attention_forward(ctx, probs, q, k, v, mask, static_cast<int>(heads), 0.1f, 42, 0);
+    });
+}
+
+void BM_attention_backward(benchmark::State& state) {
+    if (!require_device(state)) return;
+    const Shape bsh{batch, seq, hidden};
+    const Tensor q = random_tensor(bsh, 1), k = random_tensor(bsh, 2), v = random_tensor(bsh, 3),
+                 dctx = random_tensor(bsh, 4);
+    const Tensor mask(Shape{batch, seq});
+    Tensor ctx(bsh), probs(Shape{batch, heads, seq, seq}), dq(bsh), dk(bsh), dv(bsh);
+    tinybert::cuda::attention_forward(ctx, probs, q, k, v, mask, static_cast<int>(heads), 0.1f, 42, 0);
+    run_timed(state, 8.0 * batch * seq * seq * hidden, 0, [&] {
+        tinybert::cuda::attention_backward(&dq, &dk, &dv, dctx, q, k, v, probs, static_cast<int>(heads), 0.1f, 42, 0);
+    });
+}
+
+// (4096, 768)
+void BM_layernorm_forward(benchmark::State& state) {
+    if (!require_device(state)) return;
+    const Tensor x = random_tensor(Shape{rows, hidden}, 1), w = random_tensor(Shape{hidden}, 2),
+                 b = random_tensor(Shape{hidden}, 3);
+    Tensor y(Shape{rows, hidden}), mean(Shape{rows}), rstd(Shape{rows});
+    run_timed(state, 0, 2.0 * rows * hidden * sizeof(float),
+              [&] { tinybert::cuda::layernorm_forward(y, mean, rstd, x, w, b, 1e-12f); });
+}
+
+void BM_layernorm_backward(benchmark::State& state) {
+    if (!require_device(state)) return;
+    const Tensor x = random_tensor(Shape{rows, hidden}, 1), w = random_tensor(Shape{hidden}, 2),
+                 b = random_tensor(Shape{hidden}, 3);
+    const Tensor dy = random_tensor(Shape{rows, hidden}, 4);
+    Tensor y(Shape{rows, hidden}), mean(Shape{rows}), rstd(Shape{rows}), dx(Shape{rows, hidden}), dw(Shape{hidden}),
+        db(Shape{hidden});
+    tinybert::cuda::layernorm_forward(y, mean, rstd, x, w, b, 1e-12f);
+    run_timed(state, 0, 5.0 * rows * hidden * sizeof(float),
+              [&] { tinybert::cuda::layernorm_backward(&dx, &dw, &db, dy, x, w, mean, rstd); });
+}
+
+// (4096, 3072)
+void BM_gelu_forward(benchmark::State& state) {
+    if (!require_device(state)) return;
+    const Tensor x = random_tensor(Shape{rows, intermediate}, 1);
+    Tensor y(Shape{rows, intermediate});
+    run_timed(state, 0, 2.0 * rows * intermediate * sizeof(float), [&] { tinybert::cuda::gelu_forward(y, x); });
+}
+
+void BM_gelu_backward(benchmark::State& state) {
+    if (!require_device(state)) return;
+    const Tensor x = random_tensor(Shape{rows, intermediate}, 1), dy = random_tensor(Shape{rows, intermediate}, 2);
+    Tensor dx(Shape{rows, intermediate});
+    run_timed(state, 0, 4.0 * rows * intermediate * sizeof(float), [&] { tinybert::cuda::gelu_backward(&dx, dy, x); });
+}
+
+}  // namespace
+
+BENCHMARK(BM_linear_forward)
+    ->Args({hidden, hidden})
+    ->Args({intermediate, hidden})
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_linear_backward)
+    ->Args({hidden, hidden})
+    ->Args({intermediate, hidden})
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_attention_forward)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_attention_backward)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_layernorm_forward)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_layernorm_backward)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_gelu_forward)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_gelu_backward)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
+BENCHMARK_MAIN();
