@@ -77,15 +77,18 @@ public:
         return model;
     }
 
-    // Writes config.json (architectures = this head) and model.safetensors (F32, Hugging Face names) into `dir`.
-    void save_pretrained(const std::string& dir) const {
+    // Writes config.json (architectures = this head) and model.safetensors (Hugging Face names) into `dir`: F32, as
+    // transformers expects, or the compute type T when `full_precision` (exact training checkpoints in f64).
+    void save_pretrained(const std::string& dir, bool full_precision = false) const {
         std::filesystem::create_directories(dir);
         std::vector<NamedTensor> tensors;
         const_cast<Bert*>(this)->visit_parameters([&](const std::string& name, Var<T, Device>& p) {
-            const std::vector<T> v = p.value().to_vector();
+            std::vector<T> v = p.value().to_vector();
             std::vector<std::int64_t> shape;
             for (std::size_t i = 0; i < p.shape().rank(); ++i) shape.push_back(p.shape()[i]);
-            tensors.emplace_back(name, CheckpointTensor::from(std::vector<float>(v.begin(), v.end()), shape, name));
+            tensors.emplace_back(name, full_precision ? CheckpointTensor::from(std::move(v), shape, name)
+                                                      : CheckpointTensor::from(std::vector<float>(v.begin(), v.end()),
+                                                                               shape, name));
         });
         write_safetensors((std::filesystem::path(dir) / "model.safetensors").string(), tensors);
         config_.save((std::filesystem::path(dir) / "config.json").string(), Head::architecture);

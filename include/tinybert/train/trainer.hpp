@@ -223,7 +223,7 @@ private:
         namespace fs = std::filesystem;
         const fs::path dir = checkpoint_dir(), tmp = dir.string() + ".tmp";
         fs::remove_all(tmp);
-        model_.save_pretrained(tmp.string());
+        model_.save_pretrained(tmp.string(), /*full_precision=*/true);
         std::vector<NamedTensor> moments;
         for (auto& s : opt.slots()) {
             std::vector<std::int64_t> shape;

@@ -1,0 +1,157 @@
+// train/trainer.hpp on the tiny parity checkpoint (dropout 0, double): resume after a crash gives the same weights as
+// an uninterrupted run, gradient accumulation equals the large batch, a NaN loss stops training and keeps the last good
+// model, the best model is kept and early stopping stops.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "tinybert/nn/bert.hpp"
+#include "tinybert/train/trainer.hpp"
+
+using namespace tinybert;
+namespace fs = std::filesystem;
+
+namespace {
+
+using Model = Bert<Encoder<2>, SequenceClassification, Cpu, double>;
+const std::string fixture = std::string(TINYBERT_PARITY_DIR) + "/sequence_classification";
+
+std::vector<Feature> make_features(std::size_t n) {
+    std::vector<Feature> fs(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t len = 4 + i % 4;
+        for (std::size_t k = 0; k < len; ++k) fs[i].input_ids.push_back(static_cast<std::int64_t>(5 + (i * 7 + k * 3) % 40));
+        fs[i].token_type_ids.assign(len, 0);
+        fs[i].attention_mask.assign(len, 1);
+        fs[i].label = static_cast<std::int64_t>(i % 3);
+    }
+    return fs;
+}
+
+std::vector<double> weights(Model& m) {
+    std::vector<double> w;
+    m.visit_parameters([&](const std::string&, Var<double>& p) {
+        const auto v = p.value().to_vector();
+        w.insert(w.end(), v.begin(), v.end());
+    });
+    return w;
+}
+
+double max_diff(const std::vector<double>& a, const std::vector<double>& b) {
+    REQUIRE(a.size() == b.size());
+    double d = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) d = std::max(d, std::fabs(a[i] - b[i]));
+    return d;
+}
+
+fs::path scratch(const std::string& name) {
+    const fs::path p = fs::temp_directory_path() / ("tinybert_test_trainer_" + name);
+    fs::remove_all(p);
+    return p;
+}
+
+TrainingArguments args(const fs::path& out, std::size_t epochs) {
+    TrainingArguments a;
+    a.output_dir = out.string();
+    a.num_train_epochs = epochs;
+    a.learning_rate = 1e-3;
+    a.per_device_train_batch_size = 4;
+    a.warmup_ratio = 0.25;
+    a.weight_decay = 0.01;
+    a.progress = false;
+    return a;
+}
+
+Metrics no_metrics(Model&) { return {}; }
+
+struct Crash {};
+
+}  // namespace
+
+TEST_CASE("resuming from the checkpoint after a crash reproduces the uninterrupted run", "[train][trainer]") {
+    const auto features = make_features(16);  // 4 batches per epoch
+    const fs::path a_dir = scratch("straight"), b_dir = scratch("resumed");
+    Model a = Model::from_pretrained(fixture);
+    Trainer<Model>(a, args(a_dir, 3)).train(features, 0, no_metrics);
+
+    Model b = Model::from_pretrained(fixture);
+    Trainer<Model> crashing(b, args(b_dir, 3));
+    std::int64_t updates = 0;
+    crashing.on_gradients = [&](Model&) {
+        if (++updates == 7) throw Crash{};  // in epoch 2, after the epoch-1 checkpoint
+    };
+    CHECK_THROWS_AS(crashing.train(features, 0, no_metrics), Crash);
+    REQUIRE(fs::exists(b_dir / "checkpoint" / "trainer_state.json"));
+
+    Model c = Model::from_pretrained(fixture);
+    TrainingArguments resume = args(b_dir, 3);
+    resume.resume = true;
+    const TrainResult r = Trainer<Model>(c, resume).train(features, 0, no_metrics);
+    CHECK(r.updates == 12);
+    CHECK(max_diff(weights(a), weights(c)) == 0.0);
+    CHECK(max_diff(weights(a), weights(b)) > 1e-6);  // the crashed model itself was not finished
+    fs::remove_all(a_dir);
+    fs::remove_all(b_dir);
+}
+
+TEST_CASE("gradient accumulation over 2 batches of 4 equals one batch of 8", "[train][trainer]") {
+    const auto features = make_features(16);
+    Model big = Model::from_pretrained(fixture), acc = Model::from_pretrained(fixture);
+    TrainingArguments a = args("", 2), b = args("", 2);
+    a.per_device_train_batch_size = 8;
+    b.gradient_accumulation_steps = 2;
+    const TrainResult ra = Trainer<Model>(big, a).train(features, 0, no_metrics);
+    const TrainResult rb = Trainer<Model>(acc, b).train(features, 0, no_metrics);
+    CHECK(ra.updates == 4);
+    CHECK(rb.updates == 4);
+    CHECK(max_diff(weights(big), weights(acc)) < 1e-12);
+    Model initial = Model::from_pretrained(fixture);
+    CHECK(max_diff(weights(big), weights(initial)) > 1e-4);  // training moved the weights
+}
+
+TEST_CASE("a NaN loss stops training and keeps the last good model", "[train][trainer]") {
+    const auto features = make_features(16);
+    const fs::path dir = scratch("nan");
+    Model m = Model::from_pretrained(fixture);
+    std::vector<double> saved;
+    const TrainResult r = Trainer<Model>(m, args(dir, 3)).train(features, 0, [&](Model& model) {
+        saved = weights(model);
+        model.head.bias.value().data()[0] = std::nan("");  // the model diverges after the first evaluation
+        return Metrics{};
+    });
+    CHECK(r.stopped_on_nan);
+    CHECK(r.updates == 4);
+    Model reloaded = Model::from_pretrained(dir.string());
+    CHECK(max_diff(weights(reloaded), saved) < 1e-6);  // the saved model is the last good one (stored as F32)
+    fs::remove_all(dir);
+}
+
+TEST_CASE("the best model by the chosen metric is kept; early stopping stops", "[train][trainer]") {
+    const auto features = make_features(8);
+    const fs::path dir = scratch("best");
+    Model m = Model::from_pretrained(fixture);
+    TrainingArguments a = args(dir, 5);
+    a.metric_for_best_model = "score";
+    a.early_stopping_patience = 2;
+    const std::vector<double> scores{0.5, 0.9, 0.7, 0.8, 0.95};
+    std::size_t evals = 0;
+    std::vector<double> at_best;
+    const TrainResult r = Trainer<Model>(m, a).train(features, 0, [&](Model& model) {
+        const double s = scores[evals++];
+        if (s == 0.9) at_best = weights(model);
+        return Metrics{{"score", s}};
+    });
+    CHECK(evals == 4);  // 0.7 and 0.8 do not beat 0.9: stopped after two evaluations without improvement
+    CHECK(r.stopped_early);
+    REQUIRE(r.best_metrics.size() == 1);
+    CHECK(r.best_metrics[0].second == 0.9);
+    Model best = Model::from_pretrained(dir.string());
+    CHECK(max_diff(weights(best), at_best) < 1e-6);
+    std::ifstream log(dir / "metrics.jsonl");
+    std::size_t eval_lines = 0;
+    for (std::string line; std::getline(log, line);) eval_lines += line.find("eval_score") != std::string::npos;
+    CHECK(eval_lines == 4);
+    fs::remove_all(dir);
+}
