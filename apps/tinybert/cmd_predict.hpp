@@ -32,10 +32,12 @@ inline const std::string& string_field(const json::Value& rec, const char* key, 
 }  // namespace detail
 
 inline int run_predict(int argc, char** argv) {
-    Args args(argc, argv, "tinybert predict --task classification|ner|qa --model DIR [--max-length L] [--threads T]");
+    Args args(argc, argv,
+              "tinybert predict --task classification|ner|qa --model DIR [--max-length L] [--doc-stride K] [--threads T]");
     const Task task = parse_task(args.required("--task"));
     const std::string model_dir = args.required("--model");
     const auto max_length = static_cast<std::size_t>(args.integer("--max-length", static_cast<long long>(default_max_length(task))));
+    const auto stride = static_cast<std::size_t>(args.integer("--doc-stride", 128));
     apply_threads(args);
     args.finish();
     return with_task(task, [&]<Task K>() {
@@ -63,7 +65,8 @@ inline int run_predict(int argc, char** argv) {
                 }
             } else {
                 const QaAnswer a = answer_question(model, tok, detail::string_field(rec, "question", n),
-                                                   detail::string_field(rec, "context", n), {.max_length = max_length});
+                                                   detail::string_field(rec, "context", n),
+                                                   {.max_length = max_length, .doc_stride = stride});
                 out.emplace_back("answer", a.text);
                 out.emplace_back("start", static_cast<std::int64_t>(a.start));
                 out.emplace_back("end", static_cast<std::int64_t>(a.end));
