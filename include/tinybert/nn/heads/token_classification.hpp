@@ -6,10 +6,8 @@
 
 #include "tinybert/io/hf_config.hpp"
 #include "tinybert/nn/batch.hpp"
-#include "tinybert/nn/module.hpp"
+#include "tinybert/nn/heads/classifier.hpp"
 #include "tinybert/ops/cross_entropy.hpp"
-#include "tinybert/ops/dropout.hpp"
-#include "tinybert/ops/linear.hpp"
 
 namespace tinybert {
 
@@ -25,24 +23,19 @@ struct TokenClassification {
 
     template <class T, class D>
     struct Layer {
-        Var<T, D> weight, bias;  // (C,H) (C)
-        T dropout_p;
+        Classifier<T, D> classifier;
 
-        explicit Layer(const BertConfig& c)
-            : weight(parameter<T, D>({static_cast<std::int64_t>(c.num_labels()), c.hidden_size})),
-              bias(parameter<T, D>({static_cast<std::int64_t>(c.num_labels())})),
-              dropout_p(static_cast<T>(c.classifier_dropout_or_default())) {}
+        explicit Layer(const BertConfig& c) : classifier(c) {}
 
         template <class F>
         void visit(const std::string&, F&& f) {
-            f("classifier.weight", weight);
-            f("classifier.bias", bias);
+            classifier.visit(f);
         }
 
         // hidden (B,S,H) -> logits (B,S,C)
         Output<T, D> forward(const Var<T, D>& hidden, const Var<T, D>&, const Batch<D>& batch,
                              const ForwardContext& ctx) const {
-            Output<T, D> out{linear(dropout(hidden, dropout_p, ctx.gen, ctx.training), weight, bias), {}};
+            Output<T, D> out{classifier.forward(hidden, ctx), {}};
             if (batch.labels.defined()) {
                 TINYBERT_CHECK(batch.labels.shape() == batch.input_ids.shape(), "TokenClassification: labels ",
                                batch.labels.shape().str(), " must have the shape of input_ids ",
