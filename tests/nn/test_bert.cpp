@@ -126,3 +126,17 @@ TEST_CASE("a fully masked row gives finite outputs", "[nn]") {
     NoGradGuard no_grad;
     for (const float x : model.forward(b).logits.value().to_vector()) CHECK(std::isfinite(x));
 }
+
+TEST_CASE("weights whose shape disagrees with config.json are a clear error naming the tensor", "[nn][io]") {
+    const fs::path dir = scratch("shape");
+    fs::create_directories(dir);
+    fs::copy_file(fixture + "/model.safetensors", dir / "model.safetensors");
+    BertConfig config = BertConfig::from_file(fixture + "/config.json");
+    config.intermediate_size = 25;  // the weights have 24
+    config.save((dir / "config.json").string(), "BertForSequenceClassification");
+    using Model = Bert<Encoder<2>, SequenceClassification>;
+    CHECK_THROWS_WITH(Model::from_pretrained(dir.string()),
+                      Catch::Contains("model.safetensors") && Catch::Contains("intermediate.dense.weight") &&
+                          Catch::Contains("[24,16]") && Catch::Contains("[25,16]"));
+    fs::remove_all(dir);
+}
