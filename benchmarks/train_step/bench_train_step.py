@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Side-by-side CPU fine-tuning step: tinybert (bench_train_step) vs PyTorch eager, same config, batch, sequence length,
 thread count, in one run. Both: BertForSequenceClassification, train mode (dropout on), forward + backward + clip 1.0 +
-AdamW + zero_grad; tinybert reports Google Benchmark's mean over its iterations, PyTorch the median step after 2
-warm-up steps. Prints a table with the ratio.
+AdamW + zero_grad; tinybert reports Google Benchmark's mean over the iterations that fit in --min-seconds after one
+warm-up step, PyTorch the median step after 2 warm-up steps. Prints a table with the ratio.
 
 usage: python bench_train_step.py --bench build/benchmarks/bench_train_step --config .cache/all-MiniLM-L6-v2/config.json
-       [--shapes 8x128,32x128] [--threads 2] [--steps 10]
+       [--shapes 8x128,32x128] [--threads 2] [--steps 10] [--min-seconds 10]
 """
 import argparse
 import json
@@ -37,10 +37,10 @@ def torch_step_ms(config_path, batch, seq, steps):
     return 1000 * times[len(times) // 2]
 
 
-def tinybert_step_ms(bench, config_path, batch, seq):
+def tinybert_step_ms(bench, config_path, batch, seq, min_seconds):
     out = subprocess.run([bench, "--config", config_path, "--batch", str(batch), "--seq", str(seq),
-                          "--benchmark_format=json", "--benchmark_min_time=10x"], check=True, capture_output=True,
-                         text=True).stdout
+                          "--benchmark_format=json", f"--benchmark_min_time={min_seconds}"], check=True,
+                         capture_output=True, text=True).stdout
     return json.loads(out)["benchmarks"][0]["real_time"]
 
 
@@ -51,6 +51,7 @@ def main():
     ap.add_argument("--shapes", default="8x128,32x128")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--min-seconds", type=float, default=10)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     print(f"torch {torch.__version__}, {a.threads} threads, config {a.config}")
@@ -58,7 +59,7 @@ def main():
     print("|---|---|---|---|---|---|")
     for shape in a.shapes.split(","):
         b, s = (int(x) for x in shape.split("x"))
-        tb = tinybert_step_ms(a.bench, a.config, b, s)
+        tb = tinybert_step_ms(a.bench, a.config, b, s, a.min_seconds)
         pt = torch_step_ms(a.config, b, s, a.steps)
         print(f"| {b}x{s} | {tb:.0f} | {pt:.0f} | {1000 * b / tb:.1f} | {1000 * b / pt:.1f} | {pt / tb:.2f}x |")
 
