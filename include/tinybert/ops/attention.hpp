@@ -30,7 +30,7 @@ Var<T, D> attention(const Var<T, D>& q, const Var<T, D>& k, const Var<T, D>& v, 
     TINYBERT_CHECK(dropout_p >= T(0) && dropout_p < T(1), "attention: dropout probability ", dropout_p, " not in [0,1)");
     const bool drop = gen != nullptr && dropout_p > T(0);
     const T p = drop ? T(dropout_p) : T(0);
-    Tensor<T, D> ctx(s), probs(Shape{s[0], num_heads, s[1], s[1]});
+    auto ctx = Tensor<T, D>::empty(s), probs = Tensor<T, D>::empty(Shape{s[0], num_heads, s[1], s[1]});
     const std::uint64_t seed = drop ? gen->seed() : 0;
     const std::uint64_t offset = drop ? gen->take(probs.numel()) : 0;
     attention_forward(ctx, probs, q.value(), k.value(), v.value(), mask_add, num_heads, p, seed, offset);

@@ -22,7 +22,7 @@ Var<T, D> dropout(const Var<T, D>& x, std::type_identity_t<T> p, Generator* gen,
     if (!training || p == T(0)) return x;
     TINYBERT_CHECK(gen != nullptr, "dropout: training with p = ", p, " needs a Generator");
     const std::uint64_t seed = gen->seed(), offset = gen->take(x.value().numel());
-    Tensor<T, D> y(x.shape());
+    auto y = Tensor<T, D>::empty(x.shape());
     dropout_forward(y, x.value(), T(p), seed, offset);
     Var<T, D> out = make_output(y, x);
     record_backward(out, [x, p, seed, offset](const Tensor<T, D>& dout) mutable {

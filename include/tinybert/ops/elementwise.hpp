@@ -16,7 +16,7 @@ namespace tinybert {
 template <class T, class D>
 Var<T, D> add(const Var<T, D>& a, const Var<T, D>& b) {
     check_same_shape(a.value(), b.value(), "add");
-    Tensor<T, D> y(a.shape());
+    auto y = Tensor<T, D>::empty(a.shape());
     add_forward(y, a.value(), b.value());
     Var<T, D> out = make_output(y, a, b);
     record_backward(out, [a, b](const Tensor<T, D>& dout) mutable { add_backward(a.grad_ptr(), b.grad_ptr(), dout); });
@@ -26,7 +26,7 @@ Var<T, D> add(const Var<T, D>& a, const Var<T, D>& b) {
 // x (...) -> alpha·x (...)
 template <class T, class D>
 Var<T, D> scale(const Var<T, D>& x, std::type_identity_t<T> alpha) {
-    Tensor<T, D> y(x.shape());
+    auto y = Tensor<T, D>::empty(x.shape());
     scale_forward(y, x.value(), alpha);
     Var<T, D> out = make_output(y, x);
     record_backward(out, [x, alpha](const Tensor<T, D>& dout) mutable { scale_backward(x.grad_ptr(), dout, alpha); });
@@ -36,7 +36,7 @@ Var<T, D> scale(const Var<T, D>& x, std::type_identity_t<T> alpha) {
 // x (...) -> 0.5·x·(1 + erf(x/√2)) (...)
 template <class T, class D>
 Var<T, D> gelu(const Var<T, D>& x) {
-    Tensor<T, D> y(x.shape());
+    auto y = Tensor<T, D>::empty(x.shape());
     gelu_forward(y, x.value());
     Var<T, D> out = make_output(y, x);
     record_backward(out, [x](const Tensor<T, D>& dout) mutable { gelu_backward(x.grad_ptr(), dout, x.value()); });
@@ -46,7 +46,7 @@ Var<T, D> gelu(const Var<T, D>& x) {
 // x (...) -> tanh(x) (...)
 template <class T, class D>
 Var<T, D> tanh(const Var<T, D>& x) {
-    Tensor<T, D> y(x.shape());
+    auto y = Tensor<T, D>::empty(x.shape());
     tanh_forward(y, x.value());
     Var<T, D> out = make_output(y, x);
     record_backward(out, [x, y](const Tensor<T, D>& dout) mutable { tanh_backward(x.grad_ptr(), dout, y); });

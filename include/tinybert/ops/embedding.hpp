@@ -19,7 +19,7 @@ Var<T, D> embedding(const Tensor<std::int64_t, D>& ids, const Var<T, D>& table, 
     TINYBERT_CHECK(table.shape().rank() == 2, "embedding: table must be (V,H), got ", table.shape().str());
     Shape ys = ids.shape();
     ys.push_back(table.shape()[1]);
-    Tensor<T, D> y(ys);
+    auto y = Tensor<T, D>::empty(ys);
     embedding_forward(y, ids, table.value());
     Var<T, D> out = make_output(y, table);
     record_backward(out, [ids, table, padding_idx](const Tensor<T, D>& dout) mutable {

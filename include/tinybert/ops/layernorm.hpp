@@ -18,7 +18,8 @@ Var<T, D> layer_norm(const Var<T, D>& x, const Var<T, D>& weight, const Var<T, D
     const std::int64_t h = x.shape().back();
     TINYBERT_CHECK(weight.shape() == Shape{h} && bias.shape() == Shape{h}, "layer_norm: input ", x.shape().str(),
                    " with weight ", weight.shape().str(), " and bias ", bias.shape().str());
-    Tensor<T, D> y(x.shape()), mean(Shape{x.shape().rows()}), rstd(Shape{x.shape().rows()});
+    auto y = Tensor<T, D>::empty(x.shape()), mean = Tensor<T, D>::empty(Shape{x.shape().rows()}),
+         rstd = Tensor<T, D>::empty(Shape{x.shape().rows()});
     layernorm_forward(y, mean, rstd, x.value(), weight.value(), bias.value(), eps);
     Var<T, D> out = make_output(y, x, weight, bias);
     record_backward(out, [x, weight, bias, mean, rstd](const Tensor<T, D>& dout) mutable {

@@ -19,7 +19,7 @@ Var<T, D> linear(const Var<T, D>& x, const Var<T, D>& weight, const Var<T, D>& b
     const bool has_bias = bias.defined();
     TINYBERT_CHECK(!has_bias || (bias.shape().rank() == 1 && bias.shape()[0] == out_features), "linear: bias ",
                    bias.shape().str(), " does not match weight ", weight.shape().str());
-    Tensor<T, D> y(x.shape().with_last(out_features));
+    auto y = Tensor<T, D>::empty(x.shape().with_last(out_features));
     linear_forward(y, x.value(), weight.value(), has_bias ? bias.value() : Tensor<T, D>());
     Var<T, D> out = has_bias ? make_output(y, x, weight, bias) : make_output(y, x, weight);
     record_backward(out, [x, weight, bias, has_bias](const Tensor<T, D>& dout) mutable {

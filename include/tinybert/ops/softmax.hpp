@@ -13,7 +13,7 @@ namespace tinybert {
 // x (..., C) -> softmax over C (..., C)
 template <class T, class D>
 Var<T, D> softmax(const Var<T, D>& x) {
-    Tensor<T, D> y(x.shape());
+    auto y = Tensor<T, D>::empty(x.shape());
     softmax_forward(y, x.value());
     Var<T, D> out = make_output(y, x);
     record_backward(out, [x, y](const Tensor<T, D>& dout) mutable { softmax_backward(x.grad_ptr(), dout, y); });

@@ -24,12 +24,15 @@ public:
     Tensor() = default;
 
     // A zero-filled tensor of the given shape.
-    explicit Tensor(const Shape& shape) : shape_(shape) {
-        const std::size_t n = shape.numel();
-        storage_ = std::shared_ptr<T>(Device::template allocate<T>(n), [](T* p) { Device::deallocate(p); });
-        Device::fill(storage_.get(), n, T{});
-    }
+    explicit Tensor(const Shape& shape) : Tensor(empty(shape)) { Device::fill(storage_.get(), numel(), T{}); }
 
+    // Uninitialised storage: for outputs that a kernel overwrites entirely.
+    static Tensor empty(const Shape& shape) {
+        Tensor t;
+        t.shape_ = shape;
+        t.storage_ = std::shared_ptr<T>(Device::template allocate<T>(shape.numel()), [](T* p) { Device::deallocate(p); });
+        return t;
+    }
     static Tensor zeros(const Shape& shape) { return Tensor(shape); }
     static Tensor full(const Shape& shape, T value) {
         Tensor t(shape);
