@@ -33,10 +33,10 @@ printf '%s\n' '{"text": "Maria Lopez moved from Lisbon to Berlin to join Acme Ro
 
 echo "== QA: fine-tune on $S/squad (89 questions), evaluate on 30 =="
 "$tb" finetune --task qa --model "$model" --train $S/squad/train.json --eval $S/squad/dev.json \
-    --out $out/qa --epochs 3 --lr 1e-4 --batch-size 16 | tee $out/qa.json
-"$tb" evaluate --task qa --model $out/qa --data $S/squad/dev.json
+    --out $out/qa --epochs 3 --lr 1e-4 --batch-size 16 --max-length 256 --doc-stride 64 | tee $out/qa.json
+"$tb" evaluate --task qa --model $out/qa --data $S/squad/dev.json --max-length 256 --doc-stride 64
 printf '%s\n' '{"question": "When did the bridge open?", "context": "The Harbor Bridge opened in 1932 after eight years of work by the city of Norwick."}' |
-    "$tb" predict --task qa --model $out/qa
+    "$tb" predict --task qa --model $out/qa --max-length 256 --doc-stride 64
 
 echo "== saved Hugging Face folders (config.json, model.safetensors, vocab.txt, tokenizer_config.json) =="
 ls $out/sentiment $out/ner $out/qa
