@@ -18,6 +18,6 @@ for what in "${@:-wikiann imdb squad}"; do
     case $what in
         wikiann) run wikiann --task ner --train $D/wikiann-en/train.tsv --eval $D/wikiann-en/validation.tsv --epochs 3 ;;
         imdb) run imdb --task classification --train $D/imdb/aclImdb/train --eval $D/imdb/aclImdb/test --max-length 256 --epochs 1 ;;
-        squad) run squad --task qa --train $D/squad-v1.1/train-v1.1-subset.json --eval $D/squad-v1.1/dev-v1.1-devsubset.json --epochs 1 --max-train-examples 1000 ;;
+        squad) run squad --task qa --train $D/squad-v1.1/train-v1.1-subset.json --eval $D/squad-v1.1/dev-v1.1-devsubset.json --epochs 1 --max-train-examples 600 ;;
     esac
 done
