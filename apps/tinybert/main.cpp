@@ -8,11 +8,8 @@
 #include "cmd_finetune.hpp"
 #include "cmd_parity.hpp"
 #include "cmd_predict.hpp"
-
-#if __has_include("cmd_tokenize.hpp")
 #include "cmd_tokenize.hpp"
-#define TINYBERT_CLI_TOKENIZE 1
-#endif
+#include "tinybert/backend/cpu/eigen_map.hpp"
 
 namespace {
 
@@ -32,10 +29,9 @@ int usage(std::ostream& os) {
 int main(int argc, char** argv) {
     if (argc < 2) return usage(std::cerr);
     const std::string_view cmd = argv[1];
+    tinybert::flush_denormals();  // before any worker thread exists; see backend/cpu/eigen_map.hpp
     try {
-#ifdef TINYBERT_CLI_TOKENIZE
         if (cmd == "tokenize") return tinybert::cli::run_tokenize(argc - 1, argv + 1);
-#endif
         if (cmd == "parity") return tinybert::cli::run_parity(argc - 1, argv + 1);
         if (cmd == "finetune") return tinybert::cli::run_finetune(argc - 1, argv + 1);
         if (cmd == "evaluate") return tinybert::cli::run_evaluate(argc - 1, argv + 1);

@@ -12,6 +12,7 @@
 #include <limits>
 #include <string>
 
+#include "tinybert/backend/cpu/eigen_map.hpp"
 #include "tinybert/data/loader.hpp"
 #include "tinybert/io/safetensors.hpp"
 #include "tinybert/train/clip.hpp"
@@ -74,6 +75,7 @@ public:
     TrainResult train(const std::vector<Feature>& train_features, std::int64_t pad_id, const Evaluate& evaluate,
                       const SaveExtra& save_extra = {}) {
         namespace fs = std::filesystem;
+        if constexpr (std::is_same_v<Device, Cpu>) flush_denormals();  // see backend/cpu/eigen_map.hpp
         if (!args_.output_dir.empty()) fs::create_directories(args_.output_dir);
         DataLoader loader(train_features, pad_id,
                           {.batch_size = args_.per_device_train_batch_size, .shuffle = true, .seed = args_.seed,

@@ -8,6 +8,9 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 #include "tinybert/tensor/tensor.hpp"
 
@@ -55,5 +58,23 @@ inline void set_num_threads(int n) {
 #endif
 }
 inline int num_threads() { return Eigen::nbThreads(); }
+
+// Flush denormal floats to zero (MXCSR FTZ + DAZ) on the calling thread and on every OpenMP worker, as
+// torch.set_flush_denormal(True) does. Values below 1.2e-38 (float) / 2.2e-308 (double) become 0; without this, a
+// GEMM that meets denormals (tiny gradients late in fine-tuning) can run an order of magnitude slower on x86.
+// The Trainer and the command-line program turn it on.
+inline void flush_denormals(bool on = true) {
+#if defined(__SSE__)
+    constexpr unsigned bits = 0x8040;  // FTZ (bit 15) | DAZ (bit 6)
+    const auto apply = [&] { _mm_setcsr(on ? (_mm_getcsr() | bits) : (_mm_getcsr() & ~bits)); };
+    apply();
+#ifdef _OPENMP
+#pragma omp parallel
+    apply();
+#endif
+#else
+    static_cast<void>(on);
+#endif
+}
 
 }  // namespace tinybert
