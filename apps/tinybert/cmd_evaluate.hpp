@@ -13,7 +13,7 @@ inline int run_evaluate(int argc, char** argv) {
               "[--batch-size B] [--doc-stride K] [--max-examples N] [--threads T]");
     const Task task = parse_task(args.required("--task"));
     const std::string model_dir = args.required("--model"), data_path = args.required("--data");
-    const auto max_length = static_cast<std::size_t>(args.integer("--max-length", static_cast<long long>(default_max_length(task))));
+    const auto max_length = max_length_arg(args, task);
     const auto batch_size = static_cast<std::size_t>(args.integer("--batch-size", 32));
     const auto stride = static_cast<std::size_t>(args.integer("--doc-stride", 128));
     const auto limit = static_cast<std::size_t>(args.integer("--max-examples", 0));

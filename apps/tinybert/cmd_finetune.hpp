@@ -30,7 +30,7 @@ inline int run_finetune(int argc, char** argv) {
     ta.early_stopping_patience = static_cast<std::size_t>(args.integer("--early-stopping", 0));
     ta.resume = args.flag("--resume");
     ta.progress = !args.flag("--quiet");
-    const auto max_length = static_cast<std::size_t>(args.integer("--max-length", static_cast<long long>(default_max_length(task))));
+    const auto max_length = max_length_arg(args, task);
     const auto max_train = static_cast<std::size_t>(args.integer("--max-train-examples", 0));
     const auto max_eval = static_cast<std::size_t>(args.integer("--max-eval-examples", 0));
     const auto eval_bs = static_cast<std::size_t>(args.integer("--eval-batch-size", 32));

@@ -36,7 +36,7 @@ inline int run_predict(int argc, char** argv) {
               "tinybert predict --task classification|ner|qa --model DIR [--max-length L] [--doc-stride K] [--threads T]");
     const Task task = parse_task(args.required("--task"));
     const std::string model_dir = args.required("--model");
-    const auto max_length = static_cast<std::size_t>(args.integer("--max-length", static_cast<long long>(default_max_length(task))));
+    const auto max_length = max_length_arg(args, task);
     const auto stride = static_cast<std::size_t>(args.integer("--doc-stride", 128));
     apply_threads(args);
     args.finish();

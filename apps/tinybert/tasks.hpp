@@ -33,8 +33,12 @@ inline const char* task_name(Task t) {
     return t == Task::classification ? "classification" : t == Task::ner ? "ner" : "qa";
 }
 
-// Per-task defaults of max_length: run_glue 128, run_ner the model maximum (512), run_qa 384.
-inline std::size_t default_max_length(Task t) { return t == Task::classification ? 128 : t == Task::ner ? 512 : 384; }
+// --max-length, defaulting per task as the HF example scripts do: run_glue 128, run_ner the model maximum (512),
+// run_qa 384.
+inline std::size_t max_length_arg(Args& args, Task t) {
+    const long long fallback = t == Task::classification ? 128 : t == Task::ner ? 512 : 384;
+    return static_cast<std::size_t>(args.integer("--max-length", fallback));
+}
 
 // The first n examples (all when n == 0).
 template <class E>

@@ -137,7 +137,7 @@ public:
                 if ((args_.eval_steps > 0 && st.updates % args_.eval_steps == 0) || (args_.eval_steps == 0 && epoch_end)) {
                     st.epoch = epoch + (last ? 1 : 0);
                     st.batch = last ? 0 : b + 1;
-                    evaluate_and_save(evaluate, save_extra, opt, st, log, progress, result);
+                    evaluate_and_save(evaluate, save_extra, opt, st, log, progress);
                     model_.train();
                 }
             }
@@ -185,7 +185,7 @@ private:
     }
 
     void evaluate_and_save(const Evaluate& evaluate, const SaveExtra& save_extra, AdamW<T, Device>& opt, State& st,
-                           MetricsLog& log, Progress& progress, TrainResult&) {
+                           MetricsLog& log, Progress& progress) {
         Metrics m = evaluate ? evaluate(model_) : Metrics{};
         json::Object rec{{"step", st.updates}, {"epoch", static_cast<std::int64_t>(st.epoch)}};
         std::string line = "eval at step " + std::to_string(st.updates) + ":";
