@@ -14,10 +14,13 @@ run() {  # name, then the common flags
     "$tb" finetune --model "$model" --out out/quality/tinybert-$name --quiet "$@" > out/quality/tinybert-$name.json
     HF_HUB_OFFLINE=1 "$py" tools/hf_finetune.py --model "$model" --out out/quality/hf-$name "$@" > out/quality/hf-$name.json
 }
-for what in "${@:-wikiann imdb squad}"; do
+runs=("$@")
+[ ${#runs[@]} -gt 0 ] || runs=(wikiann imdb squad)
+for what in "${runs[@]}"; do
     case $what in
         wikiann) run wikiann --task ner --train $D/wikiann-en/train.tsv --eval $D/wikiann-en/validation.tsv --epochs 3 ;;
         imdb) run imdb --task classification --train $D/imdb/aclImdb/train --eval $D/imdb/aclImdb/test --max-length 256 --epochs 1 ;;
-        squad) run squad --task qa --train $D/squad-v1.1/train-v1.1-subset.json --eval $D/squad-v1.1/dev-v1.1-devsubset.json --epochs 1 --max-train-examples 600 ;;
+        squad) run squad --task qa --train $D/squad-v1.1/train-v1.1-subset.json --eval $D/squad-v1.1/dev-v1.1-devsubset.json --epochs 1 ;;
+        *) echo "unknown run '$what' (wikiann, imdb or squad)" >&2; exit 2 ;;
     esac
 done

@@ -2,6 +2,7 @@
 // Unknown or missing flags are errors that print the subcommand's usage.
 #pragma once
 
+#include <cstddef>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -48,6 +49,12 @@ public:
         const long long x = std::strtoll(v.c_str(), &end, 10);
         TINYBERT_CHECK(end && *end == '\0', name, " needs an integer, got '", v, "'");
         return x;
+    }
+    // A non-negative integer (a size or a count).
+    std::size_t count(const std::string& name, std::size_t fallback) {
+        const long long x = integer(name, static_cast<long long>(fallback));
+        TINYBERT_CHECK(x >= 0, name, " needs a non-negative integer, got ", x);
+        return static_cast<std::size_t>(x);
     }
     double number(const std::string& name, double fallback) {
         const std::string v = value(name, "");

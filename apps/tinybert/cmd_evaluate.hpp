@@ -14,9 +14,9 @@ inline int run_evaluate(int argc, char** argv) {
     const Task task = parse_task(args.required("--task"));
     const std::string model_dir = args.required("--model"), data_path = args.required("--data");
     const auto max_length = max_length_arg(args, task);
-    const auto batch_size = static_cast<std::size_t>(args.integer("--batch-size", 32));
-    const auto stride = static_cast<std::size_t>(args.integer("--doc-stride", 128));
-    const auto limit = static_cast<std::size_t>(args.integer("--max-examples", 0));
+    const auto batch_size = args.count("--batch-size", 32);
+    const auto stride = args.count("--doc-stride", 128);
+    const auto limit = args.count("--max-examples", 0);
     apply_threads(args);
     args.finish();
     return with_task(task, [&]<Task K>() {

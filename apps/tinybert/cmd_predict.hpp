@@ -37,7 +37,7 @@ inline int run_predict(int argc, char** argv) {
     const Task task = parse_task(args.required("--task"));
     const std::string model_dir = args.required("--model");
     const auto max_length = max_length_arg(args, task);
-    const auto stride = static_cast<std::size_t>(args.integer("--doc-stride", 128));
+    const auto stride = args.count("--doc-stride", 128);
     apply_threads(args);
     args.finish();
     return with_task(task, [&]<Task K>() {

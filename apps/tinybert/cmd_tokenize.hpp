@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "args.hpp"
 #include "tinybert/io/json.hpp"
 #include "tinybert/tokenizer/tokenizer.hpp"
 
@@ -20,7 +21,7 @@ namespace tinybert::cli {
 namespace detail {
 
 inline const char* tokenize_usage =
-    "usage: tinybert tokenize (--vocab FILE | --model DIR) [--max-length N]\n"
+    "tinybert tokenize (--vocab FILE | --model DIR) [--max-length N]\n"
     "                         [--truncation longest_first|only_first|only_second] [--stride K]\n"
     "                         [--padding longest|max_length] [--overflow] < in.jsonl > out.jsonl\n"
     "Each input line is {\"text\": ...}, {\"text\": ..., \"text_pair\": ...} or {\"words\": [...]}.\n"
@@ -44,13 +45,6 @@ inline std::size_t sanitize_utf8(std::string& s) {
     }
     s.swap(out);
     return bad;
-}
-
-inline std::size_t parse_count(const char* flag, const char* v) {
-    char* end = nullptr;
-    const long long n = std::strtoll(v, &end, 10);
-    TINYBERT_CHECK(end && *end == '\0' && n >= 0, flag, " expects a non-negative integer, got \"", v, "\"");
-    return static_cast<std::size_t>(n);
 }
 
 struct Record {
@@ -120,53 +114,35 @@ inline std::vector<Encoding> encode_record(const Tokenizer& t, const json::Value
 }  // namespace detail
 
 inline int run_tokenize(int argc, char** argv) {
-    std::string vocab, model;
-    EncodeOptions o;
-    bool truncation_set = false, help = false;
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view a = argv[i];
-        const auto value = [&]() -> const char* {
-            TINYBERT_CHECK(i + 1 < argc, a, " needs a value\n", detail::tokenize_usage);
-            return argv[++i];
-        };
-        if (a == "--vocab") {
-            vocab = value();
-        } else if (a == "--model") {
-            model = value();
-        } else if (a == "--max-length") {
-            o.max_length = detail::parse_count("--max-length", value());
-            TINYBERT_CHECK(o.max_length > 0, "--max-length must be positive");
-        } else if (a == "--stride") {
-            o.stride = detail::parse_count("--stride", value());
-        } else if (a == "--truncation") {
-            const std::string_view v = value();
-            truncation_set = true;
-            if (v == "longest_first") o.truncation = Truncation::longest_first;
-            else if (v == "only_first") o.truncation = Truncation::only_first;
-            else if (v == "only_second") o.truncation = Truncation::only_second;
-            else TINYBERT_FAIL("--truncation: unknown strategy \"", v, "\"\n", detail::tokenize_usage);
-        } else if (a == "--padding") {
-            const std::string_view v = value();
-            if (v == "longest") o.padding = Padding::longest;
-            else if (v == "max_length") o.padding = Padding::max_length;
-            else TINYBERT_FAIL("--padding: unknown mode \"", v, "\"\n", detail::tokenize_usage);
-        } else if (a == "--overflow") {
-            o.return_overflowing = true;
-        } else if (a == "--help" || a == "-h") {
-            help = true;
-        } else {
-            TINYBERT_FAIL("unknown option \"", a, "\"\n", detail::tokenize_usage);
-        }
-    }
-    if (help) {
-        std::cout << detail::tokenize_usage;
+    Args args(argc, argv, detail::tokenize_usage);
+    if (args.flag("--help")) {
+        std::cout << "usage: " << detail::tokenize_usage;
         return 0;
     }
-    TINYBERT_CHECK(vocab.empty() != model.empty(), "give exactly one of --vocab FILE or --model DIR\n",
+    const std::string vocab = args.value("--vocab", ""), model = args.value("--model", "");
+    EncodeOptions o;
+    if (!args.value("--max-length", "").empty()) {
+        o.max_length = args.count("--max-length", 0);
+        TINYBERT_CHECK(o.max_length > 0, "--max-length must be positive");
+    }
+    o.stride = args.count("--stride", 0);
+    // --max-length alone truncates longest_first, as Hugging Face's truncation=True does
+    const std::string truncation = args.value("--truncation", o.max_length > 0 ? "longest_first" : "");
+    if (truncation == "longest_first") o.truncation = Truncation::longest_first;
+    else if (truncation == "only_first") o.truncation = Truncation::only_first;
+    else if (truncation == "only_second") o.truncation = Truncation::only_second;
+    else TINYBERT_CHECK(truncation.empty(), "--truncation: unknown strategy \"", truncation, "\"\nusage: ",
+                        detail::tokenize_usage);
+    const std::string padding = args.value("--padding", "");
+    if (padding == "longest") o.padding = Padding::longest;
+    else if (padding == "max_length") o.padding = Padding::max_length;
+    else TINYBERT_CHECK(padding.empty(), "--padding: unknown mode \"", padding, "\"\nusage: ", detail::tokenize_usage);
+    o.return_overflowing = args.flag("--overflow");
+    args.finish();
+    TINYBERT_CHECK(vocab.empty() != model.empty(), "give exactly one of --vocab FILE or --model DIR\nusage: ",
                    detail::tokenize_usage);
-    TINYBERT_CHECK(o.max_length > 0 || (!truncation_set && o.padding != Padding::max_length && !o.return_overflowing),
+    TINYBERT_CHECK(o.max_length > 0 || (truncation.empty() && o.padding != Padding::max_length && !o.return_overflowing),
                    "--truncation, --padding max_length and --overflow need --max-length");
-    if (o.max_length > 0 && !truncation_set) o.truncation = Truncation::longest_first;
     const Tokenizer tok = vocab.empty() ? Tokenizer::from_pretrained(model) : Tokenizer::from_vocab(vocab);
 
     std::ios::sync_with_stdio(false);

@@ -36,8 +36,8 @@ inline const char* task_name(Task t) {
 // --max-length, defaulting per task as the HF example scripts do: run_glue 128, run_ner the model maximum (512),
 // run_qa 384.
 inline std::size_t max_length_arg(Args& args, Task t) {
-    const long long fallback = t == Task::classification ? 128 : t == Task::ner ? 512 : 384;
-    return static_cast<std::size_t>(args.integer("--max-length", fallback));
+    const std::size_t fallback = t == Task::classification ? 128 : t == Task::ner ? 512 : 384;
+    return args.count("--max-length", fallback);
 }
 
 // The first n examples (all when n == 0).

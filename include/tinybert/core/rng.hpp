@@ -23,6 +23,15 @@ TINYBERT_HOST_DEVICE inline double random_uniform(std::uint64_t seed, std::uint6
     return static_cast<double>(random_bits(seed, counter) >> 11) * 0x1.0p-53;
 }
 
+// random_uniform(seed, counter) >= p, decided in integers (vectorisable; no int→double conversion): the uniform is
+// (bits >> 11)·2⁻⁵³ exactly, so it is >= p iff (bits >> 11) >= ⌈p·2⁵³⌉. `threshold` = uniform_threshold(p).
+TINYBERT_HOST_DEVICE inline std::uint64_t uniform_threshold(double p) {
+    return static_cast<std::uint64_t>(std::ceil(p * 0x1.0p53));
+}
+TINYBERT_HOST_DEVICE inline bool uniform_at_least(std::uint64_t seed, std::uint64_t counter, std::uint64_t threshold) {
+    return (random_bits(seed, counter) >> 11) >= threshold;
+}
+
 // Standard normal (Box–Muller on two uniforms drawn at counters 2c and 2c+1).
 TINYBERT_HOST_DEVICE inline double random_normal(std::uint64_t seed, std::uint64_t counter) {
     const double u1 = 1.0 - random_uniform(seed, 2 * counter);  // (0, 1]

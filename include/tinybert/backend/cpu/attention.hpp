@@ -32,17 +32,17 @@ HeadMap<T> head(Tensor<T, Device>& t, std::int64_t b, std::int64_t h, std::int64
     return HeadMap<T>(t.data() + b * s * hidden + h * hd, s, hd, Eigen::OuterStride<>(hidden));
 }
 
-// dst (S,S) = src (S,S) with dropped entries zeroed and kept ones scaled by 1/(1−p); `first` is the counter of (0,0).
-// dst may be src (in place).
-template <class T, class Src>
-void dropout_matrix(RowMatrix<T>& dst, const Src& src, T p, std::uint64_t seed, std::uint64_t first) {
+// dst (S,S) = p (S,S) with dropped entries zeroed and kept ones scaled by 1/(1−p); `first` is the counter of (0,0).
+template <class T>
+void dropout_matrix(RowMatrix<T>& dst, const ConstMatrixMap<T>& src, T p, std::uint64_t seed, std::uint64_t first) {
     const T keep_scale = T(1) / (T(1) - p);
+    const std::uint64_t threshold = uniform_threshold(static_cast<double>(p));
     const std::int64_t n = src.rows() * src.cols();
     dst.resize(src.rows(), src.cols());
-    for (std::int64_t e = 0; e < n; ++e) {
-        const bool keep = random_uniform(seed, first + static_cast<std::uint64_t>(e)) >= static_cast<double>(p);
-        dst.data()[e] = keep ? src.data()[e] * keep_scale : T(0);
-    }
+    const T* x = src.data();
+    T* y = dst.data();
+    for (std::int64_t e = 0; e < n; ++e)
+        y[e] = uniform_at_least(seed, first + static_cast<std::uint64_t>(e), threshold) ? x[e] * keep_scale : T(0);
 }
 
 }  // namespace detail
@@ -55,31 +55,36 @@ void attention_forward(Tensor<T, Device>& ctx, Tensor<T, Device>& probs, const T
                        int num_heads, T dropout_p, std::uint64_t seed, std::uint64_t offset) {
     const std::int64_t batch = q.dim(0), s = q.dim(1), nh = num_heads, hd = q.dim(2) / nh;
     const T scale = T(1) / std::sqrt(static_cast<T>(hd));
-#pragma omp parallel for schedule(static)
-    for (std::int64_t bh = 0; bh < batch * nh; ++bh) {
-        const std::int64_t b = bh / nh, h = bh % nh;
-        MatrixMap<T> p(probs.data() + bh * s * s, s, s);
-        const ConstVectorMap<T> mask(mask_add.data() + b * s, s);
-        p.noalias() = detail::head(q, b, h, hd) * detail::head(k, b, h, hd).transpose();
-        for (std::int64_t i = 0; i < s; ++i) {
-            p.row(i) = p.row(i) * scale + mask;
-            detail::softmax_row(p.row(i));
-        }
-        auto c = detail::head(ctx, b, h, hd);
-        if (dropout_p > T(0)) {
-            RowMatrix<T> pd;
-            detail::dropout_matrix(pd, p, dropout_p, seed, offset + static_cast<std::uint64_t>(bh * s * s));
-            c.noalias() = pd * detail::head(v, b, h, hd);
-        } else {
-            c.noalias() = p * detail::head(v, b, h, hd);
+#pragma omp parallel
+    {
+        RowMatrix<T> pd;  // this thread's P' (S,S)
+#pragma omp for schedule(static)
+        for (std::int64_t bh = 0; bh < batch * nh; ++bh) {
+            const std::int64_t b = bh / nh, h = bh % nh;
+            MatrixMap<T> p(probs.data() + bh * s * s, s, s);
+            const ConstVectorMap<T> mask(mask_add.data() + b * s, s);
+            p.noalias() = detail::head(q, b, h, hd) * detail::head(k, b, h, hd).transpose();
+            for (std::int64_t i = 0; i < s; ++i) {
+                p.row(i) = p.row(i) * scale + mask;
+                detail::softmax_row(p.row(i));
+            }
+            auto c = detail::head(ctx, b, h, hd);
+            if (dropout_p > T(0)) {
+                detail::dropout_matrix(pd, ConstMatrixMap<T>(p.data(), s, s), dropout_p, seed,
+                                       offset + static_cast<std::uint64_t>(bh * s * s));
+                c.noalias() = pd * detail::head(v, b, h, hd);
+            } else {
+                c.noalias() = p * detail::head(v, b, h, hd);
+            }
         }
     }
 }
 
-// Per (b,h), with P' = dropout(P) recomputed from (seed, offset) and scale = 1/√HD:
-//   dv (B,S,H) += P'ᵀ·dctx                          (value path)
-//   dP' = dctx·Vᵀ;  dP = dropout(dP')                 (same mask and 1/(1−p) scale as forward)
-//   dS = P ⊙ (dP − Σ_j dP⊙P)                          (softmax; the additive mask has no gradient)
+// Per (b,h), with P' = dropout(P) recomputed from (seed, offset) (P' = P without dropout) and scale = 1/√HD:
+//   dv (B,S,H) += P'ᵀ·dctx                                 (value path)
+//   G = dctx·Vᵀ  (the gradient w.r.t. P')
+//   dS = P' ⊙ G − P ⊙ rowsum(P' ⊙ G)                        (dropout and softmax together: with the mask D and
+//        keep scale k, P' = k·D⊙P and dP = k·D⊙G, so P ⊙ (dP − Σ_j dP⊙P) is this; the additive mask has no gradient)
 //   dq (B,S,H) += scale·dS·K;  dk (B,S,H) += scale·dSᵀ·Q
 template <class T>
 void attention_backward(Tensor<T, Device>* dq, Tensor<T, Device>* dk, Tensor<T, Device>* dv,
@@ -88,28 +93,29 @@ void attention_backward(Tensor<T, Device>* dq, Tensor<T, Device>* dk, Tensor<T, 
                         std::uint64_t seed, std::uint64_t offset) {
     const std::int64_t batch = q.dim(0), s = q.dim(1), nh = num_heads, hd = q.dim(2) / nh;
     const T scale = T(1) / std::sqrt(static_cast<T>(hd));
-    const bool dropout = dropout_p > T(0);
-#pragma omp parallel for schedule(static)
-    for (std::int64_t bh = 0; bh < batch * nh; ++bh) {
-        const std::int64_t b = bh / nh, h = bh % nh;
-        const ConstMatrixMap<T> p(probs.data() + bh * s * s, s, s);
-        const std::uint64_t first = offset + static_cast<std::uint64_t>(bh * s * s);
-        const auto dc = detail::head(dctx, b, h, hd);
-        if (dv) {
-            if (dropout) {
-                RowMatrix<T> pd;
-                detail::dropout_matrix(pd, p, dropout_p, seed, first);
-                detail::head(*dv, b, h, hd).noalias() += pd.transpose() * dc;
+#pragma omp parallel
+    {
+        RowMatrix<T> pd, ds;  // this thread's P' and dS (S,S)
+#pragma omp for schedule(static)
+        for (std::int64_t bh = 0; bh < batch * nh; ++bh) {
+            const std::int64_t b = bh / nh, h = bh % nh;
+            const ConstMatrixMap<T> p(probs.data() + bh * s * s, s, s);
+            if (dropout_p > T(0)) {
+                detail::dropout_matrix(pd, p, dropout_p, seed, offset + static_cast<std::uint64_t>(bh * s * s));
             } else {
-                detail::head(*dv, b, h, hd).noalias() += p.transpose() * dc;
+                pd = p;
             }
+            const auto dc = detail::head(dctx, b, h, hd);
+            if (dv) detail::head(*dv, b, h, hd).noalias() += pd.transpose() * dc;
+            if (!dq && !dk) continue;
+            ds.noalias() = dc * detail::head(v, b, h, hd).transpose();
+            for (std::int64_t i = 0; i < s; ++i) {
+                ds.row(i) = ds.row(i).cwiseProduct(pd.row(i));
+                ds.row(i) -= ds.row(i).sum() * p.row(i);
+            }
+            if (dq) detail::head(*dq, b, h, hd).noalias() += scale * (ds * detail::head(k, b, h, hd));
+            if (dk) detail::head(*dk, b, h, hd).noalias() += scale * (ds.transpose() * detail::head(q, b, h, hd));
         }
-        if (!dq && !dk) continue;
-        RowMatrix<T> ds = dc * detail::head(v, b, h, hd).transpose();
-        if (dropout) detail::dropout_matrix(ds, ds, dropout_p, seed, first);  // in place
-        for (std::int64_t i = 0; i < s; ++i) detail::softmax_row_backward(ds.row(i), p.row(i));
-        if (dq) detail::head(*dq, b, h, hd).noalias() += scale * (ds * detail::head(k, b, h, hd));
-        if (dk) detail::head(*dk, b, h, hd).noalias() += scale * (ds.transpose() * detail::head(q, b, h, hd));
     }
 }
 

@@ -10,14 +10,6 @@
 
 namespace tinybert::cpu {
 
-namespace detail {
-
-inline bool dropout_keep(double p, std::uint64_t seed, std::uint64_t counter) {
-    return random_uniform(seed, counter) >= p;
-}
-
-}  // namespace detail
-
 // out (N) = keep_i ? inp_i/(1−p) : 0
 template <class T>
 void dropout_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp, T p, std::uint64_t seed,
@@ -25,11 +17,11 @@ void dropout_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp, T p, 
     const T* x = inp.data();
     T* y = out.data();
     const T keep_scale = T(1) / (T(1) - p);
-    const double pd = static_cast<double>(p);
+    const std::uint64_t threshold = uniform_threshold(static_cast<double>(p));
     const std::int64_t n = static_cast<std::int64_t>(inp.numel());
 #pragma omp parallel for schedule(static)
     for (std::int64_t i = 0; i < n; ++i)
-        y[i] = detail::dropout_keep(pd, seed, offset + static_cast<std::uint64_t>(i)) ? x[i] * keep_scale : T(0);
+        y[i] = uniform_at_least(seed, offset + static_cast<std::uint64_t>(i), threshold) ? x[i] * keep_scale : T(0);
 }
 
 // dinp (N) += keep_i ? dout_i/(1−p) : 0   (the same mask as forward)
@@ -40,11 +32,11 @@ void dropout_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, T 
     const T* dy = dout.data();
     T* dx = dinp->data();
     const T keep_scale = T(1) / (T(1) - p);
-    const double pd = static_cast<double>(p);
+    const std::uint64_t threshold = uniform_threshold(static_cast<double>(p));
     const std::int64_t n = static_cast<std::int64_t>(dout.numel());
 #pragma omp parallel for schedule(static)
     for (std::int64_t i = 0; i < n; ++i)
-        if (detail::dropout_keep(pd, seed, offset + static_cast<std::uint64_t>(i))) dx[i] += dy[i] * keep_scale;
+        if (uniform_at_least(seed, offset + static_cast<std::uint64_t>(i), threshold)) dx[i] += dy[i] * keep_scale;
 }
 
 }  // namespace tinybert::cpu

@@ -3,7 +3,10 @@
 // Saved for backward: GELU needs its input, tanh its output. Backward accumulates (+=) into non-null gradients.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
+
+#include <unsupported/Eigen/SpecialFunctions>
 
 #include "tinybert/backend/cpu/eigen_map.hpp"
 
@@ -12,6 +15,14 @@ namespace tinybert::cpu {
 namespace detail {
 
 inline std::int64_t flat_size(std::size_t numel) { return static_cast<std::int64_t>(numel); }
+
+// body(begin, len) over [0, n) in cache-sized chunks, spread over the OpenMP threads.
+template <class F>
+void for_chunks(std::int64_t n, F&& body) {
+    constexpr std::int64_t chunk = 8192;
+#pragma omp parallel for schedule(static)
+    for (std::int64_t begin = 0; begin < n; begin += chunk) body(begin, std::min(chunk, n - begin));
+}
 
 }  // namespace detail
 
@@ -43,12 +54,11 @@ void scale_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, T al
 // out (N) = 0.5 · x · (1 + erf(x/√2))
 template <class T>
 void gelu_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp) {
-    const T* x = inp.data();
-    T* y = out.data();
-    const std::int64_t n = detail::flat_size(inp.numel());
     const T inv_sqrt2 = T(0.70710678118654752440);
-#pragma omp parallel for schedule(static)
-    for (std::int64_t i = 0; i < n; ++i) y[i] = T(0.5) * x[i] * (T(1) + std::erf(x[i] * inv_sqrt2));
+    detail::for_chunks(detail::flat_size(inp.numel()), [&](std::int64_t begin, std::int64_t len) {
+        const auto x = ConstArrayMap<T>(inp.data() + begin, len);
+        ArrayMap<T>(out.data() + begin, len) = T(0.5) * x * (T(1) + (x * inv_sqrt2).erf());
+    });
 }
 
 // dinp (N) += dout · GELU'(x), GELU'(x) = Φ(x) + x·φ(x)
@@ -57,18 +67,14 @@ void gelu_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp) {
 template <class T>
 void gelu_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, const Tensor<T, Device>& inp) {
     if (!dinp) return;
-    const T* x = inp.data();
-    const T* dy = dout.data();
-    T* dx = dinp->data();
-    const std::int64_t n = detail::flat_size(inp.numel());
     const T inv_sqrt2 = T(0.70710678118654752440);
     const T inv_sqrt_2pi = T(0.39894228040143267794);
-#pragma omp parallel for schedule(static)
-    for (std::int64_t i = 0; i < n; ++i) {
-        const T cdf = T(0.5) * (T(1) + std::erf(x[i] * inv_sqrt2));
-        const T x_pdf = x[i] * inv_sqrt_2pi * std::exp(T(-0.5) * x[i] * x[i]);
-        dx[i] += dy[i] * (cdf + x_pdf);
-    }
+    detail::for_chunks(detail::flat_size(inp.numel()), [&](std::int64_t begin, std::int64_t len) {
+        const auto x = ConstArrayMap<T>(inp.data() + begin, len);
+        const auto dy = ConstArrayMap<T>(dout.data() + begin, len);
+        ArrayMap<T>(dinp->data() + begin, len) +=
+            dy * (T(0.5) * (T(1) + (x * inv_sqrt2).erf()) + x * inv_sqrt_2pi * (T(-0.5) * x.square()).exp());
+    });
 }
 
 // out (N) = tanh(inp (N))

@@ -25,13 +25,6 @@ void softmax_row(Row&& row) {
     row /= row.sum();
 }
 
-// In place: dp ← p ⊙ (dp − Σ dp⊙p) (softmax Jacobian-vector product of one row).
-template <class Row, class ConstRow>
-void softmax_row_backward(Row&& dp, const ConstRow& p) {
-    const auto dot = dp.dot(p);
-    dp = p.cwiseProduct((dp.array() - dot).matrix());
-}
-
 }  // namespace detail
 
 // out (N,C) = softmax(inp (N,C)) row-wise
