@@ -59,6 +59,7 @@ inline int run_finetune(int argc, char** argv) {
                        {"updates", r.updates},
                        {"train_loss", r.train_loss},
                        {"train_runtime", r.seconds},
+                       {"eval_runtime", r.eval_seconds},
                        {"train_samples_per_second", r.sequences_per_second},
                        {"stopped_on_nan", r.stopped_on_nan},
                        {"stopped_early", r.stopped_early}};

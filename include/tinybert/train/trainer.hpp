@@ -49,7 +49,8 @@ struct TrainResult {
     std::int64_t updates = 0;
     double train_loss = 0;          // mean loss over the run's batches
     Metrics best_metrics;           // of the saved model
-    double seconds = 0;
+    double seconds = 0;             // wall time of train(), evaluations and saves included (as HF's train_runtime)
+    double eval_seconds = 0;        // the part of `seconds` spent evaluating and saving
     double sequences_per_second = 0;
     bool stopped_on_nan = false;
     bool stopped_early = false;
@@ -137,7 +138,9 @@ public:
                 if ((args_.eval_steps > 0 && st.updates % args_.eval_steps == 0) || (args_.eval_steps == 0 && epoch_end)) {
                     st.epoch = epoch + (last ? 1 : 0);
                     st.batch = last ? 0 : b + 1;
+                    const double eval_start = progress.seconds();
                     evaluate_and_save(evaluate, save_extra, opt, st, log, progress);
+                    result.eval_seconds += progress.seconds() - eval_start;
                     model_.train();
                 }
             }
@@ -150,6 +153,7 @@ public:
         result.stopped_early = st.stop && !result.stopped_on_nan;
         log.write(json::Object{{"train_loss", result.train_loss},
                                {"train_runtime", result.seconds},
+                               {"eval_runtime", result.eval_seconds},
                                {"train_samples_per_second", result.sequences_per_second}});
         return result;
     }
