@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "tinybert/backend/cpu/dropout.hpp"
 #include "tinybert/backend/cpu/eigen_map.hpp"
 #include "tinybert/backend/cpu/softmax.hpp"
 #include "tinybert/core/rng.hpp"
@@ -32,17 +33,11 @@ HeadMap<T> head(Tensor<T, Device>& t, std::int64_t b, std::int64_t h, std::int64
     return HeadMap<T>(t.data() + b * s * hidden + h * hd, s, hd, Eigen::OuterStride<>(hidden));
 }
 
-// dst (S,S) = p (S,S) with dropped entries zeroed and kept ones scaled by 1/(1−p); `first` is the counter of (0,0).
+// dst (S,S) = dropout of src (S,S); `first` is the counter of (0,0).
 template <class T>
 void dropout_matrix(RowMatrix<T>& dst, const ConstMatrixMap<T>& src, T p, std::uint64_t seed, std::uint64_t first) {
-    const T keep_scale = T(1) / (T(1) - p);
-    const std::uint64_t threshold = uniform_threshold(static_cast<double>(p));
-    const std::int64_t n = src.rows() * src.cols();
     dst.resize(src.rows(), src.cols());
-    const T* x = src.data();
-    T* y = dst.data();
-    for (std::int64_t e = 0; e < n; ++e)
-        y[e] = uniform_at_least(seed, first + static_cast<std::uint64_t>(e), threshold) ? x[e] * keep_scale : T(0);
+    dropout_span(dst.data(), src.data(), src.rows() * src.cols(), p, seed, first);
 }
 
 }  // namespace detail
@@ -95,16 +90,14 @@ void attention_backward(Tensor<T, Device>* dq, Tensor<T, Device>* dk, Tensor<T, 
     const T scale = T(1) / std::sqrt(static_cast<T>(hd));
 #pragma omp parallel
     {
-        RowMatrix<T> pd, ds;  // this thread's P' and dS (S,S)
+        RowMatrix<T> dropped, ds;  // this thread's dropout(P) and dS (S,S)
 #pragma omp for schedule(static)
         for (std::int64_t bh = 0; bh < batch * nh; ++bh) {
             const std::int64_t b = bh / nh, h = bh % nh;
             const ConstMatrixMap<T> p(probs.data() + bh * s * s, s, s);
-            if (dropout_p > T(0)) {
-                detail::dropout_matrix(pd, p, dropout_p, seed, offset + static_cast<std::uint64_t>(bh * s * s));
-            } else {
-                pd = p;
-            }
+            if (dropout_p > T(0))
+                detail::dropout_matrix(dropped, p, dropout_p, seed, offset + static_cast<std::uint64_t>(bh * s * s));
+            const ConstMatrixMap<T> pd(dropout_p > T(0) ? dropped.data() : p.data(), s, s);  // P'
             const auto dc = detail::head(dctx, b, h, hd);
             if (dv) detail::head(*dv, b, h, hd).noalias() += pd.transpose() * dc;
             if (!dq && !dk) continue;
