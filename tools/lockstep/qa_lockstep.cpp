@@ -1,0 +1,68 @@
+// tinybert's side of tools/lockstep/qa_lockstep.py: replays the batches it wrote, from the same initial weights, with
+// the same update (AdamW, linear schedule over total_steps, clip 1.0), and records each update's loss and gradient
+// norm.   qa_lockstep DIR [THREADS]   (reads DIR/init, DIR/batches.safetensors, DIR/hf.json; writes DIR/tinybert.json
+// and the trained model with its tokenizer to DIR/tinybert-final, for `tinybert evaluate`)
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <tinybert/tinybert.hpp>
+
+namespace tb = tinybert;
+
+int main(int argc, char** argv) try {
+    TINYBERT_CHECK(argc >= 2, "usage: qa_lockstep DIR [THREADS]");
+    const std::filesystem::path dir = argv[1];
+    if (argc > 2) tb::set_num_threads(std::stoi(argv[2]));
+    const tb::json::Value ref = tb::json::parse_file((dir / "hf.json").string());
+    const auto batch_size = ref.at("batch_size").as_int();
+    const auto total = ref.at("total_steps").as_int();
+    const auto steps = static_cast<std::int64_t>(ref.at("losses").as_array().size());
+
+    using Model = tb::Bert<tb::Encoder<tb::dynamic>, tb::QuestionAnswering>;
+    Model model = Model::from_pretrained((dir / "init").string());
+    const tb::SafetensorsFile batches((dir / "batches.safetensors").string());
+    const auto rows = [&](const std::string& name, std::int64_t s) {
+        const auto& t = batches.tensor(name);
+        const std::vector<std::int64_t> all = t.to<std::int64_t>();
+        const std::int64_t width = t.shape().size() == 2 ? t.shape()[1] : 1;
+        const std::int64_t rows_here = std::min(batch_size, t.shape()[0] - s * batch_size);  // the last may be partial
+        const auto first = all.begin() + s * batch_size * width;
+        std::vector<std::int64_t> v(first, first + rows_here * width);
+        return width == 1 ? tb::Tensor<std::int64_t>::from_vector({rows_here}, v)
+                          : tb::Tensor<std::int64_t>::from_vector({rows_here, width}, v);
+    };
+
+    const double lr = ref.at("lrs").as_array().front().as_double();
+    tb::AdamW<float, tb::Cpu> opt(model, {.lr = lr, .weight_decay = 0.0});
+    const tb::LinearSchedule schedule(lr, total, 0);
+    model.train();
+    std::vector<double> losses, norms;
+    for (std::int64_t s = 0; s < steps; ++s) {
+        tb::Batch<tb::Cpu> b{rows("input_ids", s), rows("attention_mask", s), rows("token_type_ids", s), {},
+                             rows("start_positions", s), rows("end_positions", s)};
+        const auto out = model.forward(b);
+        losses.push_back(static_cast<double>(out.loss.value().to_vector()[0]));
+        tb::backward(out.loss);
+        norms.push_back(tb::clip_grad_norm(model, 1.0));
+        opt.step(schedule.lr(s));
+        model.zero_grad();
+        if ((s + 1) % 10 == 0) std::fprintf(stderr, "step %lld: loss %.4f grad norm %.4f\n", static_cast<long long>(s + 1),
+                                            losses.back(), norms.back());
+    }
+    model.save_pretrained((dir / "tinybert-final").string());
+    tb::Tokenizer::from_pretrained((dir / "init").string()).save_pretrained((dir / "tinybert-final").string());
+    tb::json::Array l, n;
+    for (const double x : losses) l.emplace_back(x);
+    for (const double x : norms) n.emplace_back(x);
+    std::ofstream((dir / "tinybert.json").string())
+        << tb::json::Value(tb::json::Object{{"losses", tb::json::Value(std::move(l))}, {"grad_norms", tb::json::Value(std::move(n))}}).dump()
+        << "\n";
+    return 0;
+} catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+}
