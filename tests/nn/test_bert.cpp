@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "support/grad_check.hpp"
 #include "tinybert/nn/bert.hpp"
 
 using namespace tinybert;
@@ -101,6 +102,46 @@ TEST_CASE("eval is deterministic and records nothing under NoGradGuard; train ap
     backward(out.loss);
     CHECK(Tape::current().size() == 0);
     CHECK(model.embeddings.word.has_grad());
+}
+
+TEST_CASE("training-mode gradients of the whole QA model, every dropout on, match finite differences", "[nn][grad]") {
+    // Embedding, attention-probability and hidden dropouts at p = 0.2 with the masks held fixed (the generator is reset
+    // before every forward): every parameter's gradient must be the derivative of the loss those masks define.
+    using Model = Bert<Encoder<2>, QuestionAnswering, Cpu, double>;
+    BertConfig config = BertConfig::from_file(std::string(TINYBERT_PARITY_DIR) + "/question_answering/config.json");
+    config.hidden_dropout_prob = 0.2;
+    config.attention_probs_dropout_prob = 0.2;
+    Model model(config, 5);
+    Batch<Cpu> batch = tiny_batch();
+    // No pad id (0) in the input: its embedding row gets no gradient by design (nn.Embedding's padding_idx), which
+    // finite differences would not know.
+    batch.input_ids = Tensor<std::int64_t>::from_vector({2, 4}, {2, 7, 9, 3, 2, 11, 3, 5});
+    batch.start_positions = Tensor<std::int64_t>::from_vector({2}, {1, 0});
+    batch.end_positions = Tensor<std::int64_t>::from_vector({2}, {2, 0});
+    const auto loss = [&] {
+        model.generator().set_state(11, 0);
+        return model.forward(batch).loss;
+    };
+    const auto value = [&] {
+        NoGradGuard no_grad;
+        return loss().value().to_vector()[0];
+    };
+    model.eval();
+    const double eval_loss = value();
+    model.train();
+    CHECK(value() != eval_loss);  // the dropouts are really applied
+    std::size_t checked = 0;
+    model.visit_parameters([&](const std::string& name, test::VarD& p) {
+        std::vector<test::VarD> one{p};
+        const auto r = test::grad_check(loss, one, 1e-6);
+        // Gradients that are zero in exact arithmetic (key biases, the last LayerNorm bias and qa_outputs.bias, as
+        // softmax is shift-invariant) leave only rounding noise to compare.
+        if (r.max_numeric_norm < 1e-6) return;
+        INFO(name << ": relative error " << r.max_rel_error << ", gradient norm " << r.max_numeric_norm);
+        CHECK(r.max_rel_error < 1e-3);
+        ++checked;
+    });
+    CHECK(checked >= 30);
 }
 
 TEST_CASE("bad inputs to the model are clear errors", "[nn]") {
