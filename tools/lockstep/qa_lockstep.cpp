@@ -2,6 +2,8 @@
 // the same update (AdamW, linear schedule over total_steps, clip 1.0), and records each update's loss and gradient
 // norm.   qa_lockstep DIR [THREADS]   (reads DIR/init, DIR/batches.safetensors, DIR/hf.json; writes DIR/tinybert.json
 // and the trained model with its tokenizer to DIR/tinybert-final, for `tinybert evaluate`)
+//   qa_lockstep --order N SEED   prints the order (JSON list) in which tinybert's Trainer feeds N features in its
+//                                first epoch under SEED, for qa_lockstep.py --order
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -13,8 +15,25 @@
 
 namespace tb = tinybert;
 
+namespace {
+
+int print_order(std::size_t n, std::uint64_t seed) {
+    std::vector<tb::Feature> features(n);
+    tb::DataLoader loader(features, 0, {.batch_size = 1, .shuffle = true, .seed = seed});  // Trainer's settings
+    tb::json::Array order;
+    for (std::size_t b = 0; b < loader.num_batches(); ++b) order.emplace_back(static_cast<std::int64_t>(loader.rows(b)[0]));
+    std::printf("%s\n", tb::json::Value(std::move(order)).dump().c_str());
+    return 0;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) try {
-    TINYBERT_CHECK(argc >= 2, "usage: qa_lockstep DIR [THREADS]");
+    TINYBERT_CHECK(argc >= 2, "usage: qa_lockstep DIR [THREADS] | qa_lockstep --order N SEED");
+    if (std::string(argv[1]) == "--order") {
+        TINYBERT_CHECK(argc == 4, "usage: qa_lockstep --order N SEED");
+        return print_order(std::stoul(argv[2]), std::stoull(argv[3]));
+    }
     const std::filesystem::path dir = argv[1];
     if (argc > 2) tb::set_num_threads(std::stoi(argv[2]));
     const tb::json::Value ref = tb::json::parse_file((dir / "hf.json").string());
