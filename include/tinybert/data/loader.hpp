@@ -1,5 +1,6 @@
 // tinybert/data/loader.hpp: features -> padded batches. Seeded shuffling (the order of epoch e is a pure function of
-// (seed, e), so a resumed run sees the same batches), dynamic padding to the longest feature of each batch
+// (seed, e), so a resumed run sees the same batches; it is the order Hugging Face Trainer draws for the same seed,
+// torch.randperm(n) under manual_seed(seed + e), so both libraries train on the same batches), dynamic padding to the longest feature of each batch
 // (DataCollatorWithPadding; labels padded with -100), optional length-grouped batches, and the next batch collated
 // on a background thread while the current one trains.
 #pragma once
@@ -10,7 +11,7 @@
 #include <numeric>
 #include <vector>
 
-#include "tinybert/core/rng.hpp"
+#include "tinybert/core/randperm.hpp"
 #include "tinybert/data/features.hpp"
 #include "tinybert/nn/batch.hpp"
 
@@ -74,17 +75,15 @@ public:
     std::size_t num_batches() const { return (features_->size() + opts_.batch_size - 1) / opts_.batch_size; }
     std::size_t size() const { return features_->size(); }
 
-    // The order of epoch e: identity without shuffling, else a Fisher–Yates permutation seeded by (seed, e).
+    // The order of epoch e: identity without shuffling, else torch_randperm(n, seed + e) (Trainer's sampler).
     void set_epoch(std::size_t epoch) {
-        order_.resize(features_->size());
-        std::iota(order_.begin(), order_.end(), std::size_t{0});
         pending_ = {};
-        if (!opts_.shuffle) return;
-        const std::uint64_t seed = random_bits(opts_.seed, epoch);
-        for (std::size_t i = order_.size(); i > 1; --i) {
-            const auto j = static_cast<std::size_t>(random_bits(seed, i) % i);
-            std::swap(order_[i - 1], order_[j]);
+        if (!opts_.shuffle) {
+            order_.resize(features_->size());
+            std::iota(order_.begin(), order_.end(), std::size_t{0});
+            return;
         }
+        order_ = torch_randperm(features_->size(), opts_.seed + epoch);
         if (opts_.group_by_length) {
             const std::size_t mega = 50 * opts_.batch_size;
             for (std::size_t s = 0; s < order_.size(); s += mega) {
