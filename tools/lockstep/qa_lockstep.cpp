@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <tinybert/tinybert.hpp>
@@ -21,7 +23,8 @@ int print_order(std::size_t n, std::uint64_t seed) {
     std::vector<tb::Feature> features(n);
     tb::DataLoader loader(features, 0, {.batch_size = 1, .shuffle = true, .seed = seed});  // Trainer's settings
     tb::json::Array order;
-    for (std::size_t b = 0; b < loader.num_batches(); ++b) order.emplace_back(static_cast<std::int64_t>(loader.rows(b)[0]));
+    for (std::size_t b = 0; b < loader.num_batches(); ++b)
+        order.emplace_back(static_cast<std::int64_t>(loader.rows(b)[0]));
     std::printf("%s\n", tb::json::Value(std::move(order)).dump().c_str());
     return 0;
 }
@@ -43,12 +46,18 @@ int main(int argc, char** argv) try {
 
     using Model = tb::Bert<tb::Encoder<tb::dynamic>, tb::QuestionAnswering>;
     Model model = Model::from_pretrained((dir / "init").string());
-    const tb::SafetensorsFile batches((dir / "batches.safetensors").string());
+    // Every batch tensor read once: (N·B, L) token tensors and (N·B) positions, N·B rows in all.
+    const tb::SafetensorsFile file((dir / "batches.safetensors").string());
+    std::map<std::string, std::pair<std::vector<std::int64_t>, std::int64_t>> columns;  // values, row width
+    for (const char* name : {"input_ids", "attention_mask", "token_type_ids", "start_positions", "end_positions"}) {
+        const auto& t = file.tensor(name);
+        columns[name] = {t.to<std::int64_t>(), t.shape().size() == 2 ? t.shape()[1] : 1};
+    }
+    const std::int64_t total_rows = file.tensor("input_ids").shape()[0];
+    // Rows [s·B, min((s+1)·B, N·B)) of one column: update s's slice (the last may be partial).
     const auto rows = [&](const std::string& name, std::int64_t s) {
-        const auto& t = batches.tensor(name);
-        const std::vector<std::int64_t> all = t.to<std::int64_t>();
-        const std::int64_t width = t.shape().size() == 2 ? t.shape()[1] : 1;
-        const std::int64_t rows_here = std::min(batch_size, t.shape()[0] - s * batch_size);  // the last may be partial
+        const auto& [all, width] = columns.at(name);
+        const std::int64_t rows_here = std::min(batch_size, total_rows - s * batch_size);
         const auto first = all.begin() + s * batch_size * width;
         std::vector<std::int64_t> v(first, first + rows_here * width);
         return width == 1 ? tb::Tensor<std::int64_t>::from_vector({rows_here}, v)
@@ -69,17 +78,18 @@ int main(int argc, char** argv) try {
         norms.push_back(tb::clip_grad_norm(model, 1.0));
         opt.step(schedule.lr(s));
         model.zero_grad();
-        if ((s + 1) % 10 == 0) std::fprintf(stderr, "step %lld: loss %.4f grad norm %.4f\n", static_cast<long long>(s + 1),
-                                            losses.back(), norms.back());
+        if ((s + 1) % 10 == 0)
+            std::fprintf(stderr, "step %lld: loss %.4f grad norm %.4f\n", static_cast<long long>(s + 1), losses.back(),
+                         norms.back());
     }
     model.save_pretrained((dir / "tinybert-final").string());
     tb::Tokenizer::from_pretrained((dir / "init").string()).save_pretrained((dir / "tinybert-final").string());
     tb::json::Array l, n;
     for (const double x : losses) l.emplace_back(x);
     for (const double x : norms) n.emplace_back(x);
-    std::ofstream((dir / "tinybert.json").string())
-        << tb::json::Value(tb::json::Object{{"losses", tb::json::Value(std::move(l))}, {"grad_norms", tb::json::Value(std::move(n))}}).dump()
-        << "\n";
+    const tb::json::Object result{{"losses", tb::json::Value(std::move(l))},
+                                  {"grad_norms", tb::json::Value(std::move(n))}};
+    std::ofstream((dir / "tinybert.json").string()) << tb::json::Value(result).dump() << "\n";
     return 0;
 } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

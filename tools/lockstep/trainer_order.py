@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""The order in which transformers.Trainer, as tools/hf_finetune.py runs it, feeds the first epoch's training
-features: the same flags as hf_finetune.py, but Trainer.training_step is a no-op (the epoch's permutation is drawn
-before the first step, from the same RNG state as in the real run) and the run stops before the first evaluation. Writes ORDER_JSON, a list of feature
-indices, for tools/lockstep/qa_lockstep.py --order.
+"""The order in which transformers.Trainer, as tools/hf_finetune.py runs it, feeds the training features: the same
+flags as hf_finetune.py, but Trainer.training_step is a no-op (each epoch's permutation is drawn before its first
+step, from the same RNG state as in the real run) and the run stops at the first evaluation (after epoch 1 for
+classification and NER; after the last epoch for QA, so every epoch is recorded). Writes ORDER_JSON, a list of
+feature indices, for tools/lockstep/qa_lockstep.py --order.
 
     python tools/lockstep/trainer_order.py ORDER_JSON --task qa --model DIR --train PATH --eval PATH --out DIR [...]
 """

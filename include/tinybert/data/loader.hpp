@@ -1,8 +1,8 @@
 // tinybert/data/loader.hpp: features -> padded batches. Seeded shuffling (the order of epoch e is a pure function of
 // (seed, e), so a resumed run sees the same batches; it is the order Hugging Face Trainer draws for the same seed,
-// torch.randperm(n) under manual_seed(seed + e), so both libraries train on the same batches), dynamic padding to the longest feature of each batch
-// (DataCollatorWithPadding; labels padded with -100), optional length-grouped batches, and the next batch collated
-// on a background thread while the current one trains.
+// torch.randperm(n) under manual_seed(seed + e), so both libraries train on the same batches), dynamic padding to
+// the longest feature of each batch (DataCollatorWithPadding; labels padded with -100), optional length-grouped
+// batches, and the next batch collated on a background thread while the current one trains.
 #pragma once
 
 #include <algorithm>
