@@ -61,18 +61,23 @@ TEST_CASE("loading reports unexpected and missing keys and initialises a new hea
     CHECK(base.load_report().unexpected == std::vector<std::string>{"classifier.bias", "classifier.weight"});
 
     // A base checkpoint into a QA model: `bert.` added, pooler ignored, qa_outputs.* missing and initialised.
+    // (torch.manual_seed(7) then from_pretrained, as tools/hf_finetune.py does with --seed 7)
     const fs::path dir = scratch("base");
     base.save_pretrained(dir.string());
     using Qa = Bert<Encoder<2>, QuestionAnswering>;
     Qa qa = Qa::from_pretrained(dir.string(), {.labels = {"start", "end"}, .seed = 7});
     CHECK(qa.load_report().missing == std::vector<std::string>{"qa_outputs.weight", "qa_outputs.bias"});
     CHECK(qa.load_report().ignored == std::vector<std::string>{"pooler.dense.bias", "pooler.dense.weight"});
+    // The new head is transformers': torch.manual_seed(7); torch.empty(2, 16).normal_(0, initializer_range).
+    const std::vector<float> torch_head{
+        -0.0164026897f, 0.00791262276f, 0.017978169f,  -0.0277680773f, -0.00333992019f, 0.00570299895f, -0.0128218299f,
+        -0.0178731084f, 0.0185308587f,  -0.0107102441f, -0.0231944062f, -0.00920314249f, 0.0141707808f,  0.0202551074f,
+        0.0046079373f,  0.0218033027f,  -0.0316532925f, -0.00649133231f, 0.038527362f,   -0.00660023419f, 0.003968901f,
+        0.0156414527f,  0.0207821541f,  -0.0144902142f, -0.0041868086f, -0.00430683047f, -0.0363145731f, -0.00690483907f,
+        -0.0412295572f, 0.0134820137f,  -0.0264669154f, -0.0271953791f};
     const auto w = qa.head.weight.value().to_vector();
-    double sum2 = 0;
-    for (const float x : w) sum2 += static_cast<double>(x) * x;
-    const double stddev = std::sqrt(sum2 / static_cast<double>(w.size()));
-    CHECK(stddev > 0.01);
-    CHECK(stddev < 0.04);  // N(0, 0.02²) over 32 values
+    REQUIRE(w.size() == torch_head.size());
+    for (std::size_t i = 0; i < w.size(); ++i) CHECK(w[i] == Approx(torch_head[i]).epsilon(1e-6));
     CHECK(qa.head.bias.value().to_vector() == std::vector<float>{0.f, 0.f});
     // The base weights themselves were loaded, not re-initialised.
     CHECK(qa.embeddings.word.value().to_vector() == base.embeddings.word.value().to_vector());

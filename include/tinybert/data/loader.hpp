@@ -11,7 +11,7 @@
 #include <numeric>
 #include <vector>
 
-#include "tinybert/core/randperm.hpp"
+#include "tinybert/core/torch_random.hpp"
 #include "tinybert/data/features.hpp"
 #include "tinybert/nn/batch.hpp"
 

@@ -35,12 +35,12 @@ inline constexpr bool is_head_v = std::is_same_v<H, NoHead> || std::is_same_v<H,
 // How from_pretrained builds the model.
 struct PretrainedOptions {
     std::vector<std::string> labels;  // non-empty: replace config's id2label (a new head, initialised fresh)
-    std::uint64_t seed = 42;          // init of weights missing from the checkpoint, and dropout
+    std::uint64_t seed = 42;          // init of weights missing from the checkpoint (torch's draws for this seed), dropout
 };
 
 // What from_pretrained did with the checkpoint's keys (transformers prints the same three lists).
 struct LoadReport {
-    std::vector<std::string> missing;     // model parameters the checkpoint lacks: initialised N(0, 0.02²)
+    std::vector<std::string> missing;     // model parameters the checkpoint lacks: initialised as transformers does
     std::vector<std::string> unexpected;  // checkpoint keys the model has no parameter for
     std::vector<std::string> ignored;     // keys dropped by rule (cls.*, position_ids, unused pooler)
 };
@@ -58,10 +58,8 @@ public:
     using PoolerLayer = std::conditional_t<Head::has_pooler, Pooler<T, Device>, NoPooler>;
     static constexpr bool prefixed = !std::is_same_v<Head, NoHead>;  // head models name base weights "bert.*"
 
-    // A freshly initialised model (Hugging Face _init_weights, seeded).
-    explicit Bert(BertConfig config, std::uint64_t seed = 42)
-        : config_((config.validate(), std::move(config))),
-          embeddings(config_), encoder(config_), pooler(config_), head(config_), gen_(seed) {
+    // A freshly initialised model (Hugging Face _init_weights, seeded; counter-based draws, not torch's).
+    explicit Bert(BertConfig config, std::uint64_t seed = 42) : Bert(std::move(config), seed, Uninitialised{}) {
         Generator init(seed);
         visit_parameters([&](const std::string& name, Var<T, Device>& p) {
             init_parameter(name, p, config_.initializer_range, config_.pad_token_id, init);
@@ -69,11 +67,21 @@ public:
     }
 
     // Loads config.json and the weights (model.safetensors, sharded safetensors or pytorch_model.bin) from `dir`.
+    // Parameters the checkpoint lacks (a new task head) are initialised as transformers' from_pretrained does after
+    // set_seed(opts.seed): in model order, each weight drawn by Tensor.normal_ from torch's CPU generator (to ~1 ulp;
+    // core/torch_random.hpp), biases 0, LayerNorm weights 1. The same seed thus starts both libraries from the same
+    // model.
     static Bert from_pretrained(const std::string& dir, const PretrainedOptions& opts = {}) {
         BertConfig config = BertConfig::from_file((std::filesystem::path(dir) / "config.json").string());
         if (!opts.labels.empty()) config.set_labels(opts.labels);
-        Bert model(std::move(config), opts.seed);
+        Bert model(std::move(config), opts.seed, Uninitialised{});
         model.load_weights(load_state_dict(dir));
+        TorchGenerator torch_gen(opts.seed);
+        const auto& missing = model.report_.missing;
+        model.visit_parameters([&](const std::string& name, Var<T, Device>& p) {
+            if (std::find(missing.begin(), missing.end(), name) != missing.end())
+                init_parameter(name, p, model.config_.initializer_range, model.config_.pad_token_id, torch_gen);
+        });
         return model;
     }
 
@@ -163,6 +171,11 @@ public:
     Generator& generator() { return gen_; }
 
 private:
+    struct Uninitialised {};  // parameters zero-filled, for from_pretrained to load
+    Bert(BertConfig config, std::uint64_t seed, Uninitialised)
+        : config_((config.validate(), std::move(config))),
+          embeddings(config_), encoder(config_), pooler(config_), head(config_), gen_(seed) {}
+
     // attention_mask m (B,S) -> (1 - m) · lowest(T), the additive key mask of spec §2.2
     static Tensor<T, Device> additive_mask(const Tensor<std::int64_t, Device>& mask) {
         std::vector<std::int64_t> m = mask.to_vector();

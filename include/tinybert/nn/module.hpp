@@ -9,6 +9,7 @@
 
 #include "tinybert/autograd/tape.hpp"
 #include "tinybert/core/rng.hpp"
+#include "tinybert/core/torch_random.hpp"
 
 namespace tinybert {
 
@@ -24,13 +25,21 @@ Var<T, D> parameter(const Shape& shape) {
     return Var<T, D>(Tensor<T, D>(shape), true);
 }
 
-// Hugging Face init: weights ~ N(0, std²) drawn from `gen` on the host, then copied to the device.
+// Hugging Face init: weights ~ N(0, std²) drawn on the host, then copied to the device; from the counter-based
+// generator (a fresh model) or as torch's Tensor.normal_ draws them in float32 (weights from_pretrained must add, so
+// that the same seed gives the same new head as transformers).
 template <class T, class D>
 void init_normal(Var<T, D>& p, double stddev, Generator& gen) {
     std::vector<T> host(p.value().numel());
     const std::uint64_t first = gen.take(host.size());
     for (std::size_t i = 0; i < host.size(); ++i) host[i] = static_cast<T>(stddev * random_normal(gen.seed(), first + i));
     p.value() = Tensor<T, D>::from_vector(p.shape(), host);
+}
+template <class T, class D>
+void init_normal(Var<T, D>& p, double stddev, TorchGenerator& gen) {
+    std::vector<float> host(p.value().numel());
+    gen.normal_(host, 0.0f, static_cast<float>(stddev));
+    p.value() = Tensor<T, D>::from_vector(p.shape(), std::vector<T>(host.begin(), host.end()));
 }
 
 template <class T, class D>
@@ -40,9 +49,9 @@ void init_constant(Var<T, D>& p, T value) {
 
 // The parameter-name rule for init (and for AdamW's no-decay group): LayerNorm weights → 1, biases → 0,
 // everything else N(0, initializer_range²); row pad_token_id of the word embeddings → 0.
-template <class T, class D>
+template <class T, class D, class Gen>
 void init_parameter(const std::string& name, Var<T, D>& p, double initializer_range, std::int64_t pad_token_id,
-                    Generator& gen) {
+                    Gen& gen) {
     const auto ends_with = [&](const std::string& suffix) {
         return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
