@@ -6,6 +6,8 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "tinybert/nn/bert.hpp"
 #include "tinybert/train/trainer.hpp"
@@ -68,6 +70,18 @@ Metrics no_metrics(Model&) { return {}; }
 
 struct Crash {};
 
+// The "step" of every record in dir/metrics.jsonl (-1 for the closing summary, which has none).
+std::vector<std::int64_t> logged_steps(const fs::path& dir) {
+    std::ifstream in(dir / "metrics.jsonl");
+    std::vector<std::int64_t> steps;
+    for (std::string line; std::getline(in, line);) {
+        const json::Value record = json::parse(line);
+        const json::Value* step = record.find("step");
+        steps.push_back(step ? step->as_int() : -1);
+    }
+    return steps;
+}
+
 }  // namespace
 
 TEST_CASE("resuming from the checkpoint after a crash reproduces the uninterrupted run", "[train][trainer]") {
@@ -92,6 +106,15 @@ TEST_CASE("resuming from the checkpoint after a crash reproduces the uninterrupt
     CHECK(r.updates == 12);
     CHECK(max_diff(weights(a), weights(c)) == 0.0);
     CHECK(max_diff(weights(a), weights(b)) > 1e-6);  // the crashed model itself was not finished
+    // The resumed run continues the crashed run's metrics log: the same records as the uninterrupted run's log
+    // (evaluations at updates 4, 8, 12, the loss at update 10, the summary).
+    const std::vector<std::int64_t> straight = logged_steps(a_dir);
+    CHECK(straight == std::vector<std::int64_t>{4, 8, 10, 12, -1});
+    CHECK(logged_steps(b_dir) == straight);
+    // A fresh run into the same folder replaces the log instead of appending to it.
+    Model d = Model::from_pretrained(fixture);
+    Trainer<Model>(d, args(a_dir, 3)).train(features, 0, no_metrics);
+    CHECK(logged_steps(a_dir) == straight);
     fs::remove_all(a_dir);
     fs::remove_all(b_dir);
 }

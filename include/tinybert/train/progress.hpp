@@ -71,13 +71,14 @@ private:
     std::chrono::steady_clock::time_point start_;
 };
 
-// Appends one JSON object per line to `path` (opened lazily; an empty path disables logging).
+// One JSON object per line in `path` (opened at the first record; an empty path disables logging): a fresh run
+// replaces an earlier run's log, a resumed run (`append`) continues it.
 class MetricsLog {
 public:
-    explicit MetricsLog(std::string path) : path_(std::move(path)) {}
+    explicit MetricsLog(std::string path, bool append = false) : path_(std::move(path)), append_(append) {}
     void write(const json::Value& record) {
         if (path_.empty()) return;
-        if (!out_.is_open()) out_.open(path_, std::ios::app);
+        if (!out_.is_open()) out_.open(path_, append_ ? std::ios::app : std::ios::trunc);
         TINYBERT_CHECK(out_.good(), path_, ": cannot write the metrics log");
         out_ << record.dump() << '\n';
         out_.flush();
@@ -85,6 +86,7 @@ public:
 
 private:
     std::string path_;
+    bool append_;
     std::ofstream out_;
 };
 

@@ -89,10 +89,11 @@ public:
         const LinearSchedule schedule(args_.learning_rate, total, warmup);
         AdamW<T, Device> opt(model_, {.lr = args_.learning_rate, .weight_decay = args_.weight_decay});
         model_.generator().set_state(args_.seed, 0);
-        MetricsLog log(args_.output_dir.empty() ? "" : (fs::path(args_.output_dir) / "metrics.jsonl").string());
+        const bool resuming = args_.resume && fs::exists(checkpoint_dir() / "trainer_state.json");
+        MetricsLog log(args_.output_dir.empty() ? "" : (fs::path(args_.output_dir) / "metrics.jsonl").string(), resuming);
 
         State st;
-        if (args_.resume && fs::exists(checkpoint_dir() / "trainer_state.json")) load_checkpoint(opt, st);
+        if (resuming) load_checkpoint(opt, st);
         Progress progress(total, args_.progress, args_.logging_steps);
         TrainResult result;
         double loss_sum = 0, window_loss = 0;
