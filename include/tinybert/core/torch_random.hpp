@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <numbers>
 #include <numeric>
 #include <optional>
 #include <random>
@@ -42,7 +43,7 @@ public:
         }
         const double u1 = uniform_double(), u2 = uniform_double();
         const double r = std::sqrt(-2.0 * std::log1p(-u2));
-        const double theta = 2.0 * M_PI * u1;
+        const double theta = 2.0 * std::numbers::pi * u1;
         spare_ = r * std::sin(theta);
         return r * std::cos(theta) * std + mean;
     }
@@ -50,7 +51,8 @@ public:
     // Tensor.normal_(mean, std) on a contiguous float32 CPU tensor of out.size() elements. From 16 elements torch
     // fills uniforms, then turns each block of 16 into normals (element j and j + 8 from one Box–Muller pair), the
     // last partial block redrawn as a whole block ending at the last element; below 16 it draws per element.
-    // torch's AVX2 path evaluates log/sin/cos with SLEEF (1-ulp), so values agree to about 1 ulp.
+    // torch's AVX2 path evaluates log/sin/cos with vectorised approximations, so values agree to about 1 ulp
+    // (tests/unit/test_torch_random.cpp).
     void normal_(std::span<float> out, float mean, float std) {
         const std::size_t n = out.size();
         if (n < 16) {
@@ -72,7 +74,7 @@ private:
             const float u1 = 1.0f - d[j];  // [0, 1) -> (0, 1] for the log
             const float u2 = d[j + 8];
             const float radius = std::sqrt(-2.0f * std::log(u1));
-            const float theta = static_cast<float>(2.0 * M_PI) * u2;
+            const float theta = static_cast<float>(2.0 * std::numbers::pi) * u2;
             d[j] = std::fma(radius * std::cos(theta), std, mean);
             d[j + 8] = std::fma(radius * std::sin(theta), std, mean);
         }
