@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tinybert/backend/cpu/attention.hpp"
+#include "tinybert/backend/cpu/dropout.hpp"
 #include "tinybert/backend/cpu/elementwise.hpp"
 #include "tinybert/backend/cpu/layernorm.hpp"
 #include "tinybert/backend/cpu/linear.hpp"
@@ -63,7 +64,7 @@ void BM_AttentionForward(benchmark::State& state) {
     const TensorF mask({b, s});
     TensorF ctx({b, s, h}), probs({b, nh, s, s});
     for (auto _ : state) {
-        tinybert::cpu::attention_forward(ctx, probs, q, k, v, mask, nh, 0.0f, 0, 0);
+        tinybert::cpu::attention_forward(ctx, probs, q, k, v, mask, nh, tinybert::DropoutMask{});
         benchmark::DoNotOptimize(ctx.data());
     }
     set_gflops(state, 4.0 * static_cast<double>(b * s * s * h));
@@ -76,9 +77,9 @@ void BM_AttentionBackward(benchmark::State& state) {
     const TensorF q = random_tensor({b, s, h}, 4), k = random_tensor({b, s, h}, 5), v = random_tensor({b, s, h}, 6);
     const TensorF mask({b, s}), dctx = random_tensor({b, s, h}, 7);
     TensorF ctx({b, s, h}), probs({b, nh, s, s}), dq({b, s, h}), dk({b, s, h}), dv({b, s, h});
-    tinybert::cpu::attention_forward(ctx, probs, q, k, v, mask, nh, 0.0f, 0, 0);
+    tinybert::cpu::attention_forward(ctx, probs, q, k, v, mask, nh, tinybert::DropoutMask{});
     for (auto _ : state) {
-        tinybert::cpu::attention_backward(&dq, &dk, &dv, dctx, q, k, v, probs, nh, 0.0f, 0, 0);
+        tinybert::cpu::attention_backward(&dq, &dk, &dv, dctx, q, k, v, probs, nh, tinybert::DropoutMask{});
         benchmark::DoNotOptimize(dq.data());
     }
     set_gflops(state, 8.0 * static_cast<double>(b * s * s * h));
@@ -108,6 +109,21 @@ void BM_GeluForward(benchmark::State& state) {
     state.SetBytesProcessed(state.iterations() * 2 * n * i * static_cast<std::int64_t>(sizeof(float)));
 }
 
+// dropout over N elements at p = 0.1: take the mask from a Generator (range(1): 0 = counter stream, 1 = torch stream,
+// which draws one double per element serially on the host), then apply it
+void BM_DropoutForward(benchmark::State& state) {
+    const std::int64_t n = state.range(0);
+    const auto stream = state.range(1) ? tinybert::DropoutStream::torch : tinybert::DropoutStream::counter;
+    const TensorF x = random_tensor({n}, 12);
+    TensorF y({n});
+    tinybert::Generator gen(42, stream);
+    for (auto _ : state) {
+        tinybert::cpu::dropout_forward(y, x, gen.mask(static_cast<std::uint64_t>(n), 0.1));
+        benchmark::DoNotOptimize(y.data());
+    }
+    state.SetItemsProcessed(state.iterations() * n);
+}
+
 }  // namespace
 
 // GEMM shapes M×N×K: QKV/output projections and FFN-in at B·S = 4096 (BERT-base)
@@ -119,5 +135,7 @@ BENCHMARK(BM_AttentionBackward)->Args({32, 128, 768, 12})->Args({32, 128, 384, 1
 // rows, features: hidden size for layer norm, intermediate size for GELU
 BENCHMARK(BM_LayerNormForward)->Args({4096, 768})->Args({4096, 384})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_GeluForward)->Args({4096, 3072})->Args({4096, 1536})->Unit(benchmark::kMillisecond)->UseRealTime();
+// the attention probabilities of one MiniLM layer on a SQuAD batch (8·12·384·384), counter and torch streams
+BENCHMARK(BM_DropoutForward)->Args({8 * 12 * 384 * 384, 0})->Args({8 * 12 * 384 * 384, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

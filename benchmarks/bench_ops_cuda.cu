@@ -103,7 +103,7 @@ void BM_attention_forward(benchmark::State& state) {
     const Tensor mask(Shape{batch, seq});
     Tensor ctx(bsh), probs(Shape{batch, heads, seq, seq});
     run_timed(state, 4.0 * batch * seq * seq * hidden, 0, [&] {
-        tinybert::cuda::attention_forward(ctx, probs, q, k, v, mask, static_cast<int>(heads), 0.1f, 42, 0);
+        tinybert::cuda::attention_forward(ctx, probs, q, k, v, mask, static_cast<int>(heads), tinybert::DropoutMask{0.1, 42, 0});
     });
 }
 
@@ -114,9 +114,9 @@ void BM_attention_backward(benchmark::State& state) {
                  dctx = random_tensor(bsh, 4);
     const Tensor mask(Shape{batch, seq});
     Tensor ctx(bsh), probs(Shape{batch, heads, seq, seq}), dq(bsh), dk(bsh), dv(bsh);
-    tinybert::cuda::attention_forward(ctx, probs, q, k, v, mask, static_cast<int>(heads), 0.1f, 42, 0);
+    tinybert::cuda::attention_forward(ctx, probs, q, k, v, mask, static_cast<int>(heads), tinybert::DropoutMask{0.1, 42, 0});
     run_timed(state, 8.0 * batch * seq * seq * hidden, 0, [&] {
-        tinybert::cuda::attention_backward(&dq, &dk, &dv, dctx, q, k, v, probs, static_cast<int>(heads), 0.1f, 42, 0);
+        tinybert::cuda::attention_backward(&dq, &dk, &dv, dctx, q, k, v, probs, static_cast<int>(heads), tinybert::DropoutMask{0.1, 42, 0});
     });
 }
 

@@ -13,7 +13,8 @@ inline int run_finetune(int argc, char** argv) {
               "tinybert finetune --task classification|ner|qa --model DIR --train PATH --eval PATH --out DIR\n"
               "  [--epochs E] [--lr LR] [--batch-size B] [--max-length L] [--warmup-ratio R] [--weight-decay W]\n"
               "  [--grad-accum K] [--seed S] [--threads T] [--max-train-examples N] [--max-eval-examples N]\n"
-              "  [--eval-batch-size B] [--doc-stride K] [--eval-steps N] [--early-stopping N] [--resume] [--quiet]");
+              "  [--eval-batch-size B] [--doc-stride K] [--eval-steps N] [--early-stopping N] [--resume] [--quiet]\n"
+              "  [--dropout-stream torch|counter] [--logging-steps N]");
     const Task task = parse_task(args.required("--task"));
     const std::string model_dir = args.required("--model"), train_path = args.required("--train"),
                       eval_path = args.required("--eval"), out = args.required("--out");
@@ -29,7 +30,12 @@ inline int run_finetune(int argc, char** argv) {
     ta.eval_steps = args.integer("--eval-steps", 0);
     ta.early_stopping_patience = args.count("--early-stopping", 0);
     ta.resume = args.flag("--resume");
+    const std::string stream = args.value("--dropout-stream", "torch");
+    TINYBERT_CHECK(stream == "torch" || stream == "counter", "--dropout-stream is torch or counter, got '", stream, "'");
+    ta.dropout_stream = stream == "torch" ? DropoutStream::torch : DropoutStream::counter;
     ta.progress = !args.flag("--quiet");
+    ta.logging_steps = static_cast<std::int64_t>(args.count("--logging-steps", 10));
+    TINYBERT_CHECK(ta.logging_steps > 0, "--logging-steps needs a positive integer");
     const auto max_length = max_length_arg(args, task);
     const auto max_train = args.count("--max-train-examples", 0);
     const auto max_eval = args.count("--max-eval-examples", 0);

@@ -312,12 +312,12 @@ TEMPLATE_TEST_CASE("cuda attention forward/backward match cpu (mask, dropout)", 
     const auto mask_add = CpuTensor<T>::from_vector(Shape{b, s}, mask);
     for (const T p : {T(0), T(0.1)}) {
         INFO("dropout p " << static_cast<double>(p));
-        const std::uint64_t seed = 1234, offset = 777;
+        const tinybert::DropoutMask dm{static_cast<double>(p), 1234, 777, nullptr};
         CpuTensor<T> ctx(Shape{b, s, h}), probs(Shape{b, nh, s, s});
         CudaTensor<T> ctxc(Shape{b, s, h}), probsc(Shape{b, nh, s, s});
-        tinybert::cpu::attention_forward(ctx, probs, q, k, v, mask_add, static_cast<int>(nh), p, seed, offset);
+        tinybert::cpu::attention_forward(ctx, probs, q, k, v, mask_add, static_cast<int>(nh), dm);
         tinybert::cuda::attention_forward(ctxc, probsc, to_cuda(q), to_cuda(k), to_cuda(v), to_cuda(mask_add),
-                                          static_cast<int>(nh), p, seed, offset);
+                                          static_cast<int>(nh), dm);
         check_close(probsc, probs, "attention probs");
         check_close(ctxc, ctx, "attention ctx");
         const std::vector<T> pv = probsc.to_vector();
@@ -328,9 +328,9 @@ TEMPLATE_TEST_CASE("cuda attention forward/backward match cpu (mask, dropout)", 
         auto dq = random_tensor<T>(q.shape(), 5), dk = random_tensor<T>(k.shape(), 6),
              dv = random_tensor<T>(v.shape(), 7);
         auto dqc = to_cuda(dq), dkc = to_cuda(dk), dvc = to_cuda(dv);
-        tinybert::cpu::attention_backward(&dq, &dk, &dv, dctx, q, k, v, probs, static_cast<int>(nh), p, seed, offset);
+        tinybert::cpu::attention_backward(&dq, &dk, &dv, dctx, q, k, v, probs, static_cast<int>(nh), dm);
         tinybert::cuda::attention_backward(&dqc, &dkc, &dvc, to_cuda(dctx), to_cuda(q), to_cuda(k), to_cuda(v), probsc,
-                                           static_cast<int>(nh), p, seed, offset);
+                                           static_cast<int>(nh), dm);
         check_close(dqc, dq, "attention dq");
         check_close(dkc, dk, "attention dk");
         check_close(dvc, dv, "attention dv");
@@ -365,15 +365,16 @@ TEMPLATE_TEST_CASE("cuda dropout forward/backward match cpu", "[cuda]", float, d
     const auto x = random_tensor<T>(shape, 1), dy = random_tensor<T>(shape, 2);
     for (const T p : {T(0), T(0.3)}) {
         INFO("p " << static_cast<double>(p));
+        const tinybert::DropoutMask dm{static_cast<double>(p), 99, 5, nullptr};
         CpuTensor<T> y(shape);
         CudaTensor<T> yc(shape);
-        tinybert::cpu::dropout_forward(y, x, p, 99, 5);
-        tinybert::cuda::dropout_forward(yc, to_cuda(x), p, 99, 5);
+        tinybert::cpu::dropout_forward(y, x, dm);
+        tinybert::cuda::dropout_forward(yc, to_cuda(x), dm);
         check_close(yc, y, "dropout out");
         auto dx = random_tensor<T>(shape, 3);
         auto dxc = to_cuda(dx);
-        tinybert::cpu::dropout_backward(&dx, dy, p, 99, 5);
-        tinybert::cuda::dropout_backward(&dxc, to_cuda(dy), p, 99, 5);
+        tinybert::cpu::dropout_backward(&dx, dy, dm);
+        tinybert::cuda::dropout_backward(&dxc, to_cuda(dy), dm);
         check_close(dxc, dx, "dropout dinp");
     }
 }

@@ -98,7 +98,7 @@ TEST_CASE("attention with a fully masked row is uniform and finite (spec §9 #28
     const VarD q = leaf({B, S, H}, 110, -3, 3), k = leaf({B, S, H}, 111, -3, 3), v = leaf({B, S, H}, 112);
     const auto mask = key_mask(B, S, std::numeric_limits<double>::lowest());
     Tensor<double> ctx({B, S, H}), probs({B, NH, S, S});
-    cpu::attention_forward(ctx, probs, q.value(), k.value(), v.value(), mask, NH, 0.0, 0, 0);
+    cpu::attention_forward(ctx, probs, q.value(), k.value(), v.value(), mask, NH, DropoutMask{});
     for (std::int64_t e = 0; e < NH * S * S; ++e) CHECK(probs.data()[2 * NH * S * S + e] == 1.0 / S);  // batch 2
     for (std::int64_t e = 0; e < NH * S * S; ++e) {  // batch 1: masked (odd) keys get exactly 0
         if ((e % S) % 2 == 1) CHECK(probs.data()[NH * S * S + e] == 0.0);
@@ -126,7 +126,7 @@ TEST_CASE("attention with a fully masked row is uniform and finite (spec §9 #28
     Tensor<float> qf({1, 2, 2}), ctxf({1, 2, 2}), pf({1, 1, 2, 2});
     qf.fill(1e3f);
     const auto mf = Tensor<float>::full({1, 2}, std::numeric_limits<float>::lowest());
-    cpu::attention_forward(ctxf, pf, qf, qf, qf, mf, 1, 0.0f, 0, 0);
+    cpu::attention_forward(ctxf, pf, qf, qf, qf, mf, 1, DropoutMask{});
     CHECK(pf.to_vector() == std::vector<float>{0.5f, 0.5f, 0.5f, 0.5f});
     CHECK(ctxf.to_vector() == std::vector<float>{1e3f, 1e3f, 1e3f, 1e3f});
 }
@@ -196,4 +196,71 @@ TEST_CASE("dropout gradients with a fixed seed", "[grad][dropout]") {
             },
             {x});
     }
+}
+
+TEST_CASE("the torch dropout stream draws nn.Dropout's and SDPA's masks", "[dropout][torch]") {
+    // torch 2.15 (CPU, not an Intel CPU: bernoulli_ draws one double per element):
+    //   torch.manual_seed(7)
+    //   y = F.dropout(torch.ones(40), 0.1, True)                     -> zeros at 4, 17, 19, 20, 26, 29
+    //   o = F.scaled_dot_product_attention(q, k, v, dropout_p=0.1)   (B 2, NH 3, S 5, HD 5, v = identity per head)
+    //                         -> zeros of P' (b,h,i,j) flat at 13 15 16 35 40 43 57 63 77 78 80 85 95 124 125 128 146 149
+    //   y2 = F.dropout(torch.ones(30), 0.25, True)                   -> zeros at 0, 3, 4, 9, 13, 15, 19, 23, 26
+    //   survivors: y = 0x1.1c71c8p+0 (float(1/0.9)), y2 = 0x1.555556p+0 (float(1/0.75))
+    using VarF = Var<float>;
+    Generator gen(7, DropoutStream::torch);
+    const auto zeros = [](const std::vector<float>& v) {
+        std::vector<std::size_t> z;
+        for (std::size_t i = 0; i < v.size(); ++i)
+            if (v[i] == 0.0f) z.push_back(i);
+        return z;
+    };
+    const VarF ones40(Tensor<float>::full({40}, 1.0f));
+    const auto y = dropout(ones40, 0.1, &gen, true).value().to_vector();
+    CHECK(zeros(y) == std::vector<std::size_t>{4, 17, 19, 20, 26, 29});
+    CHECK(y[0] == 0x1.1c71c8p+0f);
+
+    const std::int64_t B = 2, NH = 3, S = 5, HD = 5, H = NH * HD;
+    std::vector<float> qk(static_cast<std::size_t>(B * S * H)), eye(qk.size(), 0.0f);
+    for (std::size_t i = 0; i < qk.size(); ++i) qk[i] = static_cast<float>(std::sin(0.7 * static_cast<double>(i)));
+    for (std::int64_t b = 0; b < B; ++b)  // v[b, j, h·HD + f] = (j == f): ctx[b, i, h·HD + f] = P'[b, h, i, f]
+        for (std::int64_t j = 0; j < S; ++j)
+            for (std::int64_t h = 0; h < NH; ++h) eye[static_cast<std::size_t>((b * S + j) * H + h * HD + j)] = 1.0f;
+    const VarF q(Tensor<float>::from_vector({B, S, H}, qk)), v(Tensor<float>::from_vector({B, S, H}, eye));
+    const auto ctx = attention(q, q, v, Tensor<float>::full({B, S}, 0.0f), static_cast<int>(NH), 0.1, &gen)
+                         .value()
+                         .to_vector();
+    std::vector<std::size_t> dropped;  // as flat indices of P' (B,NH,S,S)
+    for (std::int64_t b = 0; b < B; ++b)
+        for (std::int64_t h = 0; h < NH; ++h)
+            for (std::int64_t i = 0; i < S; ++i)
+                for (std::int64_t f = 0; f < S; ++f)
+                    if (ctx[static_cast<std::size_t>((b * S + i) * H + h * HD + f)] == 0.0f)
+                        dropped.push_back(static_cast<std::size_t>(((b * NH + h) * S + i) * S + f));
+    CHECK(dropped == std::vector<std::size_t>{13, 15, 16, 35, 40, 43, 57, 63, 77, 78, 80, 85, 95, 124, 125, 128, 146, 149});
+
+    const VarF ones30(Tensor<float>::full({30}, 1.0f));
+    const auto y2 = dropout(ones30, 0.25, &gen, true).value().to_vector();
+    CHECK(zeros(y2) == std::vector<std::size_t>{0, 3, 4, 9, 13, 15, 19, 23, 26});
+    CHECK(y2[1] == 0x1.555556p+0f);
+    CHECK(gen.offset() == 0);  // the counter stream is untouched
+    Tape::current().clear();
+}
+
+TEST_CASE("dropout and attention gradients under the torch stream's stored masks", "[grad][dropout][torch]") {
+    const VarD x = leaf({4, 7}, 170);
+    const auto r = random_tensor({4, 7}, 171);
+    check_gradients(
+        [&] {
+            Generator gen(5, DropoutStream::torch);
+            return weighted_sum(dropout(x, 0.3, &gen, true), r);
+        },
+        {x});
+    const VarD q = leaf({2, 4, 6}, 172, -2, 2), k = leaf({2, 4, 6}, 173, -2, 2), v = leaf({2, 4, 6}, 174);
+    const auto rc = random_tensor({2, 4, 6}, 175);
+    check_gradients(
+        [&] {
+            Generator gen(9, DropoutStream::torch);
+            return weighted_sum(attention(q, k, v, key_mask(2, 4, -200.0), 2, 0.3, &gen), rc);
+        },
+        {q, k, v});
 }

@@ -178,3 +178,51 @@ TEST_CASE("the best model by the chosen metric is kept; early stopping stops", "
     CHECK(eval_lines == 4);
     fs::remove_all(dir);
 }
+
+TEST_CASE("with dropout on, a resumed run continues the same masks (torch and counter streams)", "[train][trainer]") {
+    // The fixture with dropout 0.1 everywhere.
+    const fs::path model_dir = scratch("dropout_model");
+    fs::copy(fixture, model_dir, fs::copy_options::recursive);
+    {
+        json::Value config = json::parse_file((model_dir / "config.json").string());
+        json::Object patched;
+        for (const auto& [k, v] : config.as_object())
+            patched.emplace_back(k, k == "hidden_dropout_prob" || k == "attention_probs_dropout_prob" ? json::Value(0.1) : v);
+        std::ofstream((model_dir / "config.json")) << json::Value(std::move(patched)).dump(2);
+    }
+    const auto features = make_features(16);  // 4 batches per epoch
+    std::vector<std::vector<double>> finals;
+    for (const DropoutStream stream : {DropoutStream::torch, DropoutStream::counter})
+        for (const std::int64_t eval_steps : {std::int64_t{0}, std::int64_t{3}}) {
+            INFO("stream " << (stream == DropoutStream::torch ? "torch" : "counter") << ", eval_steps " << eval_steps);
+            const fs::path a_dir = scratch("drop_straight"), b_dir = scratch("drop_resumed");
+            const auto run_args = [&](const fs::path& out) {
+                TrainingArguments a = args(out, 3);
+                a.dropout_stream = stream;
+                a.eval_steps = eval_steps;
+                return a;
+            };
+            Model a = Model::from_pretrained(model_dir.string());
+            Trainer<Model>(a, run_args(a_dir)).train(features, 0, no_metrics);
+
+            Model b = Model::from_pretrained(model_dir.string());
+            Trainer<Model> crashing(b, run_args(b_dir));
+            std::int64_t updates = 0;
+            crashing.on_gradients = [&](Model&) {
+                if (++updates == 8) throw Crash{};  // checkpoints: update 4 (epoch end) or 6 (mid-epoch 2)
+            };
+            CHECK_THROWS_AS(crashing.train(features, 0, no_metrics), Crash);
+
+            Model c = Model::from_pretrained(model_dir.string());
+            TrainingArguments resume = run_args(b_dir);
+            resume.resume = true;
+            CHECK(Trainer<Model>(c, resume).train(features, 0, no_metrics).updates == 12);
+            CHECK(max_diff(weights(a), weights(c)) == 0.0);
+            if (eval_steps == 0) finals.push_back(weights(a));
+            fs::remove_all(a_dir);
+            fs::remove_all(b_dir);
+        }
+    REQUIRE(finals.size() == 2);
+    CHECK(max_diff(finals[0], finals[1]) > 1e-6);  // the two streams really draw different masks
+    fs::remove_all(model_dir);
+}

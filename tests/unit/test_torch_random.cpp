@@ -73,3 +73,24 @@ TEST_CASE("torch_randperm reproduces torch.randperm after torch.manual_seed", "[
     CHECK(torch_randperm(0, 3).empty());
     CHECK(torch_randperm(1, 3) == std::vector<std::size_t>{0});
 }
+
+TEST_CASE("TorchGenerator's saved state continues the same draws", "[rng][torch]") {
+    TorchGenerator g(42);
+    for (int i = 0; i < 1000; ++i) g.random();  // past the first 624-word block
+    g.normal_double(0, 1);                      // leaves a cached spare normal
+    const std::string saved = g.state();
+    std::vector<double> expected;
+    for (int i = 0; i < 5; ++i) expected.push_back(g.normal_double(0, 1));
+    for (int i = 0; i < 700; ++i) expected.push_back(static_cast<double>(g.random()));
+
+    TorchGenerator h(7);
+    h.set_state(saved);
+    std::vector<double> got;
+    for (int i = 0; i < 5; ++i) got.push_back(h.normal_double(0, 1));
+    for (int i = 0; i < 700; ++i) got.push_back(static_cast<double>(h.random()));
+    CHECK(got == expected);
+
+    CHECK_THROWS_WITH(h.set_state("1 2 3"), Catch::Contains("not a saved generator state"));
+    CHECK_THROWS_WITH(h.set_state(saved.substr(0, saved.rfind(' ')) + " 0x1.8p+0garbage"),
+                      Catch::Contains("bad cached normal"));
+}

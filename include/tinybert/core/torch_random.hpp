@@ -1,8 +1,8 @@
 // tinybert/core/torch_random.hpp: the draws of torch's CPU generator after torch.manual_seed(seed), where matching
 // them makes the same seed mean the same run in tinybert and Hugging Face: the permutation Trainer's sampler draws
-// (torch.randperm under manual_seed(seed + epoch)) and the initial weights transformers gives a new head
-// (Tensor.normal_(0, initializer_range) after set_seed(seed)). Host only; everything else random in tinybert uses the
-// counter-based core/rng.hpp.
+// (torch.randperm under manual_seed(seed + epoch)), the initial weights transformers gives a new head
+// (Tensor.normal_(0, initializer_range) after set_seed(seed)) and, with DropoutStream::torch (core/rng.hpp), the
+// dropout masks. Host only.
 #pragma once
 
 #include <cmath>
@@ -12,6 +12,8 @@
 #include <optional>
 #include <random>
 #include <span>
+#include <sstream>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -65,6 +67,36 @@ public:
             float* last = out.data() + n - 16;
             for (std::size_t i = 0; i < 16; ++i) last[i] = uniform_float();
             box_muller_16(last, mean, std);
+        }
+    }
+
+    // The whole state as text (the engine's 624 words and position, then the cached normal or "-"), for checkpoints.
+    std::string state() const {
+        std::ostringstream out;
+        out << engine_ << ' ';
+        if (spare_) out << std::hexfloat << *spare_;
+        else out << '-';
+        return out.str();
+    }
+    void set_state(const std::string& text) {
+        std::istringstream in(text);
+        std::mt19937 engine;
+        std::string spare;
+        in >> engine >> spare;
+        TINYBERT_CHECK(!in.fail() && in.peek() == std::char_traits<char>::eof() && !spare.empty(),
+                       "TorchGenerator::set_state: not a saved generator state");
+        engine_ = engine;
+        spare_ = std::nullopt;
+        if (spare != "-") {
+            std::size_t used = 0;
+            double z = 0;
+            try {
+                z = std::stod(spare, &used);
+            } catch (const std::exception&) {
+                used = 0;
+            }
+            TINYBERT_CHECK(used == spare.size(), "TorchGenerator::set_state: bad cached normal \"", spare, "\"");
+            spare_ = z;
         }
     }
 

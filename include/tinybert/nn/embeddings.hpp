@@ -18,7 +18,7 @@ template <class T, class D>
 struct Embeddings {
     Var<T, D> word, position, token_type, ln_weight, ln_bias;  // (V,H) (P,H) (TV,H) (H) (H)
     T eps;
-    T dropout_p;
+    double dropout_p;
     std::int64_t pad_token_id;  // its word-embedding row never receives a gradient (nn.Embedding padding_idx)
 
     explicit Embeddings(const BertConfig& c)
@@ -28,7 +28,7 @@ struct Embeddings {
           ln_weight(parameter<T, D>({c.hidden_size})),
           ln_bias(parameter<T, D>({c.hidden_size})),
           eps(static_cast<T>(c.layer_norm_eps)),
-          dropout_p(static_cast<T>(c.hidden_dropout_prob)),
+          dropout_p(c.hidden_dropout_prob),
           pad_token_id(c.pad_token_id) {}
 
     template <class F>

@@ -26,7 +26,8 @@ struct EncoderLayer {
     Var<T, D> i_w, i_b;                      // intermediate.dense (I,H) (I)
     Var<T, D> o_w, o_b, ln2_w, ln2_b;        // output.dense (H,I) (H), LayerNorm (H)
     int num_heads;
-    T eps, hidden_dropout, attention_dropout;
+    T eps;
+    double hidden_dropout, attention_dropout;
 
     explicit EncoderLayer(const BertConfig& c)
         : q_w(parameter<T, D>({c.hidden_size, c.hidden_size})), q_b(parameter<T, D>({c.hidden_size})),
@@ -39,8 +40,8 @@ struct EncoderLayer {
           ln2_w(parameter<T, D>({c.hidden_size})), ln2_b(parameter<T, D>({c.hidden_size})),
           num_heads(static_cast<int>(c.num_attention_heads)),
           eps(static_cast<T>(c.layer_norm_eps)),
-          hidden_dropout(static_cast<T>(c.hidden_dropout_prob)),
-          attention_dropout(static_cast<T>(c.attention_probs_dropout_prob)) {}
+          hidden_dropout(c.hidden_dropout_prob),
+          attention_dropout(c.attention_probs_dropout_prob) {}
 
     template <class F>
     void visit(const std::string& p, F&& f) {
@@ -58,7 +59,7 @@ struct EncoderLayer {
     Var<T, D> forward(const Var<T, D>& x, const Tensor<T, D>& mask_add, const ForwardContext& ctx) const {
         const Var<T, D> ctx_layer =
             attention(linear(x, q_w, q_b), linear(x, k_w, k_b), linear(x, v_w, v_b), mask_add, num_heads,
-                      ctx.training ? attention_dropout : T{0}, ctx.gen);
+                      ctx.training ? attention_dropout : 0.0, ctx.gen);
         const Var<T, D> attn = dropout(linear(ctx_layer, ao_w, ao_b), hidden_dropout, ctx.gen, ctx.training);
         const Var<T, D> x1 = layer_norm(add(attn, x), ln1_w, ln1_b, eps);
         const Var<T, D> ff = dropout(linear(gelu(linear(x1, i_w, i_b)), o_w, o_b), hidden_dropout, ctx.gen, ctx.training);

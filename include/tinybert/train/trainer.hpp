@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include "tinybert/backend/cpu/eigen_map.hpp"
@@ -34,6 +35,9 @@ struct TrainingArguments {
     double weight_decay = 0.0;
     double max_grad_norm = 1.0;
     std::uint64_t seed = 42;
+    // Where dropout masks come from (core/rng.hpp). Default: torch on the CPU (the masks of the Hugging Face Trainer
+    // run with the same seed), counter on CUDA.
+    std::optional<DropoutStream> dropout_stream = std::nullopt;
     std::int64_t eval_steps = 0;            // 0: evaluate at the end of every epoch
     std::string metric_for_best_model;      // empty: keep the last model
     bool greater_is_better = true;
@@ -88,7 +92,7 @@ public:
             args_.warmup_steps > 0 ? args_.warmup_steps : LinearSchedule::warmup_from_ratio(args_.warmup_ratio, total);
         const LinearSchedule schedule(args_.learning_rate, total, warmup);
         AdamW<T, Device> opt(model_, {.lr = args_.learning_rate, .weight_decay = args_.weight_decay});
-        model_.generator().set_state(args_.seed, 0);
+        model_.generator() = Generator(args_.seed, dropout_stream());
         const bool resuming = args_.resume && fs::exists(checkpoint_dir() / "trainer_state.json");
         MetricsLog log(args_.output_dir.empty() ? "" : (fs::path(args_.output_dir) / "metrics.jsonl").string(), resuming);
 
@@ -103,6 +107,7 @@ public:
         for (std::size_t epoch = st.epoch; epoch < args_.num_train_epochs && !st.stop; ++epoch) {
             loader.set_epoch(epoch);
             const std::size_t first = epoch == st.epoch ? st.batch : 0;
+            if (first == 0) data_loader_started();
             for (std::size_t b = first; b < loader.num_batches() && !st.stop; ++b) {
                 const Batch<Cpu> host = loader.batch(b);
                 const auto out = model_.forward(to_device(host));
@@ -169,6 +174,21 @@ private:
         bool stop = false;
     };
 
+    DropoutStream dropout_stream() const {
+        constexpr bool on_cpu = std::is_same_v<Device, Cpu>;
+        const DropoutStream s = args_.dropout_stream.value_or(on_cpu ? DropoutStream::torch : DropoutStream::counter);
+        TINYBERT_CHECK(on_cpu || s == DropoutStream::counter,
+                       "Trainer: DropoutStream::torch draws masks on the host; it is CPU only");
+        return s;
+    }
+
+    // Each time one of Hugging Face Trainer's data loaders starts (every training epoch and every evaluation), torch's
+    // DataLoader draws its base seed, one 64-bit value, from torch's generator (measured with transformers 5.24 and
+    // torch 2.15: docs/results.md). The torch dropout stream does the same, so its masks stay the Trainer run's.
+    void data_loader_started() {
+        if (model_.generator().stream() == DropoutStream::torch) model_.generator().torch().random64();
+    }
+
     std::filesystem::path checkpoint_dir() const { return std::filesystem::path(args_.output_dir) / "checkpoint"; }
 
     Batch<Device> to_device(const Batch<Cpu>& b) const {
@@ -191,6 +211,7 @@ private:
 
     void evaluate_and_save(const Evaluate& evaluate, const SaveExtra& save_extra, AdamW<T, Device>& opt, State& st,
                            MetricsLog& log, Progress& progress) {
+        data_loader_started();
         Metrics m = evaluate ? evaluate(model_) : Metrics{};
         json::Object rec{{"step", st.updates}, {"epoch", static_cast<std::int64_t>(st.epoch)}};
         std::string line = "eval at step " + std::to_string(st.updates) + ":";
@@ -245,6 +266,7 @@ private:
                            {"optimizer_steps", opt.steps()},
                            {"rng_seed", static_cast<std::int64_t>(model_.generator().seed())},
                            {"rng_offset", static_cast<std::int64_t>(model_.generator().offset())},
+                           {"rng_torch_state", model_.generator().torch().state()},
                            {"best", std::isnan(st.best) ? json::Value() : json::Value(st.best)},
                            {"bad_evals", static_cast<std::int64_t>(st.bad_evals)},
                            {"best_metrics", metrics_json(st.best_metrics)}};
@@ -275,6 +297,7 @@ private:
         opt.set_steps(state.at("optimizer_steps").as_int());
         model_.generator().set_state(static_cast<std::uint64_t>(state.at("rng_seed").as_int()),
                                      static_cast<std::uint64_t>(state.at("rng_offset").as_int()));
+        model_.generator().torch().set_state(state.at("rng_torch_state").as_string());
         if (!state.at("best").is_null()) st.best = state.at("best").as_double();
         st.bad_evals = static_cast<std::size_t>(state.at("bad_evals").as_int());
         for (const auto& [k, v] : state.at("best_metrics").as_object()) st.best_metrics.emplace_back(k, v.as_double());

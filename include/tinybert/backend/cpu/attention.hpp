@@ -1,7 +1,7 @@
 // tinybert/backend/cpu/attention.hpp: fused scaled dot-product self-attention over heads (BertSelfAttention core),
 // BERT layout: head h of (B,S,H) is features h·HD … h·HD+HD−1, HD = H/NH. Per (b,h): S = Q·Kᵀ/√HD + mask_add[b,key],
-// P = softmax(S) (saved), P' = inverted dropout of P (mask recomputed from (seed, offset)), ctx = P'·V.
-// Dropout keeps (b,h,i,j) iff random_uniform(seed, offset + ((b·NH+h)·S+i)·S+j) >= double(p). OpenMP over b·h.
+// P = softmax(S) (saved), P' = inverted dropout of P, ctx = P'·V. Element (b,h,i,j) of P is element
+// ((b·NH+h)·S+i)·S+j of the DropoutMask (core/rng.hpp; no dropout when mask.p = 0). OpenMP over b·h.
 #pragma once
 
 #include <cmath>
@@ -33,11 +33,11 @@ HeadMap<T> head(Tensor<T, Device>& t, std::int64_t b, std::int64_t h, std::int64
     return HeadMap<T>(t.data() + b * s * hidden + h * hd, s, hd, Eigen::OuterStride<>(hidden));
 }
 
-// dst (S,S) = dropout of src (S,S); `first` is the counter of (0,0).
+// dst (S,S) = dropout of src (S,S); `first` is the mask index of (0,0).
 template <class T>
-void dropout_matrix(RowMatrix<T>& dst, const ConstMatrixMap<T>& src, T p, std::uint64_t seed, std::uint64_t first) {
+void dropout_matrix(RowMatrix<T>& dst, const ConstMatrixMap<T>& src, const DropoutMask& mask, std::uint64_t first) {
     dst.resize(src.rows(), src.cols());
-    dropout_span(dst.data(), src.data(), src.rows() * src.cols(), p, seed, first);
+    dropout_span<false>(dst.data(), src.data(), src.rows() * src.cols(), mask, first);
 }
 
 }  // namespace detail
@@ -47,7 +47,7 @@ void dropout_matrix(RowMatrix<T>& dst, const ConstMatrixMap<T>& src, T p, std::u
 template <class T>
 void attention_forward(Tensor<T, Device>& ctx, Tensor<T, Device>& probs, const Tensor<T, Device>& q,
                        const Tensor<T, Device>& k, const Tensor<T, Device>& v, const Tensor<T, Device>& mask_add,
-                       int num_heads, T dropout_p, std::uint64_t seed, std::uint64_t offset) {
+                       int num_heads, const DropoutMask& mask) {
     const std::int64_t batch = q.dim(0), s = q.dim(1), nh = num_heads, hd = q.dim(2) / nh;
     const T scale = T(1) / std::sqrt(static_cast<T>(hd));
 #pragma omp parallel
@@ -57,16 +57,16 @@ void attention_forward(Tensor<T, Device>& ctx, Tensor<T, Device>& probs, const T
         for (std::int64_t bh = 0; bh < batch * nh; ++bh) {
             const std::int64_t b = bh / nh, h = bh % nh;
             MatrixMap<T> p(probs.data() + bh * s * s, s, s);
-            const ConstVectorMap<T> mask(mask_add.data() + b * s, s);
+            const ConstVectorMap<T> key_add(mask_add.data() + b * s, s);
             p.noalias() = detail::head(q, b, h, hd) * detail::head(k, b, h, hd).transpose();
             for (std::int64_t i = 0; i < s; ++i) {
-                p.row(i) = p.row(i) * scale + mask;
+                p.row(i) = p.row(i) * scale + key_add;
                 detail::softmax_row(p.row(i));
             }
             auto c = detail::head(ctx, b, h, hd);
-            if (dropout_p > T(0)) {
-                detail::dropout_matrix(pd, ConstMatrixMap<T>(p.data(), s, s), dropout_p, seed,
-                                       offset + static_cast<std::uint64_t>(bh * s * s));
+            if (mask.p > 0) {
+                detail::dropout_matrix(pd, ConstMatrixMap<T>(p.data(), s, s), mask,
+                                       static_cast<std::uint64_t>(bh * s * s));
                 c.noalias() = pd * detail::head(v, b, h, hd);
             } else {
                 c.noalias() = p * detail::head(v, b, h, hd);
@@ -75,7 +75,7 @@ void attention_forward(Tensor<T, Device>& ctx, Tensor<T, Device>& probs, const T
     }
 }
 
-// Per (b,h), with P' = dropout(P) recomputed from (seed, offset) (P' = P without dropout) and scale = 1/√HD:
+// Per (b,h), with P' = dropout(P) under the forward's mask (P' = P without dropout) and scale = 1/√HD:
 //   dv (B,S,H) += P'ᵀ·dctx                                 (value path)
 //   G = dctx·Vᵀ  (the gradient w.r.t. P')
 //   dS = P' ⊙ G − P ⊙ rowsum(P' ⊙ G)                        (dropout and softmax together: with the mask D and
@@ -84,8 +84,8 @@ void attention_forward(Tensor<T, Device>& ctx, Tensor<T, Device>& probs, const T
 template <class T>
 void attention_backward(Tensor<T, Device>* dq, Tensor<T, Device>* dk, Tensor<T, Device>* dv,
                         const Tensor<T, Device>& dctx, const Tensor<T, Device>& q, const Tensor<T, Device>& k,
-                        const Tensor<T, Device>& v, const Tensor<T, Device>& probs, int num_heads, T dropout_p,
-                        std::uint64_t seed, std::uint64_t offset) {
+                        const Tensor<T, Device>& v, const Tensor<T, Device>& probs, int num_heads,
+                        const DropoutMask& mask) {
     const std::int64_t batch = q.dim(0), s = q.dim(1), nh = num_heads, hd = q.dim(2) / nh;
     const T scale = T(1) / std::sqrt(static_cast<T>(hd));
 #pragma omp parallel
@@ -95,9 +95,8 @@ void attention_backward(Tensor<T, Device>* dq, Tensor<T, Device>* dk, Tensor<T, 
         for (std::int64_t bh = 0; bh < batch * nh; ++bh) {
             const std::int64_t b = bh / nh, h = bh % nh;
             const ConstMatrixMap<T> p(probs.data() + bh * s * s, s, s);
-            if (dropout_p > T(0))
-                detail::dropout_matrix(dropped, p, dropout_p, seed, offset + static_cast<std::uint64_t>(bh * s * s));
-            const ConstMatrixMap<T> pd(dropout_p > T(0) ? dropped.data() : p.data(), s, s);  // P'
+            if (mask.p > 0) detail::dropout_matrix(dropped, p, mask, static_cast<std::uint64_t>(bh * s * s));
+            const ConstMatrixMap<T> pd(mask.p > 0 ? dropped.data() : p.data(), s, s);  // P'
             const auto dc = detail::head(dctx, b, h, hd);
             if (dv) detail::head(*dv, b, h, hd).noalias() += pd.transpose() * dc;
             if (!dq && !dk) continue;

@@ -53,7 +53,7 @@ __global__ void attention_softmax_kernel(T* probs, const T* __restrict__ mask_ad
 // dscores = P ⊙ (g − Σ_j P_j·g_j). One warp per row; the factor is 1 when p == 0.
 template <class T>
 __global__ void attention_softmax_backward_kernel(T* dp, const T* __restrict__ probs, std::size_t rows, std::size_t s,
-                                                  T p, T scale, std::uint64_t seed, std::uint64_t offset) {
+                                                  double p, T scale, std::uint64_t seed, std::uint64_t offset) {
     const std::size_t row = blockIdx.x * static_cast<std::size_t>(softmax_rows_per_block) + threadIdx.x / warp_size;
     const unsigned int lane = threadIdx.x % warp_size;
     if (row >= rows) return;
@@ -61,7 +61,7 @@ __global__ void attention_softmax_backward_kernel(T* dp, const T* __restrict__ p
     const T* y = probs + row * s;
     T dot{};
     for (std::size_t j = lane; j < s; j += warp_size) {
-        const T gj = p > T(0) ? g[j] * dropout_factor(seed, offset + row * s + j, p, scale) : g[j];
+        const T gj = p > 0 ? g[j] * dropout_factor(seed, offset + row * s + j, p, scale) : g[j];
         g[j] = gj;
         dot += y[j] * gj;
     }
@@ -112,14 +112,14 @@ void merge_heads(T* dst, const T* src, const AttentionDims& d, bool accumulate) 
 template <class T>
 void attention_forward(Tensor<T, Device>& ctx, Tensor<T, Device>& probs, const Tensor<T, Device>& q,
                        const Tensor<T, Device>& k, const Tensor<T, Device>& v, const Tensor<T, Device>& mask_add,
-                       int num_heads, T dropout_p, std::uint64_t seed, std::uint64_t offset) {
+                       int num_heads, const DropoutMask& mask) {
     TINYBERT_NVTX_RANGE_FN();
     detail::check_float_type<T>();
     const auto d = detail::attention_dims(q, k, v, probs, num_heads);
     check_same_shape(ctx, q, "cuda::attention_forward (ctx)");
     TINYBERT_CHECK(!mask_add.defined() || mask_add.numel() == d.b * d.s, "cuda::attention_forward: mask_add ",
                    mask_add.shape().str(), " is not (B,S)");
-    TINYBERT_CHECK(dropout_p >= T(0) && dropout_p <= T(1), "cuda::attention_forward: dropout p = ", dropout_p);
+    detail::check_counter_mask(mask, "cuda::attention_forward");
     if (d.heads_numel() == 0) return;
     const auto bnh = static_cast<std::int64_t>(d.b * d.nh), s = static_cast<std::int64_t>(d.s),
                hd = static_cast<std::int64_t>(d.hd);
@@ -137,9 +137,9 @@ void attention_forward(Tensor<T, Device>& ctx, Tensor<T, Device>& probs, const T
     // ctx heads (B·NH,S,HD) = dropout(P)·V
     Tensor<T, Device> dropped;
     const T* pv = probs.data();
-    if (dropout_p > T(0)) {
+    if (mask.p > 0) {
         dropped = Tensor<T, Device>(probs.shape());
-        detail::dropout_forward_raw(dropped.data(), probs.data(), probs.numel(), dropout_p, seed, offset);
+        detail::dropout_forward_raw(dropped.data(), probs.data(), probs.numel(), mask.p, mask.seed, mask.offset);
         pv = dropped.data();
     }
     Tensor<T, Device> ctxh(heads);
@@ -152,15 +152,15 @@ void attention_forward(Tensor<T, Device>& ctx, Tensor<T, Device>& probs, const T
 template <class T>
 void attention_backward(Tensor<T, Device>* dq, Tensor<T, Device>* dk, Tensor<T, Device>* dv,
                         const Tensor<T, Device>& dctx, const Tensor<T, Device>& q, const Tensor<T, Device>& k,
-                        const Tensor<T, Device>& v, const Tensor<T, Device>& probs, int num_heads, T dropout_p,
-                        std::uint64_t seed, std::uint64_t offset) {
+                        const Tensor<T, Device>& v, const Tensor<T, Device>& probs, int num_heads,
+                        const DropoutMask& mask) {
     TINYBERT_NVTX_RANGE_FN();
     detail::check_float_type<T>();
     const auto d = detail::attention_dims(q, k, v, probs, num_heads);
     check_same_shape(dctx, q, "cuda::attention_backward (dctx)");
     for (const Tensor<T, Device>* g : {dq, dk, dv})
         if (g) check_same_shape(*g, q, "cuda::attention_backward (gradient)");
-    TINYBERT_CHECK(dropout_p >= T(0) && dropout_p <= T(1), "cuda::attention_backward: dropout p = ", dropout_p);
+    detail::check_counter_mask(mask, "cuda::attention_backward");
     if (d.heads_numel() == 0 || (!dq && !dk && !dv)) return;
     const auto bnh = static_cast<std::int64_t>(d.b * d.nh), s = static_cast<std::int64_t>(d.s),
                hd = static_cast<std::int64_t>(d.hd);
@@ -171,9 +171,9 @@ void attention_backward(Tensor<T, Device>* dq, Tensor<T, Device>* dk, Tensor<T, 
         // dV (B·NH,S,HD) = P'ᵀ · dctx
         Tensor<T, Device> dropped;
         const T* pv = probs.data();
-        if (dropout_p > T(0)) {
+        if (mask.p > 0) {
             dropped = Tensor<T, Device>(probs.shape());
-            detail::dropout_forward_raw(dropped.data(), probs.data(), probs.numel(), dropout_p, seed, offset);
+            detail::dropout_forward_raw(dropped.data(), probs.data(), probs.numel(), mask.p, mask.seed, mask.offset);
             pv = dropped.data();
         }
         gemm(dhead.data(), pv, dctxh.data(), bnh, s, hd, s, true, false, T{1}, T{0});
@@ -185,7 +185,8 @@ void attention_backward(Tensor<T, Device>* dq, Tensor<T, Device>* dk, Tensor<T, 
     detail::split_heads(vh.data(), v.data(), d);
     gemm(dscores.data(), dctxh.data(), vh.data(), bnh, s, s, hd, false, true, T{1}, T{0});
     detail::attention_softmax_backward_kernel<<<grid_for(d.probs_rows(), detail::softmax_rows_per_block), block_size>>>(
-        dscores.data(), probs.data(), d.probs_rows(), d.s, dropout_p, detail::dropout_scale(dropout_p), seed, offset);
+        dscores.data(), probs.data(), d.probs_rows(), d.s, mask.p, detail::dropout_scale<T>(mask.p), mask.seed,
+        mask.offset);
     TINYBERT_CUDA_CHECK_LAUNCH();
     const T scale = T(1) / std::sqrt(static_cast<T>(d.hd));
     if (dq) {  // dQ = dS · K / √HD

@@ -12,12 +12,12 @@ namespace tinybert {
 template <class T, class D>
 struct Classifier {
     Var<T, D> weight, bias;  // (C,H) (C)
-    T dropout_p;
+    double dropout_p;
 
     explicit Classifier(const BertConfig& c)
         : weight(parameter<T, D>({static_cast<std::int64_t>(c.num_labels()), c.hidden_size})),
           bias(parameter<T, D>({static_cast<std::int64_t>(c.num_labels())})),
-          dropout_p(static_cast<T>(c.classifier_dropout_or_default())) {}
+          dropout_p(c.classifier_dropout_or_default()) {}
 
     template <class F>
     void visit(F&& f) {
