@@ -1,7 +1,8 @@
 // One full fine-tuning step of a BERT sequence classifier on the CPU (forward, backward, clipping, AdamW, zero_grad),
 // random weights from a config.json, random token ids; reports sequences/s. benchmarks/train_step/bench_train_step.py
-// runs it next to the same step in PyTorch.
-//   bench_train_step --config config.json [--batch B] [--seq S] [benchmark flags]
+// runs it next to the same step in PyTorch. Dropout masks come from the torch stream, the Trainer's default on the CPU
+// (--dropout-stream counter: the counter-based stream).
+//   bench_train_step --config config.json [--batch B] [--seq S] [--dropout-stream torch|counter] [benchmark flags]
 #include <benchmark/benchmark.h>
 
 #include <cstring>
@@ -15,6 +16,7 @@ namespace {
 
 std::string config_path;
 std::int64_t batch = 32, seq = 128;
+tinybert::DropoutStream stream = tinybert::DropoutStream::torch;
 
 void BM_TrainStep(benchmark::State& state) {
     using Model = tinybert::Bert<tinybert::Encoder<tinybert::dynamic>, tinybert::SequenceClassification>;
@@ -22,6 +24,7 @@ void BM_TrainStep(benchmark::State& state) {
     config.set_num_labels(2);
     Model model(config, 1);
     model.train();
+    model.generator() = tinybert::Generator(1, stream);
     tinybert::AdamW<float, tinybert::Cpu> opt(model, {.lr = 5e-5, .weight_decay = 0.01});
     tinybert::Batch<tinybert::Cpu> b;
     std::vector<std::int64_t> ids(static_cast<std::size_t>(batch * seq)), labels(static_cast<std::size_t>(batch));
@@ -46,6 +49,7 @@ void BM_TrainStep(benchmark::State& state) {
 
 int main(int argc, char** argv) {
     std::vector<char*> rest{argv[0]};
+    bool usage = false;
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--config") && i + 1 < argc) {
             config_path = argv[++i];
@@ -53,12 +57,17 @@ int main(int argc, char** argv) {
             batch = std::stoll(argv[++i]);
         } else if (!std::strcmp(argv[i], "--seq") && i + 1 < argc) {
             seq = std::stoll(argv[++i]);
+        } else if (!std::strcmp(argv[i], "--dropout-stream") && i + 1 < argc) {
+            const std::string name = argv[++i];
+            usage = usage || (name != "torch" && name != "counter");
+            stream = name == "counter" ? tinybert::DropoutStream::counter : tinybert::DropoutStream::torch;
         } else {
             rest.push_back(argv[i]);
         }
     }
-    if (config_path.empty()) {
-        std::fprintf(stderr, "usage: bench_train_step --config config.json [--batch B] [--seq S]\n");
+    if (usage || config_path.empty()) {
+        std::fprintf(stderr,
+                     "usage: bench_train_step --config config.json [--batch B] [--seq S] [--dropout-stream torch|counter]\n");
         return 2;
     }
     benchmark::RegisterBenchmark("BM_TrainStep", BM_TrainStep)->Unit(benchmark::kMillisecond)->UseRealTime();
