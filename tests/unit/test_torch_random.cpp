@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdint>
+#include <random>
 #include <vector>
 
 #include "tinybert/core/torch_random.hpp"
@@ -93,4 +95,29 @@ TEST_CASE("TorchGenerator's saved state continues the same draws", "[rng][torch]
     CHECK_THROWS_WITH(h.set_state("1 2 3"), Catch::Contains("not a saved generator state"));
     CHECK_THROWS_WITH(h.set_state(saved.substr(0, saved.rfind(' ')) + " 0x1.8p+0garbage"),
                       Catch::Contains("bad cached normal"));
+}
+
+TEST_CASE("Mt19937 is std::mt19937; bernoulli equals element-wise uniform draws at any alignment", "[rng][torch]") {
+    std::mt19937 reference(12345u);
+    Mt19937 engine(12345u);
+    for (int i = 0; i < 3000; ++i) REQUIRE(engine() == static_cast<std::uint32_t>(reference()));
+
+    for (const int offset : {0, 1, 623, 1247}) {  // 32-bit draws before: even, odd, and draws that span blocks
+        INFO("offset " << offset);
+        TorchGenerator bulk(9), single(9);
+        for (int i = 0; i < offset; ++i) bulk.random(), single.random();
+        std::vector<std::uint8_t> got(2000);
+        bulk.bernoulli(got, 0.9);
+        std::vector<std::uint8_t> expected(got.size());
+        for (std::uint8_t& k : expected) k = single.uniform_double() < 0.9;
+        CHECK(got == expected);
+        CHECK(bulk.random() == single.random());  // both consumed the same words
+    }
+    // p at the ends: never / always kept
+    TorchGenerator g(3);
+    std::vector<std::uint8_t> none(100), all(100);
+    g.bernoulli(none, 0.0);
+    g.bernoulli(all, 1.0);
+    CHECK(std::count(none.begin(), none.end(), 0) == 100);
+    CHECK(std::count(all.begin(), all.end(), 1) == 100);
 }

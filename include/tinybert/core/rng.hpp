@@ -99,8 +99,7 @@ public:
     DropoutMask mask(std::uint64_t n, double p) {
         if (stream_ == DropoutStream::counter) return {p, seed_, take(n), nullptr};
         auto kept = std::make_shared<std::vector<std::uint8_t>>(n);
-        const double keep = 1.0 - p;
-        for (std::uint8_t& k : *kept) k = torch_.uniform_double() < keep;
+        torch_.bernoulli(*kept, 1.0 - p);  // nn.Dropout: bernoulli_(1 − p)
         return {p, seed_, 0, std::move(kept)};
     }
 

@@ -5,12 +5,15 @@
 // dropout masks. Host only.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
+#include <istream>
 #include <numbers>
 #include <numeric>
 #include <optional>
-#include <random>
+#include <ostream>
 #include <span>
 #include <sstream>
 #include <string>
@@ -21,13 +24,84 @@
 
 namespace tinybert {
 
+// The 32-bit Mersenne Twister (the sequence of std::mt19937 and of torch's at::mt19937), producing a whole block of
+// 624 tempered words at a time so that bulk consumers (TorchGenerator::bernoulli) read them from an array.
+class Mt19937 {
+public:
+    static constexpr std::size_t n = 624;
+
+    explicit Mt19937(std::uint32_t seed) {
+        x_[0] = seed;
+        for (std::uint32_t i = 1; i < n; ++i) x_[i] = 1812433253u * (x_[i - 1] ^ (x_[i - 1] >> 30)) + i;
+    }
+
+    std::uint32_t operator()() {
+        if (next_ == n) refill();
+        return out_[next_++];
+    }
+    // The next `count` words (count <= available()), as an array.
+    const std::uint32_t* take(std::size_t count) {
+        const std::uint32_t* w = out_.data() + next_;
+        next_ += count;
+        return w;
+    }
+    std::size_t available() const { return n - next_; }
+
+    // The state as text: the 624 words of the current block, then the position in it.
+    void write(std::ostream& out) const {
+        for (const std::uint32_t w : x_) out << w << ' ';
+        out << next_;
+    }
+    bool read(std::istream& in) {
+        std::array<std::uint32_t, n> x{};
+        std::size_t next = 0;
+        for (std::uint32_t& w : x) in >> w;
+        in >> next;
+        if (in.fail() || next > n) return false;
+        x_ = x;
+        next_ = next;
+        temper();
+        return true;
+    }
+
+private:
+    static constexpr std::size_t m = 397;
+    static constexpr std::uint32_t matrix_a = 0x9908b0dfu, upper = 0x80000000u, lower = 0x7fffffffu;
+
+    static std::uint32_t mix(std::uint32_t a, std::uint32_t b, std::uint32_t c) {
+        const std::uint32_t y = (a & upper) | (b & lower);
+        return c ^ (y >> 1) ^ ((y & 1u) ? matrix_a : 0u);
+    }
+    // The next block: x[i] from x[i], x[i+1] and x[i+m] (indices mod n; the first n−m read only old words, the rest
+    // read words already replaced, as the recurrence requires), then every word tempered.
+    void refill() {
+        for (std::size_t i = 0; i < n - m; ++i) x_[i] = mix(x_[i], x_[i + 1], x_[i + m]);
+        for (std::size_t i = n - m; i < n - 1; ++i) x_[i] = mix(x_[i], x_[i + 1], x_[i + m - n]);
+        x_[n - 1] = mix(x_[n - 1], x_[0], x_[m - 1]);
+        temper();
+        next_ = 0;
+    }
+    void temper() {
+        for (std::size_t i = 0; i < n; ++i) {
+            std::uint32_t y = x_[i];
+            y ^= y >> 11;
+            y ^= (y << 7) & 0x9d2c5680u;
+            y ^= (y << 15) & 0xefc60000u;
+            out_[i] = y ^ (y >> 18);
+        }
+    }
+
+    std::array<std::uint32_t, n> x_{}, out_{};
+    std::size_t next_ = n;
+};
+
 // torch's CPUGeneratorImpl: a 32-bit Mersenne Twister seeded with the low 32 bits of the seed, 64-bit draws made of
 // two 32-bit ones (first = high half), and the spare Box–Muller sample of a double normal cached between calls.
 class TorchGenerator {
 public:
     explicit TorchGenerator(std::uint64_t seed) : engine_(static_cast<std::uint32_t>(seed)) {}
 
-    std::uint32_t random() { return static_cast<std::uint32_t>(engine_()); }
+    std::uint32_t random() { return engine_(); }
     std::uint64_t random64() {
         const std::uint64_t hi = random();
         return (hi << 32) | random();
@@ -36,6 +110,27 @@ public:
     float uniform_float() { return static_cast<float>(random() & 0xFFFFFFu) * 0x1.0p-24f; }
     // at::uniform_real_distribution<double>(0, 1): 53 random bits.
     double uniform_double() { return static_cast<double>(random64() & ((1ull << 53) - 1)) * 0x1.0p-53; }
+
+    // Tensor.bernoulli_(p) on a CPU without MKL's Bernoulli (not an Intel CPU): out[e] = uniform_double() < p, in
+    // order. Compared in integers: u = m·2⁻⁵³ < p iff m < ⌈p·2⁵³⌉ (p·2⁵³ is exact in double).
+    void bernoulli(std::span<std::uint8_t> out, double p) {
+        const auto threshold = static_cast<std::uint64_t>(std::ceil(p * 0x1.0p53));
+        constexpr std::uint64_t bits53 = (1ull << 53) - 1;
+        std::size_t e = 0;
+        while (e < out.size()) {
+            if (engine_.available() < 2) {  // a draw that spans two blocks
+                out[e++] = (random64() & bits53) < threshold;
+                continue;
+            }
+            const std::size_t k = std::min(out.size() - e, engine_.available() / 2);
+            const std::uint32_t* w = engine_.take(2 * k);
+            for (std::size_t j = 0; j < k; ++j) {
+                const std::uint64_t v = (static_cast<std::uint64_t>(w[2 * j]) << 32) | w[2 * j + 1];
+                out[e + j] = (v & bits53) < threshold;
+            }
+            e += k;
+        }
+    }
 
     // at::normal_distribution<double>(mean, std): Box–Muller; the sine sample is kept for the next call.
     double normal_double(double mean, double std) {
@@ -73,17 +168,19 @@ public:
     // The whole state as text (the engine's 624 words and position, then the cached normal or "-"), for checkpoints.
     std::string state() const {
         std::ostringstream out;
-        out << engine_ << ' ';
+        engine_.write(out);
+        out << ' ';
         if (spare_) out << std::hexfloat << *spare_;
         else out << '-';
         return out.str();
     }
     void set_state(const std::string& text) {
         std::istringstream in(text);
-        std::mt19937 engine;
+        Mt19937 engine(0);
         std::string spare;
-        in >> engine >> spare;
-        TINYBERT_CHECK(!in.fail() && in.peek() == std::char_traits<char>::eof() && !spare.empty(),
+        const bool ok = engine.read(in);
+        in >> spare;
+        TINYBERT_CHECK(ok && !in.fail() && in.peek() == std::char_traits<char>::eof() && !spare.empty(),
                        "TorchGenerator::set_state: not a saved generator state");
         engine_ = engine;
         spare_ = std::nullopt;
@@ -112,7 +209,7 @@ private:
         }
     }
 
-    std::mt19937 engine_;
+    Mt19937 engine_;
     std::optional<double> spare_;
 };
 
