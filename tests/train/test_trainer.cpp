@@ -226,3 +226,27 @@ TEST_CASE("with dropout on, a resumed run continues the same masks (torch and co
     CHECK(max_diff(finals[0], finals[1]) > 1e-6);  // the two streams really draw different masks
     fs::remove_all(model_dir);
 }
+
+TEST_CASE("resuming a checkpoint without the torch generator's state needs the counter stream", "[train][trainer]") {
+    const auto features = make_features(8);
+    const fs::path dir = scratch("old_checkpoint");
+    Model m = Model::from_pretrained(fixture);
+    Trainer<Model>(m, args(dir, 1)).train(features, 0, no_metrics);
+    // A checkpoint as written before the torch dropout stream existed: no rng_torch_state.
+    const fs::path state_path = dir / "checkpoint" / "trainer_state.json";
+    const json::Value state = json::parse_file(state_path.string());
+    json::Object old;
+    for (const auto& [k, v] : state.as_object())
+        if (k != "rng_torch_state") old.emplace_back(k, v);
+    std::ofstream(state_path) << json::Value(std::move(old)).dump(2);
+
+    TrainingArguments resume = args(dir, 2);
+    resume.resume = true;
+    Model torch_run = Model::from_pretrained(fixture);
+    CHECK_THROWS_WITH(Trainer<Model>(torch_run, resume).train(features, 0, no_metrics),
+                      Catch::Contains("trainer_state.json: no rng_torch_state"));
+    resume.dropout_stream = DropoutStream::counter;
+    Model counter_run = Model::from_pretrained(fixture);
+    CHECK(Trainer<Model>(counter_run, resume).train(features, 0, no_metrics).updates == 4);
+    fs::remove_all(dir);
+}

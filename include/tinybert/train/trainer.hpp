@@ -297,7 +297,13 @@ private:
         opt.set_steps(state.at("optimizer_steps").as_int());
         model_.generator().set_state(static_cast<std::uint64_t>(state.at("rng_seed").as_int()),
                                      static_cast<std::uint64_t>(state.at("rng_offset").as_int()));
-        model_.generator().torch().set_state(state.at("rng_torch_state").as_string());
+        if (model_.generator().stream() == DropoutStream::torch) {
+            const json::Value* torch_state = state.find("rng_torch_state");
+            TINYBERT_CHECK(torch_state != nullptr, (dir / "trainer_state.json").string(),
+                           ": no rng_torch_state (written before the torch dropout stream existed); resume it with "
+                           "dropout_stream = DropoutStream::counter (--dropout-stream counter)");
+            model_.generator().torch().set_state(torch_state->as_string());
+        }
         if (!state.at("best").is_null()) st.best = state.at("best").as_double();
         st.bad_evals = static_cast<std::size_t>(state.at("bad_evals").as_int());
         for (const auto& [k, v] : state.at("best_metrics").as_object()) st.best_metrics.emplace_back(k, v.as_double());
