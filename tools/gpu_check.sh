@@ -1,20 +1,42 @@
 #!/usr/bin/env bash
 # tools/gpu_check.sh: the one prepared check of the CUDA backend on a machine with an NVIDIA GPU (H100/H200, sm_90).
-# Builds test_cuda_parity, test_umbrella_nvcc and bench_ops_cuda, runs the parity tests (also under
-# compute-sanitizer memcheck when it is installed), runs the benchmarks, and prints a summary table last.
-# Budget: about 2-4 minutes on a 16-core H100 machine (the build dominates).
+# Runs the CUDA tests (test_cuda_parity: every kernel pair; test_cuda_bert: the whole model, its gradients, AdamW and
+# the Trainer against the CPU; test_umbrella_nvcc), the full training step next to PyTorch on the same GPU (MiniLM-L6
+# and bert-base shapes), the kernel benchmarks next to PyTorch's same ops, and compute-sanitizer memcheck when
+# installed; prints the tables and a summary last (about 2.5 minutes on an H200 with prebuilt programs).
 #
-#   tools/gpu_check.sh                   run the check (from any directory)
-#   tools/gpu_check.sh --pack-deps DIR   on a development machine: copy what a bare GPU machine lacks (Eigen and
-#                                        Catch2 headers, Google Benchmark headers + shared library) into DIR
+#   tools/gpu_check.sh                       build (cmake) or take prebuilt binaries, then run everything
+#   tools/gpu_check.sh --pack-prebuilt DIR   on a development machine with nvcc: copy the CUDA programs of build-cuda
+#                                            (make tinybert_cuda_all) and the shared libraries a bare GPU machine lacks
+#                                            (simdjson, utf8proc, Google Benchmark, libgomp) into DIR (~12 MB)
+#   tools/gpu_check.sh --pack-deps DIR       copy Eigen, Catch2 and Google Benchmark headers + library into DIR, for
+#                                            the direct nvcc build on a bare machine (no prebuilt programs)
 #
-# When the project's CMake configure fails (a bare machine without Eigen/simdjson/utf8proc/Catch2/benchmark), the
-# check compiles the parity test and the benchmark directly with nvcc against TINYBERT_GPU_DEPS (default
-# <repo>/.gpu_deps, made with --pack-deps); test_umbrella_nvcc needs the full dependency set and is skipped then.
+# Programs are taken from TINYBERT_GPU_PREBUILT (default <repo>/.gpu_prebuilt) when it holds them (LD_LIBRARY_PATH
+# gets its lib/); otherwise the project is configured with CMake, or, when that fails (a bare machine without
+# Eigen/simdjson/utf8proc/Catch2/benchmark), the parity test and the kernel benchmark are compiled directly with nvcc
+# against TINYBERT_GPU_DEPS (default <repo>/.gpu_deps, made with --pack-deps).
 # Environment: BUILD_DIR (default /tmp/tinybert-gpu-check), OUT (if set, logs and bench.json are copied there).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+if [[ "${1:-}" == "--pack-prebuilt" ]]; then
+    dest=${2:?usage: tools/gpu_check.sh --pack-prebuilt DIR}
+    from=${3:-$ROOT/build-cuda}
+    mkdir -p "$dest/lib"
+    for p in tests/cuda/test_cuda_parity tests/cuda/test_cuda_bert tests/cuda/test_umbrella_nvcc \
+        benchmarks/bench_ops_cuda benchmarks/bench_train_step_cuda; do
+        cp "$from/$p" "$dest/" || exit 1
+    done
+    for lib in libsimdjson libutf8proc libbenchmark libgomp; do
+        ldd "$dest"/* 2>/dev/null | awk -v l="$lib" '$1 ~ "^" l {print $3}' | sort -u | while read -r f; do
+            cp -L "$f" "$dest/lib/$(basename "$f")"
+        done
+    done
+    du -sh "$dest"
+    exit 0
+fi
 
 if [[ "${1:-}" == "--pack-deps" ]]; then
     dest=${2:?usage: tools/gpu_check.sh --pack-deps DIR}
@@ -50,7 +72,7 @@ step() {
     local status=ok
     [[ $rc -eq 124 ]] && status="TIMEOUT(${limit}s)"
     [[ $rc -ne 0 && $rc -ne 124 ]] && status="FAILED(rc=$rc)"
-    SUMMARY+=("$(printf '%-28s %-16s %5ss' "$name" "$status" $((SECONDS - t0)))")
+    SUMMARY+=("$(printf '%-42s %-16s %5ss' "$name" "$status" $((SECONDS - t0)))")
     return "$rc"
 }
 
@@ -58,19 +80,28 @@ note "machine"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | tee -a "$LOG"
 nvcc --version 2>&1 | tail -2 | tee -a "$LOG"
 
-PARITY="" UMBRELLA="" BENCH=""
-if cmake -S "$ROOT" -B "$BUILD/cmake" -DCMAKE_BUILD_TYPE=Release -DTINYBERT_CUDA=ON -DTINYBERT_WERROR=ON \
+PREBUILT=${TINYBERT_GPU_PREBUILT:-$ROOT/.gpu_prebuilt}
+PARITY="" UMBRELLA="" BENCH="" BERT="" STEP=""
+if [[ -x "$PREBUILT/test_cuda_parity" ]]; then
+    SUMMARY+=("$(printf '%-42s %-16s' "prebuilt programs" "$PREBUILT")")
+    export LD_LIBRARY_PATH="$PREBUILT/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    ldd "$PREBUILT/test_cuda_parity" | grep 'not found' | tee -a "$LOG"
+    PARITY="$PREBUILT/test_cuda_parity" UMBRELLA="$PREBUILT/test_umbrella_nvcc" BENCH="$PREBUILT/bench_ops_cuda"
+    BERT="$PREBUILT/test_cuda_bert" STEP="$PREBUILT/bench_train_step_cuda"
+elif cmake -S "$ROOT" -B "$BUILD/cmake" -DCMAKE_BUILD_TYPE=Release -DTINYBERT_CUDA=ON -DTINYBERT_WERROR=ON \
     -DTINYBERT_BUILD_BENCHMARKS=ON -DTINYBERT_BUILD_EXAMPLES=OFF -DCMAKE_CUDA_ARCHITECTURES="90-real;90-virtual" \
     >>"$LOG" 2>&1; then
-    SUMMARY+=("$(printf '%-28s %-16s' "configure (cmake)" ok)")
-    for target in test_cuda_parity test_umbrella_nvcc bench_ops_cuda; do
+    SUMMARY+=("$(printf '%-42s %-16s' "configure (cmake)" ok)")
+    for target in test_cuda_parity test_cuda_bert test_umbrella_nvcc bench_ops_cuda bench_train_step_cuda; do
         step "build $target" 420 cmake --build "$BUILD/cmake" -j "$JOBS" --target "$target" || true
     done
     PARITY="$BUILD/cmake/tests/cuda/test_cuda_parity"
     UMBRELLA="$BUILD/cmake/tests/cuda/test_umbrella_nvcc"
     BENCH="$BUILD/cmake/benchmarks/bench_ops_cuda"
+    BERT="$BUILD/cmake/tests/cuda/test_cuda_bert"
+    STEP="$BUILD/cmake/benchmarks/bench_train_step_cuda"
 else
-    SUMMARY+=("$(printf '%-28s %-16s' "configure (cmake)" "failed: nvcc")")
+    SUMMARY+=("$(printf '%-42s %-16s' "configure (cmake)" "failed: nvcc")")
     note "CMake configure failed (see $LOG); building directly with nvcc against $DEPS"
     flags=(-std=c++20 -O3 -DNDEBUG -arch=sm_90 --expt-relaxed-constexpr -DTINYBERT_WITH_CUDA=1 -DEIGEN_NO_CUDA
         -Xcompiler=-fopenmp -I"$ROOT/include" -I"$ROOT/tests" -isystem "$DEPS/include")
@@ -82,26 +113,44 @@ else
 fi
 
 [[ -x "$PARITY" ]] && step "run test_cuda_parity" 120 "$PARITY" --durations yes
+[[ -x "$BERT" ]] && step "run test_cuda_bert" 120 "$BERT" --durations yes
 [[ -x "$UMBRELLA" ]] && step "run test_umbrella_nvcc" 60 "$UMBRELLA"
-if [[ -x "$PARITY" ]] && command -v compute-sanitizer >/dev/null; then
-    step "memcheck test_cuda_parity" 240 compute-sanitizer --tool memcheck --error-exitcode 1 "$PARITY"
+STEP_TABLE=""
+if [[ -x "$STEP" ]]; then
+    for cfg in all-MiniLM-L6-v2 bert-base-uncased; do
+        step "train step vs PyTorch: $cfg" 150 python3 "$ROOT/benchmarks/train_step/bench_train_step.py" --device cuda \
+            --bench "$STEP" --config "$ROOT/benchmarks/train_step/$cfg.config.json" --shapes 32x128,16x384 \
+            --steps 20 --min-seconds 1.5
+    done
+    STEP_TABLE=$(sed -n '/^== train step vs PyTorch/,$p' "$LOG" | grep -E '^(torch |\|)')
 fi
 BENCH_TABLE=""
 if [[ -x "$BENCH" ]]; then
-    step "run bench_ops_cuda" 180 "$BENCH" --benchmark_min_time=0.2 --benchmark_out="$BUILD/bench.json" \
+    step "run bench_ops_cuda" 90 "$BENCH" --benchmark_min_time=0.1 --benchmark_out="$BUILD/bench.json" \
         --benchmark_out_format=json --benchmark_counters_tabular=true
     BENCH_TABLE=$(sed -n '/^== run bench_ops_cuda/,$p' "$LOG" | grep -E '^(Benchmark|BM_|-{10})')
+    if [[ -f "$BUILD/bench.json" ]]; then
+        step "ops vs PyTorch" 90 python3 "$ROOT/benchmarks/ops_cuda_torch.py" --tinybert "$BUILD/bench.json"
+        BENCH_TABLE=$(sed -n '/^== ops vs PyTorch/,$p' "$LOG" | grep -E '^(torch |\|)')
+    fi
+fi
+# last: memcheck is the slowest step; the caching allocator is bypassed so that every use after free is seen
+if command -v compute-sanitizer >/dev/null; then
+    export TINYBERT_CUDA_NO_CACHE=1
+    [[ -x "$PARITY" ]] && step "memcheck test_cuda_parity" 100 compute-sanitizer --tool memcheck --error-exitcode 1 "$PARITY"
+    [[ -x "$BERT" ]] && step "memcheck test_cuda_bert" 90 compute-sanitizer --tool memcheck --error-exitcode 1 "$BERT"
+    unset TINYBERT_CUDA_NO_CACHE
 fi
 
 if [[ -n "${OUT:-}" ]]; then
-    cp "$LOG" "$OUT/" 2>/dev/null
-    [[ -f "$BUILD/bench.json" ]] && cp "$BUILD/bench.json" "$OUT/"
+    [[ "$BUILD" -ef "$OUT" ]] || { cp "$LOG" "$OUT/"; [[ -f "$BUILD/bench.json" ]] && cp "$BUILD/bench.json" "$OUT/"; }
 fi
 
 echo
 echo "================ tinybert CUDA check: summary ================"
 [[ -n "$BENCH_TABLE" ]] && printf '%s\n\n' "$BENCH_TABLE"
-printf '%-28s %-16s %6s\n' step status time
+[[ -n "$STEP_TABLE" ]] && printf '%s\n\n' "$STEP_TABLE"
+printf '%-42s %-16s %6s\n' step status time
 for line in "${SUMMARY[@]}"; do echo "$line"; done
 for line in "${SUMMARY[@]}"; do [[ "$line" == *FAILED* || "$line" == *TIMEOUT* ]] && exit 1; done
 exit 0

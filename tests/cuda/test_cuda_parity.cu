@@ -155,6 +155,39 @@ TEST_CASE("cuda device: allocate, fill, copy, host transfers", "[cuda]") {
     CHECK(CudaTensor<float>(Shape{0}).to_vector().empty());
 }
 
+TEST_CASE("cuda caching allocator: a freed block is reused for the same rounded size, zero-filled again, released "
+          "by empty_cache",
+          "[cuda]") {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    auto& cache = tinybert::cuda::BlockCache::instance();
+    if (!cache.caching()) {
+        WARN("TINYBERT_CUDA_NO_CACHE is set: caching off, skipped");
+        return;
+    }
+    cache.empty_cache();
+    const std::size_t in_use = cache.bytes_in_use();
+    const float* first = nullptr;
+    {
+        auto t = CudaTensor<float>::full(Shape{1000}, 7.0f);  // 4000 bytes -> a 4096-byte block
+        first = t.data();
+        CHECK(cache.bytes_in_use() == in_use + 4096);
+    }
+    CHECK(cache.bytes_in_use() == in_use);
+    CHECK(cache.bytes_cached() == 4096);
+    {
+        const CudaTensor<float> again(Shape{1010});  // 4040 bytes: the same 4096-byte block, zero-filled
+        CHECK(again.data() == first);
+        CHECK(again.to_vector() == std::vector<float>(1010, 0.0f));
+        CHECK(cache.bytes_cached() == 0);
+        const CudaTensor<float> other(Shape{1000});  // the block is taken: a new one
+        CHECK(other.data() != first);
+    }
+    CHECK(cache.bytes_cached() == 2 * 4096);
+    cache.empty_cache();
+    CHECK(cache.bytes_cached() == 0);
+    CHECK(cache.bytes_in_use() == in_use);
+}
+
 TEMPLATE_TEST_CASE("cuda gemm wrapper: row-major layout, transposes, batch, alpha/beta", "[cuda]", float, double) {
     TINYBERT_REQUIRE_CUDA_DEVICE();
     using T = TestType;
@@ -280,6 +313,43 @@ TEMPLATE_TEST_CASE("cuda layernorm forward/backward match cpu", "[cuda]", float,
     check_close(dxc, dx, "layernorm dinp");
     check_close(dwc, dw, "layernorm dweight");
     check_close(dbc, db, "layernorm dbias");
+}
+
+// Bias and LayerNorm parameter gradients are two-pass column sums over chunks of 64 rows (at most 1024 chunks):
+// row counts that leave a short last chunk, and one past the chunk cap.
+TEMPLATE_TEST_CASE("cuda column reductions (dbias, LayerNorm dweight/dbias) over many row chunks", "[cuda]", float,
+                   double) {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    using T = TestType;
+    for (const std::int64_t n : {std::int64_t{1000}, std::int64_t{4099}, std::int64_t{70001}}) {
+        INFO("rows " << n);
+        const std::int64_t in = 5, out = 3;
+        const auto x = random_tensor<T>(Shape{n, in}, 1), w = random_tensor<T>(Shape{out, in}, 2),
+                   dy = random_tensor<T>(Shape{n, out}, 3);
+        auto db = random_tensor<T>(Shape{out}, 4);
+        auto dbc = to_cuda(db);
+        tinybert::cpu::linear_backward(nullptr, nullptr, &db, dy, x, w);
+        tinybert::cuda::linear_backward(nullptr, nullptr, &dbc, to_cuda(dy), to_cuda(x), to_cuda(w));
+        check_close(dbc, db, "linear dbias");
+    }
+    const std::int64_t n = 4099, h = 70;
+    const auto x = random_tensor<T>(Shape{n, h}, 1, -2, 3), w = random_tensor<T>(Shape{h}, 2, 0.5, 1.5),
+               b = random_tensor<T>(Shape{h}, 3), dy = random_tensor<T>(Shape{n, h}, 4);
+    CpuTensor<T> y(Shape{n, h}), mean(Shape{n}), rstd(Shape{n});
+    CudaTensor<T> yc(Shape{n, h}), meanc(Shape{n}), rstdc(Shape{n});
+    tinybert::cpu::layernorm_forward(y, mean, rstd, x, w, b, T(1e-12));
+    tinybert::cuda::layernorm_forward(yc, meanc, rstdc, to_cuda(x), to_cuda(w), to_cuda(b), T(1e-12));
+    for (const int which : {0, 1, 2}) {  // both, dweight only, dbias only
+        INFO("outputs " << which);
+        auto dw = random_tensor<T>(w.shape(), 6), db = random_tensor<T>(b.shape(), 7);
+        auto dwc = to_cuda(dw), dbc = to_cuda(db);
+        tinybert::cpu::layernorm_backward(nullptr, which != 2 ? &dw : nullptr, which != 1 ? &db : nullptr, dy, x, w,
+                                          mean, rstd);
+        tinybert::cuda::layernorm_backward(nullptr, which != 2 ? &dwc : nullptr, which != 1 ? &dbc : nullptr,
+                                           to_cuda(dy), to_cuda(x), to_cuda(w), meanc, rstdc);
+        check_close(dwc, dw, "layernorm dweight");
+        check_close(dbc, db, "layernorm dbias");
+    }
 }
 
 TEMPLATE_TEST_CASE("cuda softmax forward/backward match cpu", "[cuda]", float, double) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "tinybert/backend/cuda/allocator.cuh"
 #include "tinybert/backend/device.hpp"
 #include "tinybert/core/error.hpp"
 #include "tinybert/tensor/tensor.hpp"
@@ -117,17 +118,16 @@ struct Device {
     static constexpr const char* name = "cuda";
     static constexpr bool is_host = false;
 
+    // Through the caching allocator (allocator.cuh): no driver call once a step's sizes have been seen.
     template <class T>
     static T* allocate(std::size_t n) {
         if (n == 0) return nullptr;
-        void* p = nullptr;
-        TINYBERT_CUDA_CHECK(cudaMalloc(&p, n * sizeof(T)));
-        return static_cast<T*>(p);
+        return static_cast<T*>(BlockCache::instance().allocate(n * sizeof(T)));
     }
-    // Called from shared_ptr deleters (must not throw); at program exit the runtime may be gone already.
+    // Called from shared_ptr deleters: never throws.
     template <class T>
     static void deallocate(T* p) {
-        if (p) (void)cudaFree(p);
+        if (p) BlockCache::instance().deallocate(p);
     }
     template <class T>
     static void copy(T* dst, const T* src, std::size_t n) {

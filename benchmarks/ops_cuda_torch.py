@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""PyTorch's side of bench_ops_cuda: the same ops at the same shapes, fp32 (no TF32), timed with CUDA events (mean of
+the iterations after 3 warm-ups), printed as a table next to tinybert's numbers when --tinybert bench.json is given.
+
+  linear_forward/OUT/IN   y (4096, OUT) = x (4096, IN) · Wᵀ + b             (torch.nn.functional.linear)
+  linear_backward/OUT/IN  dx, dW, db of the same layer                      (autograd.grad)
+  attention_forward       B 32, S 128, H 768, NH 12, key mask, dropout 0.1  (scaled_dot_product_attention, as BERT)
+  attention_backward      dq, dk, dv of the same
+  layernorm_forward/backward (4096, 768); gelu_forward/backward (4096, 3072), exact erf
+
+usage: python3 benchmarks/ops_cuda_torch.py [--tinybert bench.json] [--iters 200]
+"""
+import argparse
+import json
+
+import torch
+import torch.nn.functional as F
+
+ROWS, HIDDEN, INTER, B, S, NH = 4096, 768, 3072, 32, 128, 12
+
+
+def timed_us(f, iters):
+    for _ in range(3):
+        f()
+    start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    torch.cuda.synchronize()
+    start.record()
+    for _ in range(iters):
+        f()
+    stop.record()
+    torch.cuda.synchronize()
+    return 1000 * start.elapsed_time(stop) / iters
+
+
+def cases():
+    r = lambda *shape: torch.randn(*shape, device="cuda", requires_grad=True)  # noqa: E731
+    for out, inp in ((HIDDEN, HIDDEN), (INTER, HIDDEN)):
+        x, w, b = r(ROWS, inp), r(out, inp), r(out)
+        yield f"linear_forward/{out}/{inp}", lambda x=x, w=w, b=b: F.linear(x, w, b)
+        y = F.linear(x, w, b)
+        dy = torch.randn_like(y)
+        yield f"linear_backward/{out}/{inp}", lambda y=y, dy=dy, x=x, w=w, b=b: torch.autograd.grad(
+            y, (x, w, b), dy, retain_graph=True)
+    q, k, v = (r(B, NH, S, HIDDEN // NH) for _ in range(3))
+    mask = torch.zeros(B, 1, 1, S, device="cuda")
+    attn = lambda: F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=0.1)  # noqa: E731
+    yield "attention_forward", attn
+    ctx = attn()
+    dctx = torch.randn_like(ctx)
+    yield "attention_backward", lambda: torch.autograd.grad(ctx, (q, k, v), dctx, retain_graph=True)
+    x, g, beta = r(ROWS, HIDDEN), r(HIDDEN), r(HIDDEN)
+    yield "layernorm_forward", lambda: F.layer_norm(x, (HIDDEN,), g, beta, 1e-12)
+    y = F.layer_norm(x, (HIDDEN,), g, beta, 1e-12)
+    dy = torch.randn_like(y)
+    yield "layernorm_backward", lambda: torch.autograd.grad(y, (x, g, beta), dy, retain_graph=True)
+    x = r(ROWS, INTER)
+    yield "gelu_forward", lambda: F.gelu(x)
+    y = F.gelu(x)
+    dy = torch.randn_like(y)
+    yield "gelu_backward", lambda: torch.autograd.grad(y, (x,), dy, retain_graph=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tinybert", help="bench_ops_cuda --benchmark_out=FILE --benchmark_out_format=json")
+    ap.add_argument("--iters", type=int, default=200)
+    a = ap.parse_args()
+    ours = {}
+    if a.tinybert:
+        for bm in json.load(open(a.tinybert))["benchmarks"]:
+            ours[bm["name"].removeprefix("BM_").removesuffix("/manual_time")] = bm["real_time"]
+    print(f"torch {torch.__version__}, {torch.cuda.get_device_name()}, "
+          f"float32 matmul precision {torch.get_float32_matmul_precision()}")
+    print("| op | tinybert us | PyTorch us | speed-up |")
+    print("|---|---|---|---|")
+    for name, f in cases():
+        pt = timed_us(f, a.iters)
+        tb = ours.get(name)
+        print(f"| {name} | {tb:.1f} | {pt:.1f} | {pt / tb:.2f}x |" if tb else f"| {name} | - | {pt:.1f} | - |")
+
+
+if __name__ == "__main__":
+    main()
