@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tinybert/nn/bert.hpp"
+#include "tinybert/tasks/classification.hpp"
 #include "tinybert/train/clip.hpp"
 #include "tinybert/train/optimizer.hpp"
 #include "tinybert/train/trainer.hpp"
@@ -223,4 +224,15 @@ TEST_CASE("Trainer on CUDA: the same run as on the CPU (counter dropout stream)"
     CHECK(std::abs(gpu.train_loss - cpu.train_loss) <= 1e-9 * std::abs(cpu.train_loss));
     auto p = gpu_params;
     for (const auto& [name, v] : cpu_params) check_close("trained " + name, p[name], v);
+}
+
+TEST_CASE("Inference helpers take a CUDA model: classification_logits as on the CPU", "[cuda][tasks]") {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    const auto features = synthetic_features(11);
+    Bert<Encoder<dynamic>, SequenceClassification, Cpu, double> cpu(tiny_config(3), 4);
+    Bert<Encoder<dynamic>, SequenceClassification, Cuda, double> gpu(tiny_config(3), 4);
+    const auto want = classification_logits(cpu, features, 0, 4), got = classification_logits(gpu, features, 0, 4);
+    REQUIRE(got.size() == want.size());
+    for (std::size_t i = 0; i < want.size(); ++i)
+        check_close("logits of feature " + std::to_string(i), got[i], want[i]);
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "tinybert/tensor/tensor.hpp"
 
@@ -18,5 +19,19 @@ struct Batch {
     std::int64_t batch_size() const { return input_ids.shape().dim(0); }
     std::int64_t seq_len() const { return input_ids.shape().dim(1); }
 };
+
+// A host batch (the data loader's) on Device: the same batch for Cpu, each defined tensor copied otherwise.
+template <class Device>
+Batch<Device> to_device(const Batch<Cpu>& b) {
+    if constexpr (std::is_same_v<Device, Cpu>) {
+        return b;
+    } else {
+        const auto move = [](const Tensor<std::int64_t, Cpu>& t) {
+            return t.defined() ? t.template to<Device>() : Tensor<std::int64_t, Device>();
+        };
+        return {move(b.input_ids), move(b.attention_mask),  move(b.token_type_ids),
+                move(b.labels),    move(b.start_positions), move(b.end_positions)};
+    }
+}
 
 }  // namespace tinybert

@@ -54,6 +54,8 @@ class Bert {
     static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "Bert<E, Head, Device, T>: T must be float or double");
 
 public:
+    using device_type = Device;
+    using value_type = T;
     using Output = typename Head::template Output<T, Device>;
     using PoolerLayer = std::conditional_t<Head::has_pooler, Pooler<T, Device>, NoPooler>;
     static constexpr bool prefixed = !std::is_same_v<Head, NoHead>;  // head models name base weights "bert.*"

@@ -22,7 +22,7 @@ void predict_batches(Model& model, const std::vector<Feature>& features, std::in
         Batch<Cpu> batch = collate(features, rows, pad_id);
         batch.labels = {};
         batch.start_positions = batch.end_positions = {};
-        f(model.forward(batch), rows);
+        f(model.forward(to_device<typename Model::device_type>(batch)), rows);
     }
     model.train(was_training);
 }

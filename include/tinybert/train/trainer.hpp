@@ -110,7 +110,7 @@ public:
             if (first == 0) data_loader_started();
             for (std::size_t b = first; b < loader.num_batches() && !st.stop; ++b) {
                 const Batch<Cpu> host = loader.batch(b);
-                const auto out = model_.forward(to_device(host));
+                const auto out = model_.forward(to_device<Device>(host));
                 const double loss = static_cast<double>(out.loss.value().to_vector()[0]);
                 if (!std::isfinite(loss)) {
                     progress.message("loss is " + std::to_string(loss) + " at epoch " + std::to_string(epoch + 1) +
@@ -190,18 +190,6 @@ private:
     }
 
     std::filesystem::path checkpoint_dir() const { return std::filesystem::path(args_.output_dir) / "checkpoint"; }
-
-    Batch<Device> to_device(const Batch<Cpu>& b) const {
-        if constexpr (std::is_same_v<Device, Cpu>) {
-            return b;
-        } else {
-            const auto move = [](const Tensor<std::int64_t, Cpu>& t) {
-                return t.defined() ? t.template to<Device>() : Tensor<std::int64_t, Device>();
-            };
-            return {move(b.input_ids),      move(b.attention_mask), move(b.token_type_ids),
-                    move(b.labels),         move(b.start_positions), move(b.end_positions)};
-        }
-    }
 
     void scale_gradients(T factor) {
         model_.visit_parameters([&](const std::string&, Var<T, Device>& p) {

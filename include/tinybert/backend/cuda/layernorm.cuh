@@ -1,10 +1,12 @@
 // tinybert/backend/cuda/layernorm.cuh: LayerNorm over the last dimension on the GPU (BertEmbeddings.LayerNorm,
 // BertSelfOutput.LayerNorm, BertOutput.LayerNorm). Biased variance (÷H), as torch.
 // Shapes: inp/out (N,H) with N = every leading dimension folded; weight, bias (H); mean, rstd (N) saved for backward.
-// One warp per row (llm.c layernorm_forward_kernel3 layout); dweight/dbias are column reductions, deterministic.
+// One warp per row (llm.c layernorm_forward_kernel3 layout); dweight/dbias are two-pass column reductions (reduce.cuh),
+// deterministic.
 #pragma once
 
 #include "tinybert/backend/cuda/device.cuh"
+#include "tinybert/backend/cuda/reduce.cuh"
 
 namespace tinybert::cuda {
 
@@ -68,32 +70,26 @@ __global__ void layernorm_backward_input_kernel(T* __restrict__ dinp, const T* _
     }
 }
 
-// dweight (H) += Σ_rows dout·norm;  dbias (H) += Σ_rows dout. Block: 32 columns × 8 row-strided partial sums.
+// partial_w (chunks, H) = Σ_{rows of chunk} dout·norm;  partial_b (chunks, H) = Σ_{rows of chunk} dout
+// (column_grid/column_block of reduce.cuh; either output may be null)
 template <class T>
-__global__ void layernorm_backward_params_kernel(T* __restrict__ dweight, T* __restrict__ dbias,
-                                                 const T* __restrict__ dout, const T* __restrict__ inp,
-                                                 const T* __restrict__ mean, const T* __restrict__ rstd,
-                                                 std::size_t rows, std::size_t h) {
-    __shared__ T partial_w[8][warp_size + 1];
-    __shared__ T partial_b[8][warp_size + 1];
+__global__ void layernorm_backward_params_partial_kernel(T* __restrict__ partial_w, T* __restrict__ partial_b,
+                                                         const T* __restrict__ dout, const T* __restrict__ inp,
+                                                         const T* __restrict__ mean, const T* __restrict__ rstd,
+                                                         std::size_t rows, std::size_t h, std::size_t rows_per_chunk) {
     const std::size_t col = blockIdx.x * static_cast<std::size_t>(warp_size) + threadIdx.x;
-    T sum_w{}, sum_b{};
-    if (col < h)
-        for (std::size_t r = threadIdx.y; r < rows; r += blockDim.y) {
-            const T dy = dout[r * h + col];
-            sum_w += dy * (inp[r * h + col] - mean[r]) * rstd[r];
-            sum_b += dy;
-        }
-    partial_w[threadIdx.y][threadIdx.x] = sum_w;
-    partial_b[threadIdx.y][threadIdx.x] = sum_b;
-    __syncthreads();
-    if (threadIdx.y == 0 && col < h) {
-        for (unsigned int y = 1; y < blockDim.y; ++y) {
-            sum_w += partial_w[y][threadIdx.x];
-            sum_b += partial_b[y][threadIdx.x];
-        }
-        if (dweight) dweight[col] += sum_w;
-        if (dbias) dbias[col] += sum_b;
+    const bool in_range = col < h;
+    if (partial_w) {
+        const T sum = column_chunk_sum<T>(rows, rows_per_chunk, col, in_range, [&](std::size_t r) {
+            return dout[r * h + col] * (inp[r * h + col] - mean[r]) * rstd[r];
+        });
+        if (threadIdx.y == 0 && in_range) partial_w[blockIdx.y * h + col] = sum;
+        __syncthreads();  // column_chunk_sum's shared memory is reused below
+    }
+    if (partial_b) {
+        const T sum =
+            column_chunk_sum<T>(rows, rows_per_chunk, col, in_range, [&](std::size_t r) { return dout[r * h + col]; });
+        if (threadIdx.y == 0 && in_range) partial_b[blockIdx.y * h + col] = sum;
     }
 }
 
@@ -141,9 +137,18 @@ void layernorm_backward(Tensor<T, Device>* dinp, Tensor<T, Device>* dweight, Ten
     if (dweight || dbias) {
         TINYBERT_CHECK((!dweight || dweight->numel() == h) && (!dbias || dbias->numel() == h),
                        "cuda::layernorm_backward: dweight/dbias must have ", h, " elements");
-        detail::layernorm_backward_params_kernel<<<grid_for(h, warp_size), dim3(warp_size, 8)>>>(
-            dweight ? dweight->data() : nullptr, dbias ? dbias->data() : nullptr, dout.data(), inp.data(), mean.data(),
-            rstd.data(), rows, h);
+        const std::size_t chunks = detail::column_chunks(rows);
+        const Shape ps{static_cast<std::int64_t>(chunks), static_cast<std::int64_t>(h)};
+        auto partial_w = dweight ? Tensor<T, Device>::empty(ps) : Tensor<T, Device>();
+        auto partial_b = dbias ? Tensor<T, Device>::empty(ps) : Tensor<T, Device>();
+        detail::layernorm_backward_params_partial_kernel<<<detail::column_grid(rows, h), detail::column_block()>>>(
+            dweight ? partial_w.data() : nullptr, dbias ? partial_b.data() : nullptr, dout.data(), inp.data(),
+            mean.data(), rstd.data(), rows, h, detail::column_rows_per_chunk(rows));
+        TINYBERT_CUDA_CHECK_LAUNCH();
+        if (dweight)
+            detail::column_finish_kernel<<<grid_for(h), block_size>>>(dweight->data(), partial_w.data(), chunks, h);
+        TINYBERT_CUDA_CHECK_LAUNCH();
+        if (dbias) detail::column_finish_kernel<<<grid_for(h), block_size>>>(dbias->data(), partial_b.data(), chunks, h);
         TINYBERT_CUDA_CHECK_LAUNCH();
     }
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "tinybert/backend/cuda/cublas.cuh"
+#include "tinybert/backend/cuda/reduce.cuh"
 
 namespace tinybert::cuda {
 
@@ -15,31 +16,6 @@ __global__ void broadcast_rows_kernel(T* __restrict__ out, const T* __restrict__
                                       std::size_t cols) {
     const std::size_t idx = global_index();
     if (idx < rows * cols) out[idx] = bias[idx % cols];
-}
-
-// dst (C) += Σ_rows src (N,C). Block: 32 columns × 8 row-strided partial sums, reduced in shared memory
-// (deterministic, coalesced reads along a row).
-template <class T>
-__global__ void column_sum_kernel(T* __restrict__ dst, const T* __restrict__ src, std::size_t rows, std::size_t cols) {
-    __shared__ T partial[8][warp_size + 1];
-    const std::size_t col = blockIdx.x * static_cast<std::size_t>(warp_size) + threadIdx.x;
-    T sum{};
-    if (col < cols)
-        for (std::size_t r = threadIdx.y; r < rows; r += blockDim.y) sum += src[r * cols + col];
-    partial[threadIdx.y][threadIdx.x] = sum;
-    __syncthreads();
-    if (threadIdx.y == 0 && col < cols) {
-        for (unsigned int y = 1; y < blockDim.y; ++y) sum += partial[y][threadIdx.x];
-        dst[col] += sum;
-    }
-}
-
-// dst (C) += Σ_rows src (N,C), any (N,C).
-template <class T>
-void column_sum_accumulate(T* dst, const T* src, std::size_t rows, std::size_t cols) {
-    if (cols == 0) return;
-    column_sum_kernel<<<grid_for(cols, warp_size), dim3(warp_size, 8)>>>(dst, src, rows, cols);
-    TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
 }  // namespace detail
@@ -81,8 +57,8 @@ void linear_backward(Tensor<T, Device>* dinp, Tensor<T, Device>* dweight, Tensor
     if (dinp) gemm(dinp->data(), dout.data(), weight.data(), 1, n, in, out_features, false, false, T{1}, T{1});
     if (dweight) gemm(dweight->data(), dout.data(), inp.data(), 1, out_features, in, n, true, false, T{1}, T{1});
     if (dbias)
-        detail::column_sum_accumulate(dbias->data(), dout.data(), static_cast<std::size_t>(n),
-                                      static_cast<std::size_t>(out_features));
+        column_sum_accumulate(dbias->data(), dout.data(), static_cast<std::size_t>(n),
+                              static_cast<std::size_t>(out_features));
 }
 
 }  // namespace tinybert::cuda

@@ -1,6 +1,7 @@
-// tinybert/backend/cuda/reduce.cuh: whole-tensor reductions and in-place scaling on the GPU, for global-norm gradient
-// clipping (torch clip_grad_norm_). sum_squares accumulates in double with a fixed grid, so it is deterministic.
-// No autograd.
+// tinybert/backend/cuda/reduce.cuh: reductions on the GPU. Whole-tensor sum of squares and in-place scaling for
+// global-norm gradient clipping (torch clip_grad_norm_): accumulated in double with a fixed grid. Column sums over the
+// rows of an (N,C) matrix (bias and LayerNorm parameter gradients) in two passes: chunks of rows into partial sums,
+// then the chunks in order. Everything here is deterministic (a fixed summation order). No autograd.
 #pragma once
 
 #include <algorithm>
@@ -35,6 +36,64 @@ __global__ void sum_kernel(T* __restrict__ out, const T* __restrict__ partial, s
     if (threadIdx.x == 0) out[0] = sum;
 }
 
+// Column sums run on a grid of (C/32 column blocks) × (chunks of column_chunk_rows rows), enough blocks to fill the
+// GPU for (4096, 768); at most column_max_chunks chunks (longer chunks beyond that).
+inline constexpr std::size_t column_chunk_rows = 64, column_max_chunks = 1024;
+inline constexpr unsigned int column_threads_y = 8;
+
+inline std::size_t column_chunks(std::size_t rows) {
+    return std::clamp<std::size_t>((rows + column_chunk_rows - 1) / column_chunk_rows, 1, column_max_chunks);
+}
+inline std::size_t column_rows_per_chunk(std::size_t rows) {
+    const std::size_t chunks = column_chunks(rows);
+    return (rows + chunks - 1) / chunks;
+}
+
+// Sum of value(r, col) over the rows of this block's chunk for this thread's column, reduced over the block's
+// column_threads_y row-strided threads in shared memory; valid in threadIdx.y == 0. Block: (warp_size, 8).
+template <class T, class Value>
+__device__ T column_chunk_sum(std::size_t rows, std::size_t rows_per_chunk, std::size_t col, bool in_range,
+                              Value value) {
+    __shared__ T partial[column_threads_y][warp_size + 1];
+    const std::size_t begin = blockIdx.y * rows_per_chunk;
+    const std::size_t end = begin + rows_per_chunk < rows ? begin + rows_per_chunk : rows;
+    T sum{};
+    if (in_range)
+        for (std::size_t r = begin + threadIdx.y; r < end; r += column_threads_y) sum += value(r);
+    partial[threadIdx.y][threadIdx.x] = sum;
+    __syncthreads();
+    if (threadIdx.y == 0)
+        for (unsigned int y = 1; y < column_threads_y; ++y) sum += partial[y][threadIdx.x];
+    return sum;
+}
+
+// partial (chunks, C) [chunk][col] = Σ_{rows of chunk} src (N,C)
+template <class T>
+__global__ void column_sum_partial_kernel(T* __restrict__ partial, const T* __restrict__ src, std::size_t rows,
+                                          std::size_t cols, std::size_t rows_per_chunk) {
+    const std::size_t col = blockIdx.x * static_cast<std::size_t>(warp_size) + threadIdx.x;
+    const T sum = column_chunk_sum<T>(rows, rows_per_chunk, col, col < cols,
+                                      [&](std::size_t r) { return src[r * cols + col]; });
+    if (threadIdx.y == 0 && col < cols) partial[blockIdx.y * cols + col] = sum;
+}
+
+// dst (C) += Σ_chunk partial (chunks, C), chunks in order
+template <class T>
+__global__ void column_finish_kernel(T* __restrict__ dst, const T* __restrict__ partial, std::size_t chunks,
+                                     std::size_t cols) {
+    const std::size_t col = global_index();
+    if (col >= cols) return;
+    T sum{};
+    for (std::size_t c = 0; c < chunks; ++c) sum += partial[c * cols + col];
+    dst[col] += sum;
+}
+
+// The (column blocks, chunks) grid and (warp_size, column_threads_y) block of the partial kernels.
+inline dim3 column_grid(std::size_t rows, std::size_t cols) {
+    return dim3(grid_for(cols, warp_size), static_cast<unsigned int>(column_chunks(rows)));
+}
+inline dim3 column_block() { return dim3(warp_size, column_threads_y); }
+
 // x ← alpha · x
 template <class T>
 __global__ void scale_inplace_kernel(T* __restrict__ x, T alpha, std::size_t n) {
@@ -63,6 +122,20 @@ double sum_squares(const Tensor<T, Device>& t) {
     double result = 0;
     Device::to_host(&result, partial.data() + blocks, 1);
     return result;
+}
+
+// dst (C) += Σ_rows src (N,C)
+template <class T>
+void column_sum_accumulate(T* dst, const T* src, std::size_t rows, std::size_t cols) {
+    TINYBERT_NVTX_RANGE_FN();
+    if (rows == 0 || cols == 0) return;
+    const std::size_t chunks = detail::column_chunks(rows);
+    auto partial = Tensor<T, Device>::empty(Shape{static_cast<std::int64_t>(chunks), static_cast<std::int64_t>(cols)});
+    detail::column_sum_partial_kernel<<<detail::column_grid(rows, cols), detail::column_block()>>>(
+        partial.data(), src, rows, cols, detail::column_rows_per_chunk(rows));
+    TINYBERT_CUDA_CHECK_LAUNCH();
+    detail::column_finish_kernel<<<grid_for(cols), block_size>>>(dst, partial.data(), chunks, cols);
+    TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
 // t ← alpha · t
