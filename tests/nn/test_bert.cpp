@@ -186,3 +186,17 @@ TEST_CASE("weights whose shape disagrees with config.json are a clear error nami
                           Catch::Contains("[24,16]") && Catch::Contains("[25,16]"));
     fs::remove_all(dir);
 }
+
+// transformers infers the loss from the config: 1 label and no problem_type is regression (MSE), float labels with
+// several labels multi-label (BCE). tinybert implements single-label classification only, and says so.
+TEST_CASE("a classification head that transformers would train as regression or multi-label is a clear error", "[nn]") {
+    using Model = Bert<Encoder<2>, SequenceClassification>;
+    BertConfig one = BertConfig::from_file(fixture + "/config.json");
+    one.set_num_labels(1);
+    CHECK_THROWS_WITH(Model(one), Catch::Contains("1 label and no problem_type means regression"));
+    BertConfig multi = BertConfig::from_file(fixture + "/config.json");
+    multi.problem_type = "multi_label_classification";
+    CHECK_THROWS_WITH(Model(multi), Catch::Contains("problem_type \"multi_label_classification\" is not implemented"));
+    one.problem_type = "single_label_classification";  // explicit: cross-entropy over one class, as transformers
+    CHECK_NOTHROW(Model(one));
+}

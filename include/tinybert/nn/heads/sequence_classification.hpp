@@ -29,6 +29,9 @@ struct SequenceClassification {
             TINYBERT_CHECK(!c.problem_type || *c.problem_type == "single_label_classification",
                            "SequenceClassification: problem_type \"", *c.problem_type,
                            "\" is not implemented (only single_label_classification)");
+            TINYBERT_CHECK(c.problem_type || c.num_labels() > 1,
+                           "SequenceClassification: 1 label and no problem_type means regression (MSE loss) in "
+                           "transformers, which is not implemented; give at least 2 labels");
         }
 
         template <class F>
