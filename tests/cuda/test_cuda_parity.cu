@@ -296,23 +296,41 @@ TEMPLATE_TEST_CASE("cuda elementwise kernels match cpu", "[cuda]", float, double
     check_close(dac, da, "tanh dinp");
 }
 
+// LayerNorm inputs (N,H) and the forward on both devices, for the backward checks.
+template <class T>
+struct LayerNormCase {
+    CpuTensor<T> x, w, b, dy, y, mean, rstd;
+    CudaTensor<T> yc, meanc, rstdc;
+};
+template <class T>
+LayerNormCase<T> layernorm_case(std::int64_t n, std::int64_t h) {
+    LayerNormCase<T> c{random_tensor<T>(Shape{n, h}, 1, -2, 3),
+                       random_tensor<T>(Shape{h}, 2, 0.5, 1.5),
+                       random_tensor<T>(Shape{h}, 3),
+                       random_tensor<T>(Shape{n, h}, 4),
+                       CpuTensor<T>(Shape{n, h}),
+                       CpuTensor<T>(Shape{n}),
+                       CpuTensor<T>(Shape{n}),
+                       CudaTensor<T>(Shape{n, h}),
+                       CudaTensor<T>(Shape{n}),
+                       CudaTensor<T>(Shape{n})};
+    tinybert::cpu::layernorm_forward(c.y, c.mean, c.rstd, c.x, c.w, c.b, T(1e-12));
+    tinybert::cuda::layernorm_forward(c.yc, c.meanc, c.rstdc, to_cuda(c.x), to_cuda(c.w), to_cuda(c.b), T(1e-12));
+    return c;
+}
+
 TEMPLATE_TEST_CASE("cuda layernorm forward/backward match cpu", "[cuda]", float, double) {
     TINYBERT_REQUIRE_CUDA_DEVICE();
     using T = TestType;
-    const std::int64_t n = 19, h = 70;  // h not a multiple of the warp size
-    const auto x = random_tensor<T>(Shape{n, h}, 1, -2, 3), w = random_tensor<T>(Shape{h}, 2, 0.5, 1.5),
-               b = random_tensor<T>(Shape{h}, 3), dy = random_tensor<T>(Shape{n, h}, 4);
-    CpuTensor<T> y(Shape{n, h}), mean(Shape{n}), rstd(Shape{n});
-    CudaTensor<T> yc(Shape{n, h}), meanc(Shape{n}), rstdc(Shape{n});
-    tinybert::cpu::layernorm_forward(y, mean, rstd, x, w, b, T(1e-12));
-    tinybert::cuda::layernorm_forward(yc, meanc, rstdc, to_cuda(x), to_cuda(w), to_cuda(b), T(1e-12));
-    check_close(yc, y, "layernorm out");
-    check_close(meanc, mean, "layernorm mean");
-    check_close(rstdc, rstd, "layernorm rstd");
-    auto dx = random_tensor<T>(x.shape(), 5), dw = random_tensor<T>(w.shape(), 6), db = random_tensor<T>(b.shape(), 7);
+    const auto c = layernorm_case<T>(19, 70);  // h not a multiple of the warp size
+    check_close(c.yc, c.y, "layernorm out");
+    check_close(c.meanc, c.mean, "layernorm mean");
+    check_close(c.rstdc, c.rstd, "layernorm rstd");
+    auto dx = random_tensor<T>(c.x.shape(), 5), dw = random_tensor<T>(c.w.shape(), 6),
+         db = random_tensor<T>(c.b.shape(), 7);
     auto dxc = to_cuda(dx), dwc = to_cuda(dw), dbc = to_cuda(db);
-    tinybert::cpu::layernorm_backward(&dx, &dw, &db, dy, x, w, mean, rstd);
-    tinybert::cuda::layernorm_backward(&dxc, &dwc, &dbc, to_cuda(dy), to_cuda(x), to_cuda(w), meanc, rstdc);
+    tinybert::cpu::layernorm_backward(&dx, &dw, &db, c.dy, c.x, c.w, c.mean, c.rstd);
+    tinybert::cuda::layernorm_backward(&dxc, &dwc, &dbc, to_cuda(c.dy), to_cuda(c.x), to_cuda(c.w), c.meanc, c.rstdc);
     check_close(dxc, dx, "layernorm dinp");
     check_close(dwc, dw, "layernorm dweight");
     check_close(dbc, db, "layernorm dbias");
@@ -342,21 +360,16 @@ TEMPLATE_TEST_CASE("cuda column reductions (dbias, LayerNorm dweight/dbias) over
         tinybert::cuda::linear_backward(no_cuda, no_cuda, &dbc, to_cuda(dy), to_cuda(x), to_cuda(w));
         check_close(dbc, db, "linear dbias", sum_atol(n));
     }
-    const std::int64_t n = 4099, h = 70;
-    const auto x = random_tensor<T>(Shape{n, h}, 1, -2, 3), w = random_tensor<T>(Shape{h}, 2, 0.5, 1.5),
-               b = random_tensor<T>(Shape{h}, 3), dy = random_tensor<T>(Shape{n, h}, 4);
-    CpuTensor<T> y(Shape{n, h}), mean(Shape{n}), rstd(Shape{n});
-    CudaTensor<T> yc(Shape{n, h}), meanc(Shape{n}), rstdc(Shape{n});
-    tinybert::cpu::layernorm_forward(y, mean, rstd, x, w, b, T(1e-12));
-    tinybert::cuda::layernorm_forward(yc, meanc, rstdc, to_cuda(x), to_cuda(w), to_cuda(b), T(1e-12));
+    const std::int64_t n = 4099;
+    const auto c = layernorm_case<T>(n, 70);
     for (const int which : {0, 1, 2}) {  // both, dweight only, dbias only
         INFO("outputs " << which);
-        auto dw = random_tensor<T>(w.shape(), 6), db = random_tensor<T>(b.shape(), 7);
+        auto dw = random_tensor<T>(c.w.shape(), 6), db = random_tensor<T>(c.b.shape(), 7);
         auto dwc = to_cuda(dw), dbc = to_cuda(db);
-        tinybert::cpu::layernorm_backward(no_cpu, which != 2 ? &dw : no_cpu, which != 1 ? &db : no_cpu, dy, x, w, mean,
-                                          rstd);
+        tinybert::cpu::layernorm_backward(no_cpu, which != 2 ? &dw : no_cpu, which != 1 ? &db : no_cpu, c.dy, c.x, c.w,
+                                          c.mean, c.rstd);
         tinybert::cuda::layernorm_backward(no_cuda, which != 2 ? &dwc : no_cuda, which != 1 ? &dbc : no_cuda,
-                                           to_cuda(dy), to_cuda(x), to_cuda(w), meanc, rstdc);
+                                           to_cuda(c.dy), to_cuda(c.x), to_cuda(c.w), c.meanc, c.rstdc);
         check_close(dwc, dw, "layernorm dweight", sum_atol(n));
         check_close(dbc, db, "layernorm dbias", sum_atol(n));
     }

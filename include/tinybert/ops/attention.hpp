@@ -3,7 +3,6 @@
 // Saved for backward: q, k, v, the probabilities P (B,NH,S,S) before dropout, and the DropoutMask.
 #pragma once
 
-
 #include "tinybert/autograd/tape.hpp"
 #include "tinybert/backend/cpu/attention.hpp"
 #include "tinybert/core/rng.hpp"

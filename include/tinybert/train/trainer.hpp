@@ -63,8 +63,8 @@ struct TrainResult {
 template <class Model>
 class Trainer {
 public:
-    using T = typename std::decay_t<decltype(std::declval<Model&>().embeddings.word.value())>::value_type;
-    using Device = typename std::decay_t<decltype(std::declval<Model&>().embeddings.word.value())>::device_type;
+    using T = typename Model::value_type;
+    using Device = typename Model::device_type;
     using Evaluate = std::function<Metrics(Model&)>;
     using SaveExtra = std::function<void(const std::string& dir)>;  // e.g. the tokenizer next to the model
 

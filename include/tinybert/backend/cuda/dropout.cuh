@@ -25,7 +25,8 @@ T dropout_scale(double p) {
 
 // The counter range of a mask; a drawn (host) mask cannot be used on the GPU.
 inline void check_counter_mask(const DropoutMask& mask, const char* where) {
-    TINYBERT_CHECK(!mask.kept, where, ": masks drawn on the host (DropoutStream::torch) are CPU only; "
+    TINYBERT_CHECK(!mask.kept, where,
+                   ": masks drawn on the host (DropoutStream::torch) are CPU only; "
                    "use DropoutStream::counter on CUDA");
     TINYBERT_CHECK(mask.p >= 0 && mask.p <= 1, where, ": p = ", mask.p, " is not in [0, 1]");
 }
@@ -41,8 +42,8 @@ __global__ void dropout_forward_kernel(T* __restrict__ out, const T* __restrict_
 
 // dinp[i] += dout[i] · factor(i)
 template <class T>
-__global__ void dropout_backward_kernel(T* __restrict__ dinp, const T* __restrict__ dout, std::size_t n, double p, T scale,
-                                        std::uint64_t seed, std::uint64_t offset) {
+__global__ void dropout_backward_kernel(T* __restrict__ dinp, const T* __restrict__ dout, std::size_t n, double p,
+                                        T scale, std::uint64_t seed, std::uint64_t offset) {
     const std::size_t i = global_index();
     if (i >= n) return;
     dinp[i] += dout[i] * dropout_factor(seed, offset + i, p, scale);

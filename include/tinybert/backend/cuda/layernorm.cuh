@@ -84,7 +84,7 @@ __global__ void layernorm_backward_params_partial_kernel(T* __restrict__ partial
             return dout[r * h + col] * (inp[r * h + col] - mean[r]) * rstd[r];
         });
         if (threadIdx.y == 0 && in_range) partial_w[blockIdx.y * h + col] = sum;
-        __syncthreads();  // column_chunk_sum's shared memory is reused below
+        __syncthreads();  // the second column_chunk_sum may share the first one's shared-memory buffer
     }
     if (partial_b) {
         const T sum =
@@ -137,19 +137,15 @@ void layernorm_backward(Tensor<T, Device>* dinp, Tensor<T, Device>* dweight, Ten
     if (dweight || dbias) {
         TINYBERT_CHECK((!dweight || dweight->numel() == h) && (!dbias || dbias->numel() == h),
                        "cuda::layernorm_backward: dweight/dbias must have ", h, " elements");
-        const std::size_t chunks = detail::column_chunks(rows);
-        const Shape ps{static_cast<std::int64_t>(chunks), static_cast<std::int64_t>(h)};
+        const Shape ps{static_cast<std::int64_t>(detail::column_chunks(rows)), static_cast<std::int64_t>(h)};
         auto partial_w = dweight ? Tensor<T, Device>::empty(ps) : Tensor<T, Device>();
         auto partial_b = dbias ? Tensor<T, Device>::empty(ps) : Tensor<T, Device>();
         detail::layernorm_backward_params_partial_kernel<<<detail::column_grid(rows, h), detail::column_block()>>>(
             dweight ? partial_w.data() : nullptr, dbias ? partial_b.data() : nullptr, dout.data(), inp.data(),
             mean.data(), rstd.data(), rows, h, detail::column_rows_per_chunk(rows));
         TINYBERT_CUDA_CHECK_LAUNCH();
-        if (dweight)
-            detail::column_finish_kernel<<<grid_for(h), block_size>>>(dweight->data(), partial_w.data(), chunks, h);
-        TINYBERT_CUDA_CHECK_LAUNCH();
-        if (dbias) detail::column_finish_kernel<<<grid_for(h), block_size>>>(dbias->data(), partial_b.data(), chunks, h);
-        TINYBERT_CUDA_CHECK_LAUNCH();
+        if (dweight) detail::column_finish(dweight->data(), partial_w);
+        if (dbias) detail::column_finish(dbias->data(), partial_b);
     }
 }
 

@@ -49,7 +49,7 @@ inline std::size_t column_rows_per_chunk(std::size_t rows) {
     return (rows + chunks - 1) / chunks;
 }
 
-// Sum of value(r, col) over the rows of this block's chunk for this thread's column, reduced over the block's
+// Sum of value(r) over the rows r of this block's chunk (value reads this thread's column), reduced over the block's
 // column_threads_y row-strided threads in shared memory; valid in threadIdx.y == 0. Block: (warp_size, 8).
 template <class T, class Value>
 __device__ T column_chunk_sum(std::size_t rows, std::size_t rows_per_chunk, std::size_t col, bool in_range,
@@ -72,8 +72,8 @@ template <class T>
 __global__ void column_sum_partial_kernel(T* __restrict__ partial, const T* __restrict__ src, std::size_t rows,
                                           std::size_t cols, std::size_t rows_per_chunk) {
     const std::size_t col = blockIdx.x * static_cast<std::size_t>(warp_size) + threadIdx.x;
-    const T sum = column_chunk_sum<T>(rows, rows_per_chunk, col, col < cols,
-                                      [&](std::size_t r) { return src[r * cols + col]; });
+    const T sum =
+        column_chunk_sum<T>(rows, rows_per_chunk, col, col < cols, [&](std::size_t r) { return src[r * cols + col]; });
     if (threadIdx.y == 0 && col < cols) partial[blockIdx.y * cols + col] = sum;
 }
 
@@ -92,7 +92,18 @@ __global__ void column_finish_kernel(T* __restrict__ dst, const T* __restrict__ 
 inline dim3 column_grid(std::size_t rows, std::size_t cols) {
     return dim3(grid_for(cols, warp_size), static_cast<unsigned int>(column_chunks(rows)));
 }
-inline dim3 column_block() { return dim3(warp_size, column_threads_y); }
+inline dim3 column_block() {
+    return dim3(warp_size, column_threads_y);
+}
+
+// dst (C) += Σ_chunk partial (chunks, C): the second pass
+template <class T>
+void column_finish(T* dst, const Tensor<T, Device>& partial) {
+    const auto chunks = static_cast<std::size_t>(partial.shape().dim(0)),
+               cols = static_cast<std::size_t>(partial.shape().dim(1));
+    column_finish_kernel<<<grid_for(cols), block_size>>>(dst, partial.data(), chunks, cols);
+    TINYBERT_CUDA_CHECK_LAUNCH();
+}
 
 // x ← alpha · x
 template <class T>
@@ -134,8 +145,7 @@ void column_sum_accumulate(T* dst, const T* src, std::size_t rows, std::size_t c
     detail::column_sum_partial_kernel<<<detail::column_grid(rows, cols), detail::column_block()>>>(
         partial.data(), src, rows, cols, detail::column_rows_per_chunk(rows));
     TINYBERT_CUDA_CHECK_LAUNCH();
-    detail::column_finish_kernel<<<grid_for(cols), block_size>>>(dst, partial.data(), chunks, cols);
-    TINYBERT_CUDA_CHECK_LAUNCH();
+    detail::column_finish(dst, partial);
 }
 
 // t ← alpha · t
