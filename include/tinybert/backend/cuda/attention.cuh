@@ -138,7 +138,7 @@ void attention_forward(Tensor<T, Device>& ctx, Tensor<T, Device>& probs, const T
     Tensor<T, Device> dropped;
     const T* pv = probs.data();
     if (mask.p > 0) {
-        dropped = Tensor<T, Device>(probs.shape());
+        dropped = Tensor<T, Device>::empty(probs.shape());  // every element written below
         detail::dropout_forward_raw(dropped.data(), probs.data(), probs.numel(), mask.p, mask.seed, mask.offset);
         pv = dropped.data();
     }
@@ -172,7 +172,7 @@ void attention_backward(Tensor<T, Device>* dq, Tensor<T, Device>* dk, Tensor<T, 
         Tensor<T, Device> dropped;
         const T* pv = probs.data();
         if (mask.p > 0) {
-            dropped = Tensor<T, Device>(probs.shape());
+            dropped = Tensor<T, Device>::empty(probs.shape());  // every element written below
             detail::dropout_forward_raw(dropped.data(), probs.data(), probs.numel(), mask.p, mask.seed, mask.offset);
             pv = dropped.data();
         }
