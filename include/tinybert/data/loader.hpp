@@ -102,12 +102,17 @@ public:
         return {order_.begin() + static_cast<std::ptrdiff_t>(first), order_.begin() + static_cast<std::ptrdiff_t>(last)};
     }
 
-    // Batch b, collated; batch b+1 is then prepared on a background thread.
+    // Batch b, collated; batch b+1 is then prepared on a background thread. That thread gets its rows and options
+    // by value and reads only the features, never this loader, so moving the loader, or set_epoch, while a batch is
+    // in flight is safe. Destroying the loader (or replacing pending_) waits for that batch to finish.
     Batch<Cpu> batch(std::size_t b) {
         Batch<Cpu> out = (pending_.valid() && pending_index_ == b) ? pending_.get() : make(b);
         if (b + 1 < num_batches()) {
             pending_index_ = b + 1;
-            pending_ = std::async(std::launch::async, [this, next = b + 1] { return make(next); });
+            pending_ = std::async(std::launch::async, [features = features_, rows = rows(b + 1), pad_id = pad_id_,
+                                                       multiple = opts_.pad_to_multiple_of] {
+                return collate(*features, rows, pad_id, multiple);
+            });
         }
         return out;
     }

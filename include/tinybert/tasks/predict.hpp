@@ -13,8 +13,17 @@ namespace tinybert {
 template <class Model, class F>
 void predict_batches(Model& model, const std::vector<Feature>& features, std::int64_t pad_id, std::size_t batch_size,
                      F&& f) {
-    const bool was_training = model.training();
-    model.eval();
+    // A model already in eval mode is only read (no write of its mode flag, no draw from its generator), so many
+    // threads may predict with one model at once (docs/reliability.md, "Thread safety"). A model in training mode is
+    // switched to eval for the call and back afterwards, also when the call throws.
+    struct RestoreTraining {
+        Model& m;
+        bool was_training;
+        ~RestoreTraining() {
+            if (was_training) m.train();
+        }
+    } restore{model, model.training()};
+    if (restore.was_training) model.eval();
     NoGradGuard no_grad;
     for (std::size_t first = 0; first < features.size(); first += batch_size) {
         std::vector<std::size_t> rows(std::min(batch_size, features.size() - first));
@@ -24,7 +33,6 @@ void predict_batches(Model& model, const std::vector<Feature>& features, std::in
         batch.start_positions = batch.end_positions = {};
         f(model.forward(to_device<typename Model::device_type>(batch)), rows);
     }
-    model.train(was_training);
 }
 
 // Row r of a (rows, n) output as a vector.
