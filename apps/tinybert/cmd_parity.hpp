@@ -2,11 +2,14 @@
 // Proves a checkpoint computes what transformers computes: logits, loss, every parameter's gradient, and three
 // AdamW + linear-warmup + clipping steps, against a reference file written by tools/make_reference.py. One line per
 // quantity with ‖ours − ref‖/‖ref‖; exit status 1 if any exceeds 1e-4 (f32) or 1e-8 (f64). A gradient's ‖ref‖ is
-// floored at 1e-3 × the norm of all reference gradients: the attention key bias has an exactly-zero gradient in exact
-// arithmetic (softmax is shift-invariant), so both sides hold rounding noise there and only absolute error means much.
-// For the same parameters (the key biases; with the QA head also qa_outputs.bias and the last output LayerNorm bias,
-// whose gradients sum (p − onehot) over positions), AdamW divides that noise by its own magnitude, so in f32 their
-// after-3-steps values are noise of size lr: those lines are printed but not judged in f32 (they are in f64).
+// floored at 1e-3 × the norm of all reference gradients.
+// Some parameters have an exactly-zero gradient in exact arithmetic (the attention key bias: softmax is shift-invariant;
+// with the QA head qa_outputs.bias and the last output LayerNorm bias, whose gradients sum (p − onehot) over
+// positions). They are found from the reference gradients themselves — a norm ≤ 1e-9 × the norm of all of them — not
+// from a list of names. Both sides hold rounding noise there, and AdamW divides that noise by its own magnitude, so
+// their after-update values drift by up to lr per step on either side. Those are judged against that bound, in f32 and
+// f64 alike: max |ours − ref| ≤ 2 Σ_t lr_t c_t + tol · max |ref|, where c_t bounds |m̂_t| / √v̂_t for any gradient
+// sequence (adam_ratio_bound below).
 #pragma once
 
 #include <algorithm>
@@ -34,7 +37,7 @@ public:
 
     template <class T>
     void compare(const std::string& what, const std::vector<T>& ours, const std::vector<double>& ref,
-                 double norm_floor = 0, bool judged = true) {
+                 double norm_floor = 0) {
         TINYBERT_CHECK(ours.size() == ref.size(), "parity: ", what, ": ", ours.size(), " values vs ", ref.size(),
                        " in the reference");
         double diff = 0, norm = 0;
@@ -46,13 +49,28 @@ public:
         const double denom = std::max(std::sqrt(norm), norm_floor);
         const double rel = denom > 0 ? std::sqrt(diff) / denom : std::sqrt(diff);
         const bool ok = rel <= tol_ && std::isfinite(rel);
-        if (!judged) {
-            std::printf("%-72s %.3e not judged (zero gradient in exact arithmetic)\n", what.c_str(), rel);
-            return;
-        }
         failures_ += ok ? 0 : 1;
         ++count_;
         std::printf("%-72s %.3e %s\n", what.c_str(), rel, ok ? "ok" : "FAIL");
+    }
+    // For the after-update values of zero-gradient parameters: max |ours − ref| ≤ bound + tol · max |ref|.
+    template <class T>
+    void compare_bounded(const std::string& what, const std::vector<T>& ours, const std::vector<double>& ref,
+                         double bound) {
+        TINYBERT_CHECK(ours.size() == ref.size(), "parity: ", what, ": ", ours.size(), " values vs ", ref.size(),
+                       " in the reference");
+        double worst = 0, ref_max = 0;
+        for (std::size_t i = 0; i < ref.size(); ++i) {
+            const double d = std::abs(static_cast<double>(ours[i]) - ref[i]);
+            if (std::isnan(d) || d > worst) worst = d;  // a NaN sticks (std::max would drop it)
+            ref_max = std::max(ref_max, std::abs(ref[i]));
+        }
+        const double limit = bound + tol_ * ref_max;
+        const bool ok = worst <= limit && std::isfinite(worst);
+        failures_ += ok ? 0 : 1;
+        ++count_;
+        std::printf("%-72s max |d| %.3e <= %.3e (zero gradient: AdamW noise bound) %s\n", what.c_str(), worst, limit,
+                    ok ? "ok" : "FAIL");
     }
     int finish() const {
         std::printf("%zu quantities, %zu above %.0e\n", count_, failures_, tol_);
@@ -63,6 +81,19 @@ private:
     double tol_;
     std::size_t count_ = 0, failures_ = 0;
 };
+
+// Bias-corrected Adam after t steps: m̂ = Σ a_i g_i, v̂ = Σ b_i g_i² with a_i = (1−β1) β1^(t−i) / (1−β1^t) and
+// b_i = (1−β2) β2^(t−i) / (1−β2^t). By Cauchy–Schwarz |m̂| ≤ √(Σ a_i²/b_i) · √v̂ whatever the gradients g_i are (and
+// clipping only rescales them), so one step moves an element by at most lr · √(Σ a_i²/b_i) (≈ 1 for small t).
+inline double adam_ratio_bound(std::int64_t t, double beta1, double beta2) {
+    double sum = 0;
+    for (std::int64_t i = 1; i <= t; ++i) {
+        const double a = (1 - beta1) * std::pow(beta1, static_cast<double>(t - i)) / (1 - std::pow(beta1, static_cast<double>(t)));
+        const double b = (1 - beta2) * std::pow(beta2, static_cast<double>(t - i)) / (1 - std::pow(beta2, static_cast<double>(t)));
+        sum += a * a / b;
+    }
+    return std::sqrt(sum);
+}
 
 template <class Head, class T>
 int run_parity_typed(const std::string& dir, const std::string& ref_path, double tol) {
@@ -111,10 +142,13 @@ int run_parity_typed(const std::string& dir, const std::string& ref_path, double
     // Three training steps from the same weights: AdamW lr 1e-3, wd 0.01, 1 warmup step of 4, clip 1.0.
     Model trained = Model::from_pretrained(dir);
     trained.train();
-    AdamW<T, Cpu> opt(trained, {.lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .weight_decay = 0.01});
+    const AdamWOptions adam{.lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .weight_decay = 0.01};
+    AdamW<T, Cpu> opt(trained, adam);
     const LinearSchedule schedule(1e-3, 4, 1);
     std::vector<double> losses;
+    double noise_drift = 0;  // how far AdamW can move an element on one side when its gradient is rounding noise
     for (std::int64_t step = 0; step < 3; ++step) {
+        noise_drift += schedule.lr(step) * adam_ratio_bound(step + 1, adam.beta1, adam.beta2);
         auto o = trained.forward(batch);
         losses.push_back(static_cast<double>(o.loss.value().to_vector()[0]));
         backward(o.loss);
@@ -125,8 +159,12 @@ int run_parity_typed(const std::string& dir, const std::string& ref_path, double
     report.compare("train_losses", losses, ref.read<double>("train_losses"));
     trained.visit_parameters([&](const std::string& name, Var<T, Cpu>& p) {
         const bool zero_gradient = grad_norms[name] <= 1e-9 * std::sqrt(all_grads);
-        report.compare("after3." + name, p.value().to_vector(), ref.read<double>("after3." + name), 0,
-                       std::is_same_v<T, double> || !zero_gradient);
+        if (zero_gradient) {
+            report.compare_bounded("after3." + name, p.value().to_vector(), ref.read<double>("after3." + name),
+                                   2 * noise_drift);
+        } else {
+            report.compare("after3." + name, p.value().to_vector(), ref.read<double>("after3." + name));
+        }
     });
     return report.finish();
 }
