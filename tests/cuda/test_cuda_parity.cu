@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <string>
 #include <type_traits>
@@ -498,6 +499,62 @@ TEMPLATE_TEST_CASE("cuda cross-entropy forward/backward match cpu (ignore_index)
         tinybert::cuda::cross_entropy_backward(&dzc, to_cuda(dloss), probsc, to_cuda(targets), ignore);
         check_close(dzc, dz, "cross-entropy dlogits");
     }
+}
+
+// What the CPU throws for the same call (its message is what the CUDA debug checks must give).
+template <class F>
+std::string cpu_error(F&& f) {
+    try {
+        f();
+    } catch (const tinybert::Error& e) {
+        return e.what();
+    }
+    FAIL("the CPU op did not throw");
+    return {};
+}
+
+// Sets an environment variable for one scope (the CUDA input checks read it on every call).
+class ScopedEnv {
+public:
+    ScopedEnv(const char* name, const char* value) : name_(name) { ::setenv(name, value, 1); }
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+    ~ScopedEnv() { ::unsetenv(name_); }
+
+private:
+    const char* name_;
+};
+
+TEST_CASE("cuda out-of-range ids and targets: the CPU's error with TINYBERT_CUDA_CHECK_INPUTS, else a zero row and a "
+          "NaN loss",
+          "[cuda]") {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    const std::int64_t vocab = 5, h = 3, c = 4, ignore = -100;
+    const auto table = random_tensor<float>(Shape{vocab, h}, 1);
+    const auto ids = CpuTensor<std::int64_t>::from_vector(Shape{3}, {1, 7, 2});  // 7 >= vocab, at position 1
+    const auto logits = random_tensor<float>(Shape{3, c}, 2);
+    const auto targets = CpuTensor<std::int64_t>::from_vector(Shape{3}, {0, ignore, c});  // c is out of range, row 2
+    CpuTensor<float> y(Shape{3, h}), loss(Shape{1}), probs(Shape{3, c});
+    CudaTensor<float> yc(Shape{3, h}), lossc(Shape{1}), probsc(Shape{3, c});
+    const std::string id_error = cpu_error([&] { tinybert::cpu::embedding_forward(y, ids, table); });
+    const std::string target_error =
+        cpu_error([&] { tinybert::cpu::cross_entropy_forward(loss, probs, logits, targets, ignore); });
+    CHECK(id_error.find("id 7 at position 1") != std::string::npos);
+    CHECK(target_error.find("target 4 at row 2") != std::string::npos);
+    {
+        const ScopedEnv on("TINYBERT_CUDA_CHECK_INPUTS", "1");
+        CHECK_THROWS_WITH(tinybert::cuda::embedding_forward(yc, to_cuda(ids), to_cuda(table)), id_error);
+        CHECK_THROWS_WITH(tinybert::cuda::cross_entropy_forward(lossc, probsc, to_cuda(logits), to_cuda(targets), ignore),
+                          target_error);
+    }
+#ifndef TINYBERT_ENABLE_ASSERT
+    const ScopedEnv off("TINYBERT_CUDA_CHECK_INPUTS", "0");
+    tinybert::cuda::embedding_forward(yc, to_cuda(ids), to_cuda(table));
+    const auto out = yc.to_vector();
+    for (std::int64_t j = 0; j < h; ++j) CHECK(out[static_cast<std::size_t>(h + j)] == 0.0f);  // the documented zero row
+    tinybert::cuda::cross_entropy_forward(lossc, probsc, to_cuda(logits), to_cuda(targets), ignore);
+    CHECK(std::isnan(lossc.to_vector()[0]));  // the documented NaN loss
+#endif
 }
 
 TEMPLATE_TEST_CASE("cuda select_row and column match cpu", "[cuda]", float, double) {

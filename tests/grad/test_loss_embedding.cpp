@@ -2,9 +2,11 @@
 // (ops/reduce.hpp, ops/adamw.hpp, spec §7 golden), and a float instantiation of every op, forward and backward.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 
 #include "grad/op_checks.hpp"
+#include "tinybert/backend/input_checks.hpp"
 #include "tinybert/ops/adamw.hpp"
 #include "tinybert/ops/attention.hpp"
 #include "tinybert/ops/cross_entropy.hpp"
@@ -32,7 +34,7 @@ TEST_CASE("embedding forward gathers rows and rejects bad ids", "[embedding]") {
     const auto y = embedding(Ids::from_vector({2, 2}, {2, 0, 2, 1}), table);
     CHECK(y.value().shape() == Shape{2, 2, 2});
     CHECK(y.value().to_vector() == std::vector<double>{20, 21, 0, 1, 20, 21, 10, 11});
-    CHECK_THROWS_WITH(embedding(Ids::from_vector({3}, {0, 3, 1}), table), Contains("id 3") && Contains("3 rows"));
+    CHECK_THROWS_WITH(embedding(Ids::from_vector({3}, {0, 3, 1}), table), Contains("id 3 at position 1") && Contains("3 rows"));
     CHECK_THROWS_WITH(embedding(Ids::from_vector({1}, {-1}), table), Contains("id -1"));
 }
 
@@ -64,9 +66,29 @@ TEST_CASE("cross entropy hand example with ignored targets", "[cross_entropy]") 
     const auto qa = cross_entropy(z, Ids::from_vector({3}, {3, 3, 1}), 3).value().to_vector();
     CHECK(qa[0] == Approx(std::log(3.0)).epsilon(1e-15));
     CHECK(std::isnan(cross_entropy(z, Ids::from_vector({3}, {-100, -100, -100})).value().to_vector()[0]));
-    CHECK_THROWS_WITH(cross_entropy(z, Ids::from_vector({3}, {0, 3, 1})), Contains("target 3"));
+    CHECK_THROWS_WITH(cross_entropy(z, Ids::from_vector({3}, {0, 3, 1})), Contains("target 3 at row 1"));
     CHECK_THROWS_WITH(cross_entropy(z, Ids::from_vector({3}, {0, -1, 1})), Contains("target -1"));
     CHECK_THROWS_AS(cross_entropy(z, Ids::from_vector({2}, {0, 1})), Error);
+}
+
+// The CUDA backend runs the same checks (backend/input_checks.hpp) when this switch is on; it is read on every call.
+TEST_CASE("TINYBERT_CUDA_CHECK_INPUTS switches the CUDA input checks", "[embedding][cross_entropy]") {
+    const auto enabled_with = [](const char* value) {
+        if (value) ::setenv("TINYBERT_CUDA_CHECK_INPUTS", value, 1);
+        else ::unsetenv("TINYBERT_CUDA_CHECK_INPUTS");
+        const bool on = tinybert::detail::cuda_input_checks_enabled();
+        ::unsetenv("TINYBERT_CUDA_CHECK_INPUTS");
+        return on;
+    };
+    CHECK(enabled_with("1"));
+    CHECK(enabled_with("yes"));
+#ifdef TINYBERT_ENABLE_ASSERT
+    CHECK(enabled_with(nullptr));  // assert builds always check
+    CHECK(enabled_with("0"));
+#else
+    CHECK_FALSE(enabled_with(nullptr));
+    CHECK_FALSE(enabled_with("0"));
+#endif
 }
 
 TEST_CASE("cross entropy gradients", "[grad][cross_entropy]") {

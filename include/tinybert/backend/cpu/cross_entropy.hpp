@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "tinybert/backend/cpu/softmax.hpp"
+#include "tinybert/backend/input_checks.hpp"
 
 namespace tinybert::cpu {
 
@@ -20,9 +21,7 @@ void cross_entropy_forward(Tensor<T, Device>& loss, Tensor<T, Device>& probs, co
     const auto z = as_matrix(logits);
     const std::int64_t n = z.rows(), c = z.cols();
     const std::int64_t* y = targets.data();
-    for (std::int64_t i = 0; i < n; ++i)
-        TINYBERT_CHECK(y[i] == ignore_index || (y[i] >= 0 && y[i] < c), "cross_entropy: target ", y[i], " at row ", i,
-                       " is outside [0, ", c, ") and is not ignore_index ", ignore_index);
+    tinybert::detail::check_targets({y, static_cast<std::size_t>(n)}, c, ignore_index);
     softmax_forward(probs, logits);
     double total = 0;
     std::int64_t count = 0;

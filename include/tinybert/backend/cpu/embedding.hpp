@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "tinybert/backend/cpu/eigen_map.hpp"
+#include "tinybert/backend/input_checks.hpp"
 
 namespace tinybert::cpu {
 
@@ -14,9 +15,7 @@ template <class T>
 void embedding_forward(Tensor<T, Device>& out, const Tensor<std::int64_t, Device>& ids, const Tensor<T, Device>& table) {
     const std::int64_t n = static_cast<std::int64_t>(ids.numel()), vocab = table.dim(0);
     const std::int64_t* id = ids.data();
-    for (std::int64_t i = 0; i < n; ++i)
-        TINYBERT_CHECK(id[i] >= 0 && id[i] < vocab, "embedding: id ", id[i], " at position ", i,
-                       " is outside the table of ", vocab, " rows");
+    tinybert::detail::check_embedding_ids({id, static_cast<std::size_t>(n)}, vocab);
     const auto w = as_matrix(table);
     auto y = as_matrix(out);
 #pragma omp parallel for schedule(static)

@@ -1,13 +1,15 @@
 // tinybert/backend/cuda/cross_entropy.cuh: softmax cross-entropy (torch CrossEntropyLoss, reduction "mean", with
 // ignore_index) on the GPU. Shapes: logits/probs (N,C), targets (N) int64, loss (1).
 // ℓ_i = logsumexp(z_i) − z_i[y_i]; loss = mean of ℓ_i over targets ≠ ignore_index; none left ⇒ 0/0 = NaN.
-// A target outside [0, C) that is not ignore_index makes the loss NaN. Saved for backward: probs (the softmax).
+// A target outside [0, C) that is not ignore_index makes the loss NaN, or, as a debug option, throws the CPU's error
+// (backend/input_checks.hpp). Saved for backward: probs (the softmax).
 // Reductions are deterministic (fixed order, one block).
 #pragma once
 
 #include <limits>
 
 #include "tinybert/backend/cuda/device.cuh"
+#include "tinybert/backend/input_checks.hpp"
 
 namespace tinybert::cuda {
 
@@ -104,6 +106,8 @@ void cross_entropy_forward(Tensor<T, Device>& loss, Tensor<T, Device>& probs, co
     const auto n = static_cast<std::size_t>(logits.shape().rows()), c = static_cast<std::size_t>(logits.shape().back());
     TINYBERT_CHECK(loss.numel() == 1 && targets.numel() == n, "cuda::cross_entropy_forward: loss ", loss.shape().str(),
                    ", logits ", logits.shape().str(), ", targets ", targets.shape().str());
+    if (tinybert::detail::cuda_input_checks_enabled())
+        tinybert::detail::check_targets(targets.to_vector(), static_cast<std::int64_t>(c), ignore_index);
     Tensor<T, Device> row_loss(Shape{static_cast<std::int64_t>(n)});
     if (n > 0 && c > 0) {
         detail::cross_entropy_rows_kernel<<<grid_for(n, detail::cross_entropy_rows_per_block), block_size>>>(

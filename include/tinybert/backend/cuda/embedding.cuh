@@ -1,12 +1,13 @@
 // tinybert/backend/cuda/embedding.cuh: embedding lookup (nn.Embedding: word, position and token-type tables of
 // BertEmbeddings) on the GPU. Shapes: ids (N) int64, table (V,H), out (N,H). Saved for backward: the ids.
-// Ids are validated on the host only with TINYBERT_ENABLE_ASSERT (it costs a device->host copy); otherwise an
-// out-of-range id reads as a zero row and scatters nothing. Backward scatters with atomicAdd (summation order varies).
+// Ids are validated on the host, with the CPU's error text, only as a debug option (backend/input_checks.hpp: it costs
+// a device->host copy); otherwise an out-of-range id reads as a zero row and scatters nothing. Backward scatters with atomicAdd (summation order varies).
 #pragma once
 
 #include <vector>
 
 #include "tinybert/backend/cuda/device.cuh"
+#include "tinybert/backend/input_checks.hpp"
 
 namespace tinybert::cuda {
 
@@ -33,11 +34,8 @@ __global__ void embedding_backward_kernel(T* dtable, const T* __restrict__ dout,
         atomicAdd(dtable + static_cast<std::size_t>(id) * h + idx % h, dout[idx]);
 }
 
-inline void check_ids([[maybe_unused]] const Tensor<std::int64_t, Device>& ids, [[maybe_unused]] std::int64_t v) {
-#ifdef TINYBERT_ENABLE_ASSERT
-    for (const std::int64_t id : ids.to_vector())
-        TINYBERT_CHECK(id >= 0 && id < v, "cuda::embedding: id ", id, " out of range [0, ", v, ")");
-#endif
+inline void check_ids(const Tensor<std::int64_t, Device>& ids, std::int64_t v) {
+    if (tinybert::detail::cuda_input_checks_enabled()) tinybert::detail::check_embedding_ids(ids.to_vector(), v);
 }
 
 }  // namespace detail
