@@ -5,8 +5,13 @@
 #pragma once
 
 #include <iostream>
+#include <istream>
+#include <ostream>
+#include <string>
+#include <vector>
 
 #include "tasks.hpp"
+#include "tinybert/io/limits.hpp"
 
 namespace tinybert::cli {
 
@@ -31,6 +36,50 @@ inline const std::string& string_field(const json::Value& rec, const char* key, 
 
 }  // namespace detail
 
+// Reads JSONL records from `in` and writes one prediction line per record to `out` (see the top of this file).
+// Errors name "stdin:<line>"; a line longer than max_line_bytes is refused before it is read whole.
+template <Task K, class Model>
+void predict_jsonl(Model& model, const Tokenizer& tok, std::istream& in, std::ostream& out, std::size_t max_length,
+                   std::size_t stride) {
+    std::string line;
+    std::size_t offset = 0;
+    for (std::size_t n = 1; tinybert::detail::read_line_bounded(in, line, "stdin", n, offset); ++n) {
+        offset += line.size() + 1;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        const json::Value rec = json::parse(line, "stdin:" + std::to_string(n));
+        TINYBERT_CHECK(rec.is_object(), "stdin:", n, ": each line must be a JSON object");
+        json::Object result = rec.as_object();
+        if constexpr (K == Task::classification) {
+            const ClassPrediction p = classify(model, tok, {detail::string_field(rec, "text", n)}, max_length).front();
+            result.emplace_back("label", p.label_name);
+            result.emplace_back("score", p.score);
+        } else if constexpr (K == Task::ner) {
+            if (const json::Value* words = rec.find("words")) {
+                TINYBERT_CHECK(words->is_array(), "stdin:", n, ": \"words\" must be an array of strings");
+                std::vector<std::string> w;
+                for (const auto& x : words->as_array()) {
+                    TINYBERT_CHECK(x.is_string(), "stdin:", n, ": \"words\" must be an array of strings");
+                    w.push_back(x.as_string());
+                }
+                result.emplace_back("entities", detail::entities_json(find_entities(model, tok, w, max_length)));
+            } else {
+                result.emplace_back("entities", detail::entities_json(find_entities(
+                                                    model, tok, detail::string_field(rec, "text", n), max_length)));
+            }
+        } else {
+            const QaAnswer a = answer_question(model, tok, detail::string_field(rec, "question", n),
+                                               detail::string_field(rec, "context", n),
+                                               {.max_length = max_length, .doc_stride = stride});
+            result.emplace_back("answer", a.text);
+            result.emplace_back("start", static_cast<std::int64_t>(a.start));
+            result.emplace_back("end", static_cast<std::int64_t>(a.end));
+            result.emplace_back("score", a.score);
+        }
+        out << json::Value(std::move(result)).dump() << '\n';
+    }
+    out.flush();
+}
+
 inline int run_predict(int argc, char** argv) {
     Args args(argc, argv,
               "tinybert predict --task classification|ner|qa --model DIR [--max-length L] [--doc-stride K] [--threads T]");
@@ -44,37 +93,7 @@ inline int run_predict(int argc, char** argv) {
         using Model = Bert<Encoder<dynamic>, typename TaskData<K>::Head>;
         const Tokenizer tok = Tokenizer::from_pretrained(model_dir);
         Model model = Model::from_pretrained(model_dir);
-        std::string line;
-        for (std::size_t n = 1; std::getline(std::cin, line); ++n) {
-            if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-            const json::Value rec = json::parse(line, "stdin:" + std::to_string(n));
-            TINYBERT_CHECK(rec.is_object(), "stdin:", n, ": each line must be a JSON object");
-            json::Object out = rec.as_object();
-            if constexpr (K == Task::classification) {
-                const ClassPrediction p = classify(model, tok, {detail::string_field(rec, "text", n)}, max_length).front();
-                out.emplace_back("label", p.label_name);
-                out.emplace_back("score", p.score);
-            } else if constexpr (K == Task::ner) {
-                if (const json::Value* words = rec.find("words")) {
-                    std::vector<std::string> w;
-                    for (const auto& x : words->as_array()) w.push_back(x.as_string());
-                    out.emplace_back("entities", detail::entities_json(find_entities(model, tok, w, max_length)));
-                } else {
-                    out.emplace_back("entities", detail::entities_json(find_entities(
-                                                     model, tok, detail::string_field(rec, "text", n), max_length)));
-                }
-            } else {
-                const QaAnswer a = answer_question(model, tok, detail::string_field(rec, "question", n),
-                                                   detail::string_field(rec, "context", n),
-                                                   {.max_length = max_length, .doc_stride = stride});
-                out.emplace_back("answer", a.text);
-                out.emplace_back("start", static_cast<std::int64_t>(a.start));
-                out.emplace_back("end", static_cast<std::int64_t>(a.end));
-                out.emplace_back("score", a.score);
-            }
-            std::printf("%s\n", json::Value(std::move(out)).dump().c_str());
-        }
-        std::fflush(stdout);
+        predict_jsonl<K>(model, tok, std::cin, std::cout, max_length, stride);
         return 0;
     });
 }

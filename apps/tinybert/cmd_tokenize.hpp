@@ -14,6 +14,7 @@
 
 #include "args.hpp"
 #include "tinybert/io/json.hpp"
+#include "tinybert/io/limits.hpp"
 #include "tinybert/tokenizer/tokenizer.hpp"
 
 namespace tinybert::cli {
@@ -152,6 +153,7 @@ inline int run_tokenize(int argc, char** argv) {
     for (std::size_t pos = 0; pos < input.size(); ++line) {
         std::size_t end = input.find('\n', pos);
         if (end == std::string::npos) end = input.size();
+        tinybert::detail::check_line_length(end - pos, "stdin", line, pos);
         std::string text = input.substr(pos, end - pos);
         pos = end + 1;
         if (text.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank line

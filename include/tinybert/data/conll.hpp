@@ -16,6 +16,7 @@
 #include "tinybert/data/example.hpp"
 #include "tinybert/data/jsonl.hpp"
 #include "tinybert/io/json.hpp"
+#include "tinybert/io/limits.hpp"
 
 namespace tinybert {
 
@@ -65,6 +66,7 @@ inline VectorDataset<TokenExample> read_conll(const std::string& path, std::vect
     while (begin < text.size()) {
         std::size_t end = text.find('\n', begin);
         if (end == std::string::npos) end = text.size();
+        detail::check_line_length(end - begin, path, line, begin);
         std::string_view row(text.data() + begin, end - begin);
         while (!row.empty() && (row.back() == '\r' || row.back() == ' ' || row.back() == '\t')) row.remove_suffix(1);
         const bool blank = row.find_first_not_of(" \t") == std::string_view::npos;

@@ -13,6 +13,7 @@
 #include "tinybert/data/dataset.hpp"
 #include "tinybert/data/example.hpp"
 #include "tinybert/io/json.hpp"
+#include "tinybert/io/limits.hpp"
 
 namespace tinybert {
 
@@ -23,20 +24,24 @@ struct CsvRecord {
 
 // Split CSV text into records. `source` names the input in errors (unterminated quote, text after a closing quote).
 inline std::vector<CsvRecord> parse_csv(std::string_view text, const std::string& source = "<csv>") {
-    if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+    const std::size_t bom = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+    text.remove_prefix(bom);
     std::vector<CsvRecord> records;
     CsvRecord rec;
     std::string field;
     std::size_t line = 1;
     std::size_t i = 0;
+    std::size_t record_start = 0;  // byte offset in `text`
     bool at_record_start = true;
     const auto end_field = [&] {
+        detail::check_line_length(i - record_start, source, rec.line, bom + record_start, "record");
         rec.fields.push_back(std::move(field));
         field.clear();
     };
     while (i < text.size()) {
         if (at_record_start) {
             rec = CsvRecord{{}, line};
+            record_start = i;
             at_record_start = false;
         }
         if (text[i] == '"' && field.empty()) {  // quoted field

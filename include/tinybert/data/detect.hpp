@@ -17,6 +17,7 @@
 #include "tinybert/data/jsonl.hpp"
 #include "tinybert/data/squad.hpp"
 #include "tinybert/io/json.hpp"
+#include "tinybert/io/limits.hpp"
 
 namespace tinybert {
 
@@ -54,11 +55,16 @@ inline DatasetFormat detect_format(const std::filesystem::path& path) {
     if (ext == ".csv") return DatasetFormat::csv;
     if (ext == ".tsv" || ext == ".conll" || ext == ".iob" || ext == ".txt") return DatasetFormat::conll;
     if (ext == ".json" || ext == ".jsonl") {
-        // The first non-blank line: a JSONL record, or a whole one-line document (the official SQuAD files).
+        // The first non-blank line: a JSONL record, or a whole one-line document (the official SQuAD files), read up
+        // to the limit of what it can be.
         std::ifstream in(path, std::ios::binary);
         std::string first;
-        while (std::getline(in, first) && first.find_first_not_of(" \t\r") == std::string::npos) {
-        }
+        const std::size_t limit = ext == ".json" ? static_cast<std::size_t>(max_json_document_bytes) : max_line_bytes;
+        for (std::size_t line = 1, offset = 0;
+             detail::read_line_bounded(in, first, path.string(), line, offset, limit) &&
+             first.find_first_not_of(" \t\r") == std::string::npos;
+             ++line)
+            offset += first.size() + 1;
         if (ext == ".json") {
             try {
                 const json::Value doc = json::parse(first, path.string());

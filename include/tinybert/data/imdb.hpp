@@ -12,6 +12,7 @@
 #include "tinybert/data/dataset.hpp"
 #include "tinybert/data/example.hpp"
 #include "tinybert/io/json.hpp"
+#include "tinybert/io/limits.hpp"
 
 namespace tinybert {
 
@@ -33,7 +34,7 @@ inline VectorDataset<TextExample> read_imdb(const std::filesystem::path& split_d
         std::sort(files.begin(), files.end(),
                   [](const fs::path& a, const fs::path& b) { return a.filename().string() < b.filename().string(); });
         for (const fs::path& f : files) {
-            std::string text = json::read_file(f.string());
+            std::string text = json::read_file(f.string(), max_line_bytes, "one review (64 MiB)");
             const std::size_t bad = detail::first_invalid_utf8(text);
             TINYBERT_CHECK(bad == std::string::npos, f.string(), ": invalid UTF-8 at byte ", bad);
             examples.push_back({std::move(text), std::nullopt, label});

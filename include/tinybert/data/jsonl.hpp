@@ -14,6 +14,7 @@
 #include "tinybert/data/dataset.hpp"
 #include "tinybert/data/example.hpp"
 #include "tinybert/io/json.hpp"
+#include "tinybert/io/limits.hpp"
 
 namespace tinybert {
 
@@ -25,6 +26,7 @@ inline void for_each_jsonl_record(const std::string& path,
     while (begin < text.size()) {
         std::size_t end = text.find('\n', begin);
         if (end == std::string::npos) end = text.size();
+        detail::check_line_length(end - begin, path, line, begin);
         const std::string_view row(text.data() + begin, end - begin);
         if (row.find_first_not_of(" \t\r") != std::string_view::npos) {
             const std::string where = path + ":" + std::to_string(line);

@@ -18,6 +18,12 @@
 
 namespace tinybert {
 
+// Size limits of a config (docs/reliability.md, "Hostile sizes"): far above the largest BERTs (Megatron-BERT: 3.9e9
+// parameters, 48 layers), so that a corrupt config.json is refused before the model allocates anything.
+inline constexpr std::uint64_t max_model_parameters = std::uint64_t{1} << 34;  // 64 GiB of float32
+inline constexpr std::int64_t max_hidden_layers = 1024;
+inline constexpr std::int64_t max_labels = std::int64_t{1} << 20;  // each label is also a string in id2label
+
 struct BertConfig {
     std::int64_t vocab_size = 30522;
     std::int64_t hidden_size = 768;
@@ -70,6 +76,7 @@ struct BertConfig {
         positive("intermediate_size", intermediate_size);
         positive("max_position_embeddings", max_position_embeddings);
         positive("type_vocab_size", type_vocab_size);
+        check_size(source);
         TINYBERT_CHECK(hidden_size % num_attention_heads == 0, source, ": field 'hidden_size' (", hidden_size,
                        ") is not a multiple of 'num_attention_heads' (", num_attention_heads, ")");
         TINYBERT_CHECK(hidden_act == "gelu", source, ": field 'hidden_act' is \"", hidden_act,
@@ -94,6 +101,25 @@ struct BertConfig {
         for (const auto& [label, id] : label2id)
             TINYBERT_CHECK(id >= 0 && static_cast<std::size_t>(id) < id2label.size(), source, ": field 'label2id': \"",
                            label, "\" maps to ", id, ", outside [0, ", id2label.size(), ")");
+    }
+
+    // Refuses sizes no real BERT has before anything is allocated for them: more than max_hidden_layers layers, or
+    // more than max_model_parameters parameters (computed in double, so absurd sizes cannot wrap).
+    // requires: the sizes are positive (validate checks that first).
+    void check_size(const std::string& source) const {
+        TINYBERT_CHECK(num_hidden_layers <= max_hidden_layers, source, ": field 'num_hidden_layers' (", num_hidden_layers,
+                       ") is above tinybert's limit of ", max_hidden_layers, " layers");
+        const auto d = [](std::int64_t v) { return static_cast<double>(v); };
+        const double h = d(hidden_size), i = d(intermediate_size), labels = static_cast<double>(num_labels());
+        const double embeddings = (d(vocab_size) + d(max_position_embeddings) + d(type_vocab_size) + 2) * h;
+        const double layer = 4 * (h * h + h) + 2 * h * i + i + h + 4 * h;  // attention, FFN, two LayerNorms
+        const double params = embeddings + d(num_hidden_layers) * layer + (h * h + h) + (labels * h + labels);
+        TINYBERT_CHECK(params <= static_cast<double>(max_model_parameters), source, ": these sizes would need ", params,
+                       " parameters (", params * 4, " bytes as float32), above tinybert's limit of ",
+                       max_model_parameters, " (2^34): vocab_size ", vocab_size, ", hidden_size ", hidden_size,
+                       ", intermediate_size ", intermediate_size, ", num_hidden_layers ", num_hidden_layers,
+                       ", max_position_embeddings ", max_position_embeddings, ", type_vocab_size ", type_vocab_size,
+                       ", ", num_labels(), " labels");
     }
 
     // Reads and validates a config.json tree; `source` names it in errors.
@@ -244,6 +270,8 @@ inline BertConfig BertConfig::from_json(const json::Value& root, const std::stri
     std::int64_t num_labels = 2;
     r.read("num_labels", num_labels);
     if (num_labels < 1) r.fail("num_labels", "must be positive");
+    if (num_labels > max_labels)
+        r.fail("num_labels", detail::concat(num_labels, " is above tinybert's limit of ", max_labels, " labels"));
     c.set_num_labels(static_cast<std::size_t>(num_labels));
     if (const json::Value* m = r.field("id2label"); m != nullptr && !m->is_null()) {
         if (!m->is_object() || m->as_object().empty()) r.fail("id2label", "must be a non-empty object {\"0\": label}");

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "tinybert/core/error.hpp"
+#include "tinybert/io/limits.hpp"
 
 namespace tinybert::json {
 
@@ -314,6 +315,8 @@ private:
 
 // Parse one JSON document. `source` names it in error messages (a path, or "path:line" for JSONL).
 inline Value parse(std::string_view text, const std::string& source = "<json>") {
+    TINYBERT_CHECK(text.size() <= max_json_document_bytes, source, ": JSON document of ", text.size(),
+                   " bytes is larger than the limit of ", max_json_document_bytes, " bytes (1 GiB)");
     simdjson::padded_string padded(text);
     simdjson::ondemand::parser parser;
     simdjson::ondemand::document doc;
@@ -323,16 +326,25 @@ inline Value parse(std::string_view text, const std::string& source = "<json>") 
     return detail::Builder(std::string_view(padded.data(), padded.size()), source).build(doc);
 }
 
-// Whole file as bytes; a missing or unreadable file is an Error naming it.
-inline std::string read_file(const std::string& path) {
+// Whole file as bytes; a missing or unreadable file, or one of more than `max_bytes` bytes (`what` says whose limit
+// that is), is an Error naming it, raised before anything is read.
+inline std::string read_file(const std::string& path, std::uint64_t max_bytes = UINT64_MAX,
+                             const char* what = "a file") {
     std::ifstream in(path, std::ios::binary);
     TINYBERT_CHECK(in.good(), path, ": cannot open file");
+    const std::streamoff size = in.seekg(0, std::ios::end).tellg();  // -1 for a pipe: nothing to check up front
+    TINYBERT_CHECK(size < 0 || static_cast<std::uint64_t>(size) <= max_bytes, path, ": file of ", size,
+                   " bytes is larger than the limit of ", max_bytes, " bytes for ", what);
+    in.clear();
+    in.seekg(0);
     std::ostringstream ss;
     ss << in.rdbuf();
     TINYBERT_CHECK(!in.bad(), path, ": read error");
     return ss.str();
 }
 
-inline Value parse_file(const std::string& path) { return parse(read_file(path), path); }
+inline Value parse_file(const std::string& path) {
+    return parse(read_file(path, max_json_document_bytes, "a JSON document (1 GiB)"), path);
+}
 
 }  // namespace tinybert::json

@@ -24,12 +24,15 @@ namespace tinybert::detail::pickle {
 struct Seq;
 struct Dict;
 
+// Strings are views of the pickle's bytes, which outlive the Machine and what load_state_dict returns: pushing a
+// memoised string again (BINGET, one byte per copy) then copies no text, so a small file cannot make the reader
+// allocate its length again for every opcode.
 struct Global {  // an allowed GLOBAL, not yet applied
-    std::string module, name;
+    std::string_view module, name;
 };
 struct Storage {  // a persistent id ("storage", <Type>Storage, key, location, numel)
     DType dtype;
-    std::string key;
+    std::string_view key;
     std::int64_t numel;
 };
 struct Tensor {  // _rebuild_tensor_v2(storage, storage_offset, size, stride, ...)
@@ -41,7 +44,7 @@ struct Tensor {  // _rebuild_tensor_v2(storage, storage_offset, size, stride, ..
 // A pickle value. Containers and tensors live in the Machine's arena and are referenced by plain pointers, so
 // self-referencing pickles can neither leak nor recurse.
 struct Value {
-    std::variant<std::monostate, bool, std::int64_t, double, std::string, Seq*, Dict*, Global, Storage, Tensor*> v;
+    std::variant<std::monostate, bool, std::int64_t, double, std::string_view, Seq*, Dict*, Global, Storage, Tensor*> v;
     template <class X>
     const X* get() const {
         return std::get_if<X>(&v);
@@ -56,7 +59,7 @@ struct Dict {  // dict or OrderedDict, in insertion order
 };
 
 // The GLOBALs a state dict may reference: the dict type, the tensor rebuild functions and the storage classes.
-inline bool allowed_global(const std::string& module, const std::string& name) {
+inline bool allowed_global(std::string_view module, std::string_view name) {
     if (module == "collections") return name == "OrderedDict";
     if (module == "torch._utils")
         return name == "_rebuild_tensor_v2" || name == "_rebuild_parameter" || name == "_rebuild_parameter_with_state";
@@ -67,7 +70,7 @@ inline bool allowed_global(const std::string& module, const std::string& name) {
     return false;
 }
 
-inline std::optional<DType> storage_dtype(const std::string& name) {
+inline std::optional<DType> storage_dtype(std::string_view name) {
     static const std::pair<const char*, DType> table[] = {
         {"FloatStorage", DType::f32}, {"HalfStorage", DType::f16},  {"BFloat16Storage", DType::bf16},
         {"DoubleStorage", DType::f64}, {"LongStorage", DType::i64}, {"IntStorage", DType::i32},
@@ -90,11 +93,11 @@ public:
             switch (op) {
                 case 0x80: u8(); break;  // PROTO
                 case 'c': {              // GLOBAL "module\nname\n"
-                    std::string module = line(), name = line();
+                    const std::string_view module = line(), name = line();
                     check(allowed_global(module, name), "pickle references global '", module, ".", name,
                           "', which is not allowed (only torch tensor-rebuild functions, torch.*Storage and "
                           "collections.OrderedDict are)");
-                    push(Value{Global{std::move(module), std::move(name)}});
+                    push(Value{Global{module, name}});
                     break;
                 }
                 case 'Q': push(persistent_load(pop())); break;  // BINPERSID
@@ -136,8 +139,8 @@ public:
                 case 'K': push(Value{static_cast<std::int64_t>(u8())}); break;                   // BININT1
                 case 'M': push(Value{std::int64_t{raw<std::uint16_t>()}}); break;   // BININT2
                 case 0x8a: push(Value{long1()}); break;                             // LONG1
-                case 'X': push(Value{std::string(take(raw<std::uint32_t>()))}); break;  // BINUNICODE
-                case 0x8c: push(Value{std::string(take(u8()))}); break;                 // SHORT_BINUNICODE
+                case 'X': push(Value{take(raw<std::uint32_t>())}); break;  // BINUNICODE
+                case 0x8c: push(Value{take(u8())}); break;                 // SHORT_BINUNICODE
                 case 'N': push(Value{}); break;
                 case 0x88: push(Value{true}); break;
                 case 0x89: push(Value{false}); break;
@@ -194,12 +197,12 @@ private:
     U raw() {
         return load_unaligned<U>(reinterpret_cast<const std::byte*>(take(sizeof(U)).data()));
     }
-    std::string line() {
+    std::string_view line() {
         const auto rest = std::string_view(reinterpret_cast<const char*>(bytes_.data() + pos_), bytes_.size() - pos_);
         const std::size_t nl = rest.find('\n');
         check(nl != std::string_view::npos && nl < 256, "unterminated GLOBAL");
         pos_ += nl + 1;
-        return std::string(rest.substr(0, nl));
+        return rest.substr(0, nl);
     }
     std::int64_t long1() {
         const unsigned n = u8();
@@ -258,12 +261,12 @@ private:
 
     Value persistent_load(const Value& pid) {
         const auto& t = tuple(pid, "persistent id");
-        check(t.size() == 5 && t[0].get<std::string>() && *t[0].get<std::string>() == "storage",
+        check(t.size() == 5 && t[0].get<std::string_view>() && *t[0].get<std::string_view>() == "storage",
               "persistent id must be ('storage', type, key, location, numel)");
         const auto* type = t[1].get<Global>();
         const auto dtype = type ? storage_dtype(type->name) : std::nullopt;
         check(type && type->module == "torch" && dtype, "persistent id has no torch.*Storage type");
-        const auto* key = t[2].get<std::string>();
+        const auto* key = t[2].get<std::string_view>();
         check(key != nullptr, "storage key must be a string");
         const std::int64_t numel = integer(t[4], "storage numel");
         check(numel >= 0, "negative storage size");
@@ -333,11 +336,11 @@ inline std::vector<std::pair<std::string, Tensor>> load_state_dict(std::span<con
     TINYBERT_CHECK(dict != nullptr, where, ": the pickled object is not a dict of tensors");
     std::vector<std::pair<std::string, Tensor>> out;
     for (const auto& [k, v] : (*dict)->items) {
-        const auto* key = k.get<std::string>();
+        const auto* key = k.get<std::string_view>();
         TINYBERT_CHECK(key != nullptr, where, ": state dict key is not a string");
         const auto* t = v.get<Tensor*>();
         TINYBERT_CHECK(t != nullptr, where, ": entry '", *key, "' is not a tensor");
-        out.emplace_back(*key, **t);
+        out.emplace_back(std::string(*key), **t);
     }
     return out;
 }

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -28,6 +29,7 @@ namespace detail {
 // when the layout already is contiguous, otherwise a gathered copy.
 inline CheckpointTensor gather_tensor(const pickle::Tensor& t, std::span<const std::byte> storage,
                                       const std::shared_ptr<const MappedFile>& file, const std::string& where) {
+    const std::uint64_t archive_bytes = file->bytes().size();
     const std::uint64_t es = dtype_size(t.storage.dtype);
     TINYBERT_CHECK(t.offset >= 0, where, ": negative storage offset ", t.offset);
     std::uint64_t numel = 1, last = static_cast<std::uint64_t>(t.offset);
@@ -44,6 +46,12 @@ inline CheckpointTensor gather_tensor(const pickle::Tensor& t, std::span<const s
                        ": size/stride/offset overflow");
         last += reach;  // both < 2^62: cannot wrap
     }
+    // A view may repeat elements (a zero stride, as expand() makes), so its gathered copy can be larger than its
+    // storage; but not larger than the whole archive, which no real checkpoint's tensor is: otherwise a few bytes of
+    // pickle could ask for any amount of memory.
+    TINYBERT_CHECK(static_cast<double>(numel) * static_cast<double>(es) <= static_cast<double>(archive_bytes), where,
+                   ": view of ", numel, " elements (", static_cast<double>(numel) * static_cast<double>(es),
+                   " bytes once gathered) is larger than the whole archive (", archive_bytes, " bytes)");
     TINYBERT_CHECK(numel == 0 || last < static_cast<std::uint64_t>(t.storage.numel), where, ": view (offset ",
                    t.offset, ", last element ", last, ") reaches past its storage of ", t.storage.numel, " elements");
     if (numel == 0) return CheckpointTensor(t.storage.dtype, t.size, {}, {}, where);
@@ -92,11 +100,13 @@ inline std::vector<NamedTensor> load_torch_bin(const std::string& path) {
     }
     TINYBERT_CHECK(pkl != nullptr, path, ": no <folder>/data.pkl entry; not a torch.save archive");
     const std::string prefix = pkl->name.substr(0, pkl->name.size() - 8);
+    // Entries by name (the first of duplicates, as the linear scan this replaces found): one lookup per tensor, so a
+    // hostile archive with many entries and many tensors cannot make loading quadratic.
+    std::map<std::string_view, const detail::ZipEntry*> by_name;
+    for (const auto& e : entries) by_name.emplace(e.name, &e);
     auto entry = [&](std::string_view name) -> const detail::ZipEntry* {
-        for (const auto& e : entries)
-            if (e.name.size() == prefix.size() + name.size() && e.name.starts_with(prefix) && e.name.ends_with(name))
-                return &e;
-        return nullptr;
+        const auto it = by_name.find(prefix + std::string(name));
+        return it == by_name.end() ? nullptr : it->second;
     };
     auto bytes_of = [&](const detail::ZipEntry& e) {
         return all.subspan(static_cast<std::size_t>(e.offset), static_cast<std::size_t>(e.size));
@@ -110,7 +120,7 @@ inline std::vector<NamedTensor> load_torch_bin(const std::string& path) {
     std::vector<NamedTensor> out;
     for (const auto& [name, t] : detail::pickle::load_state_dict(bytes_of(*pkl), path + " (" + pkl->name + ")")) {
         const std::string where = detail::tensor_where(path, name);
-        const auto* data = entry("data/" + t.storage.key);
+        const auto* data = entry("data/" + std::string(t.storage.key));
         TINYBERT_CHECK(data != nullptr, where, ": storage '", t.storage.key, "' missing from the archive");
         const std::uint64_t need = detail::checked_mul(static_cast<std::uint64_t>(t.storage.numel),
                                                        dtype_size(t.storage.dtype), where);

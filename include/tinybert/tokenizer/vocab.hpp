@@ -13,6 +13,7 @@
 
 #include "tinybert/core/error.hpp"
 #include "tinybert/io/json.hpp"
+#include "tinybert/io/limits.hpp"
 
 namespace tinybert {
 
@@ -125,6 +126,7 @@ public:
         for (std::size_t pos = 0; pos < text.size(); ++line) {
             std::size_t end = text.find('\n', pos);
             if (end == std::string::npos) end = text.size();
+            detail::check_line_length(end - pos, path, line, pos);
             std::string tok = text.substr(pos, end - pos);
             TINYBERT_CHECK(tok.find('\r') == std::string::npos, path, ":", line,
                            ": carriage return in vocabulary line; vocab.txt must use \\n line ends");
