@@ -1,7 +1,13 @@
 // tinybert command-line program: `tinybert <command> [options]`. Progress goes to stderr, results to stdout.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <iostream>
+#include <string>
 #include <string_view>
 
 #include "cmd_evaluate.hpp"
@@ -12,6 +18,25 @@
 #include "tinybert/backend/cpu/eigen_map.hpp"
 
 namespace {
+
+// Results go to stdout. Redirected to a file (`> out.jsonl`), a write error such as a full disk must fail the command
+// rather than leave a short file, and the file is fsync'ed like every other file tinybert writes.
+int finish_stdout(std::string_view cmd, int rc) {
+    std::cout.flush();
+    errno = 0;
+    const bool flushed = std::fflush(stdout) == 0;
+    if (!flushed || std::ferror(stdout) || std::cout.bad()) {
+        std::cerr << "tinybert " << cmd << ": error: stdout: write failed"
+                  << (errno != 0 ? std::string(": ") + std::strerror(errno) : std::string()) << "\n";
+        return 1;
+    }
+    struct stat st {};
+    if (::fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode) && ::fsync(STDOUT_FILENO) != 0) {
+        std::cerr << "tinybert " << cmd << ": error: stdout: fsync failed: " << std::strerror(errno) << "\n";
+        return 1;
+    }
+    return rc;
+}
 
 int usage(std::ostream& os) {
     os << "usage: tinybert <command> [options]\n"
@@ -31,11 +56,11 @@ int main(int argc, char** argv) {
     const std::string_view cmd = argv[1];
     tinybert::flush_denormals();  // before any worker thread exists; see backend/cpu/eigen_map.hpp
     try {
-        if (cmd == "tokenize") return tinybert::cli::run_tokenize(argc - 1, argv + 1);
-        if (cmd == "parity") return tinybert::cli::run_parity(argc - 1, argv + 1);
-        if (cmd == "finetune") return tinybert::cli::run_finetune(argc - 1, argv + 1);
-        if (cmd == "evaluate") return tinybert::cli::run_evaluate(argc - 1, argv + 1);
-        if (cmd == "predict") return tinybert::cli::run_predict(argc - 1, argv + 1);
+        if (cmd == "tokenize") return finish_stdout(cmd, tinybert::cli::run_tokenize(argc - 1, argv + 1));
+        if (cmd == "parity") return finish_stdout(cmd, tinybert::cli::run_parity(argc - 1, argv + 1));
+        if (cmd == "finetune") return finish_stdout(cmd, tinybert::cli::run_finetune(argc - 1, argv + 1));
+        if (cmd == "evaluate") return finish_stdout(cmd, tinybert::cli::run_evaluate(argc - 1, argv + 1));
+        if (cmd == "predict") return finish_stdout(cmd, tinybert::cli::run_predict(argc - 1, argv + 1));
         if (cmd == "--help" || cmd == "-h" || cmd == "help") {
             usage(std::cout);
             return 0;

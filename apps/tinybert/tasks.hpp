@@ -3,6 +3,9 @@
 // any checkpoint depth works from the command line.
 #pragma once
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -127,10 +130,10 @@ int with_task(Task t, F&& f) {
     }
 }
 
-// One JSON object on one line on stdout: the command's result.
+// One JSON object on one line on stdout: the command's result. Redirected to a file on a full disk, that is an error.
 inline void print_result(const json::Object& o) {
-    std::printf("%s\n", json::Value(o).dump().c_str());
-    std::fflush(stdout);
+    if (std::printf("%s\n", json::Value(o).dump().c_str()) < 0 || std::fflush(stdout) != 0)
+        TINYBERT_FAIL("stdout: cannot write the result: ", std::strerror(errno));
 }
 
 }  // namespace tinybert::cli

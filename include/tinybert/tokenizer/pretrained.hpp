@@ -4,9 +4,9 @@
 #pragma once
 
 #include <filesystem>
-#include <fstream>
 #include <string>
 
+#include "tinybert/io/files.hpp"
 #include "tinybert/io/json.hpp"
 #include "tinybert/tokenizer/tokenizer.hpp"
 
@@ -107,12 +107,11 @@ inline Tokenizer Tokenizer::from_pretrained(const std::string& dir) {
 
 inline void Tokenizer::save_pretrained(const std::string& dir) const {
     namespace fs = std::filesystem;
-    fs::create_directories(dir);
-    const auto write = [&](const char* name, const std::string& text) {
-        const fs::path p = fs::path(dir) / name;
-        std::ofstream f(p, std::ios::binary);
-        f << text;
-        TINYBERT_CHECK(f.good(), "tokenizer: cannot write ", p.string());
+    detail::create_directories_durable(dir);
+    const auto write = [&](const char* name, const std::string& text) {  // durably, as io/files.hpp describes
+        detail::AtomicWriter f((fs::path(dir) / name).string());
+        f.write(text.data(), text.size());
+        f.commit();
     };
     std::string vocab;
     for (const std::string& t : vocab_.tokens()) (vocab += t) += '\n';

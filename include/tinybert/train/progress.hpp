@@ -2,15 +2,19 @@
 // place on a terminal, one line every `every` updates otherwise — and the JSONL metrics log.
 #pragma once
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "tinybert/io/files.hpp"
 #include "tinybert/io/json.hpp"
 
 namespace tinybert {
@@ -72,22 +76,61 @@ private:
 };
 
 // One JSON object per line in `path` (opened at the first record; an empty path disables logging): a fresh run
-// replaces an earlier run's log, a resumed run (`append`) continues it.
+// replaces an earlier run's log, a resumed run (`append`) continues it. Each record goes to the kernel in one write(2),
+// so a killed process loses none; it is a log, not a checkpoint, so it is fsync'ed only when a checkpoint is saved
+// (sync()) — not per record, which would cost a disk flush every logging step.
 class MetricsLog {
 public:
     explicit MetricsLog(std::string path, bool append = false) : path_(std::move(path)), append_(append) {}
+    MetricsLog(const MetricsLog&) = delete;
+    MetricsLog& operator=(const MetricsLog&) = delete;
+    ~MetricsLog() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+
     void write(const json::Value& record) {
-        if (path_.empty()) return;
-        if (!out_.is_open()) out_.open(path_, append_ ? std::ios::app : std::ios::trunc);
-        TINYBERT_CHECK(out_.good(), path_, ": cannot write the metrics log");
-        out_ << record.dump() << '\n';
-        out_.flush();
+        if (!open()) return;
+        const std::string line = record.dump() + '\n';
+        for (std::size_t done = 0; done < line.size();) {
+            const ssize_t w = ::write(fd_, line.data() + done, line.size() - done);
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) detail::fail_errno(path_, "cannot write the metrics log", w < 0 ? errno : EIO);
+            done += static_cast<std::size_t>(w);
+        }
+    }
+
+    // Makes the records so far durable and returns the log's size in bytes. A checkpoint stores this size so that a
+    // run resumed from it can drop what was logged after it (truncate), which the resumed run logs again.
+    std::int64_t sync() {
+        if (!open()) return 0;
+        if (::fdatasync(fd_) != 0) detail::fail_errno(path_, "fdatasync of the metrics log failed", errno);
+        struct stat st {};
+        if (::fstat(fd_, &st) != 0) detail::fail_errno(path_, "fstat of the metrics log failed", errno);
+        return static_cast<std::int64_t>(st.st_size);
+    }
+
+    // Cuts the log back to `bytes` if it is longer.
+    void truncate(std::int64_t bytes) {
+        if (!open()) return;
+        struct stat st {};
+        if (::fstat(fd_, &st) != 0) detail::fail_errno(path_, "fstat of the metrics log failed", errno);
+        if (st.st_size > bytes && ::ftruncate(fd_, static_cast<off_t>(bytes)) != 0)
+            detail::fail_errno(path_, "cannot truncate the metrics log", errno);
     }
 
 private:
+    bool open() {
+        if (path_.empty()) return false;
+        if (fd_ < 0) {
+            fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (append_ ? 0 : O_TRUNC), 0666);
+            if (fd_ < 0) detail::fail_errno(path_, "cannot open the metrics log", errno);
+        }
+        return true;
+    }
+
     std::string path_;
     bool append_;
-    std::ofstream out_;
+    int fd_ = -1;
 };
 
 }  // namespace tinybert

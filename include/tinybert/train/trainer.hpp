@@ -1,7 +1,9 @@
 // tinybert/train/trainer.hpp: the fine-tuning loop with Hugging Face Trainer semantics (spec §7): epochs, batch size,
 // gradient accumulation, AdamW + linear warmup/decay, clipping, evaluation every epoch or every N updates, the best
 // model kept in output_dir by a chosen metric, early stopping, resume from output_dir/checkpoint (model, optimizer,
-// schedule position, RNG, position in the data), a progress line and a JSONL metrics log.
+// schedule position, RNG, position in the data), a progress line and a JSONL metrics log. Every save is durable
+// (io/files.hpp) and a crash at any instant of a checkpoint save leaves a complete checkpoint for resume
+// (save_checkpoint, find_checkpoint).
 // Per update: backward → on_gradients hook (where a multi-GPU run all-reduces) → clip → AdamW step → zero grads.
 #pragma once
 
@@ -15,6 +17,7 @@
 
 #include "tinybert/backend/cpu/eigen_map.hpp"
 #include "tinybert/data/loader.hpp"
+#include "tinybert/io/files.hpp"
 #include "tinybert/io/safetensors.hpp"
 #include "tinybert/train/clip.hpp"
 #include "tinybert/train/optimizer.hpp"
@@ -49,6 +52,18 @@ struct TrainingArguments {
     std::int64_t logging_steps = 10;
 };
 
+// The checkpoint a resumed run in `output_dir` starts from: output_dir/checkpoint, or, when a save was interrupted
+// between its two renames (Trainer::save_checkpoint), output_dir/checkpoint.old. Only directories that went through
+// the final rename of a save count, and these are complete: a half-written checkpoint.tmp is never used, and a
+// checkpoint.old is partly deleted only while output_dir/checkpoint exists. nullopt when there is none.
+inline std::optional<std::filesystem::path> find_checkpoint(const std::string& output_dir) {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::path(output_dir) / "checkpoint", old = fs::path(output_dir) / "checkpoint.old";
+    if (fs::exists(dir)) return fs::exists(dir / "trainer_state.json") ? std::optional(dir) : std::nullopt;
+    if (fs::exists(old / "trainer_state.json")) return old;
+    return std::nullopt;
+}
+
 struct TrainResult {
     std::int64_t updates = 0;
     double train_loss = 0;          // mean loss over the run's batches
@@ -81,7 +96,7 @@ public:
                       const SaveExtra& save_extra = {}) {
         namespace fs = std::filesystem;
         if constexpr (std::is_same_v<Device, Cpu>) flush_denormals();  // see backend/cpu/eigen_map.hpp
-        if (!args_.output_dir.empty()) fs::create_directories(args_.output_dir);
+        if (!args_.output_dir.empty()) detail::create_directories_durable(args_.output_dir);
         DataLoader loader(train_features, pad_id,
                           {.batch_size = args_.per_device_train_batch_size, .shuffle = true, .seed = args_.seed,
                            .group_by_length = args_.group_by_length});
@@ -93,11 +108,13 @@ public:
         const LinearSchedule schedule(args_.learning_rate, total, warmup);
         AdamW<T, Device> opt(model_, {.lr = args_.learning_rate, .weight_decay = args_.weight_decay});
         model_.generator() = Generator(args_.seed, dropout_stream());
-        const bool resuming = args_.resume && fs::exists(checkpoint_dir() / "trainer_state.json");
-        MetricsLog log(args_.output_dir.empty() ? "" : (fs::path(args_.output_dir) / "metrics.jsonl").string(), resuming);
+        const std::optional<fs::path> checkpoint =
+            args_.resume && !args_.output_dir.empty() ? find_checkpoint(args_.output_dir) : std::nullopt;
+        MetricsLog log(args_.output_dir.empty() ? "" : (fs::path(args_.output_dir) / "metrics.jsonl").string(),
+                       checkpoint.has_value());
 
         State st;
-        if (resuming) load_checkpoint(opt, st);
+        if (checkpoint) load_checkpoint(*checkpoint, opt, st, log);
         Progress progress(total, args_.progress, args_.logging_steps);
         TrainResult result;
         double loss_sum = 0, window_loss = 0;
@@ -189,8 +206,6 @@ private:
         if (model_.generator().stream() == DropoutStream::torch) model_.generator().torch().random64();
     }
 
-    std::filesystem::path checkpoint_dir() const { return std::filesystem::path(args_.output_dir) / "checkpoint"; }
-
     void scale_gradients(T factor) {
         model_.visit_parameters([&](const std::string&, Var<T, Device>& p) {
             if (p.has_grad()) scale_inplace(p.grad(), factor);
@@ -230,48 +245,70 @@ private:
                              std::to_string(st.bad_evals) + " evaluations");
             st.stop = true;
         }
-        if (args_.save_checkpoints && !args_.output_dir.empty()) save_checkpoint(opt, st);
+        if (args_.save_checkpoints && !args_.output_dir.empty()) save_checkpoint(opt, st, log);
     }
 
-    // output_dir/checkpoint: the current model, the AdamW moments, and trainer_state.json. Written to a fresh
-    // directory that then replaces the old one, so a crash mid-write leaves the previous checkpoint intact.
-    void save_checkpoint(AdamW<T, Device>& opt, const State& st) {
+    // output_dir/checkpoint: the current model, the AdamW moments, and trainer_state.json (written last: a directory
+    // with it is complete). Every file is durable before the directory is renamed into place, and at every instant
+    // find_checkpoint sees a complete checkpoint once the first save has finished:
+    //   1. write checkpoint.tmp (a leftover of an interrupted save is removed first; resume never reads it);
+    //   2. if checkpoint exists: drop checkpoint.old (not needed while checkpoint exists), rename checkpoint →
+    //      checkpoint.old — from here until 3., checkpoint.old is what find_checkpoint returns;
+    //      if checkpoint is missing, an earlier save stopped between 2. and 3. and checkpoint.old is the only
+    //      complete checkpoint: it is kept;
+    //   3. rename checkpoint.tmp → checkpoint, fsync output_dir, and only then drop checkpoint.old.
+    // (rename(2) cannot replace a non-empty directory, and renameat2's RENAME_EXCHANGE is Linux-only and missing on
+    // some filesystems, so this one sequence serves everywhere and is what tests/train/test_durability.cpp kills.)
+    // A failed save (disk full) removes checkpoint.tmp and throws; the previous checkpoint is untouched.
+    void save_checkpoint(AdamW<T, Device>& opt, const State& st, MetricsLog& log) {
         namespace fs = std::filesystem;
-        const fs::path dir = checkpoint_dir(), tmp = dir.string() + ".tmp";
+        const fs::path root(args_.output_dir), dir = root / "checkpoint", tmp = root / "checkpoint.tmp",
+                                                old = root / "checkpoint.old";
+        const std::int64_t log_bytes = log.sync();  // the log up to this checkpoint is as durable as the checkpoint
         fs::remove_all(tmp);
-        model_.save_pretrained(tmp.string(), /*full_precision=*/true);
-        std::vector<NamedTensor> moments;
-        for (auto& s : opt.slots()) {
-            std::vector<std::int64_t> shape;
-            for (std::size_t i = 0; i < s.param.shape().rank(); ++i) shape.push_back(s.param.shape()[i]);
-            moments.emplace_back("m." + s.name, CheckpointTensor::from(s.m.to_vector(), shape));
-            moments.emplace_back("v." + s.name, CheckpointTensor::from(s.v.to_vector(), shape));
+        detail::crash_point();
+        try {
+            detail::create_directories_durable(tmp);
+            model_.save_pretrained(tmp.string(), /*full_precision=*/true);
+            std::vector<NamedTensor> moments;
+            for (auto& s : opt.slots()) {
+                std::vector<std::int64_t> shape;
+                for (std::size_t i = 0; i < s.param.shape().rank(); ++i) shape.push_back(s.param.shape()[i]);
+                moments.emplace_back("m." + s.name, CheckpointTensor::from(s.m.to_vector(), shape));
+                moments.emplace_back("v." + s.name, CheckpointTensor::from(s.v.to_vector(), shape));
+            }
+            write_safetensors((tmp / "optimizer.safetensors").string(), moments);
+            json::Object state{{"epoch", static_cast<std::int64_t>(st.epoch)},
+                               {"batch", static_cast<std::int64_t>(st.batch)},
+                               {"updates", st.updates},
+                               {"optimizer_steps", opt.steps()},
+                               {"rng_seed", static_cast<std::int64_t>(model_.generator().seed())},
+                               {"rng_offset", static_cast<std::int64_t>(model_.generator().offset())},
+                               {"rng_torch_state", model_.generator().torch().state()},
+                               {"best", std::isnan(st.best) ? json::Value() : json::Value(st.best)},
+                               {"bad_evals", static_cast<std::int64_t>(st.bad_evals)},
+                               {"best_metrics", metrics_json(st.best_metrics)},
+                               {"metrics_log_bytes", log_bytes}};
+            const std::string text = json::Value(std::move(state)).dump(2) + "\n";
+            detail::AtomicWriter out((tmp / "trainer_state.json").string());
+            out.write(text.data(), text.size());
+            out.commit();
+        } catch (...) {
+            std::error_code ignored;  // the error being thrown is the one to report
+            fs::remove_all(tmp, ignored);
+            throw;
         }
-        write_safetensors((tmp / "optimizer.safetensors").string(), moments);
-        json::Object state{{"epoch", static_cast<std::int64_t>(st.epoch)},
-                           {"batch", static_cast<std::int64_t>(st.batch)},
-                           {"updates", st.updates},
-                           {"optimizer_steps", opt.steps()},
-                           {"rng_seed", static_cast<std::int64_t>(model_.generator().seed())},
-                           {"rng_offset", static_cast<std::int64_t>(model_.generator().offset())},
-                           {"rng_torch_state", model_.generator().torch().state()},
-                           {"best", std::isnan(st.best) ? json::Value() : json::Value(st.best)},
-                           {"bad_evals", static_cast<std::int64_t>(st.bad_evals)},
-                           {"best_metrics", metrics_json(st.best_metrics)}};
-        {
-            std::ofstream out(tmp / "trainer_state.json");
-            out << json::Value(std::move(state)).dump(2) << "\n";
-            TINYBERT_CHECK(out.good(), (tmp / "trainer_state.json").string(), ": write failed");
+        if (fs::exists(dir)) {
+            fs::remove_all(old);
+            detail::crash_point();
+            detail::rename_durable(dir, old);
         }
-        const fs::path old = dir.string() + ".old";
+        detail::rename_durable(tmp, dir);
         fs::remove_all(old);
-        if (fs::exists(dir)) fs::rename(dir, old);
-        fs::rename(tmp, dir);
-        fs::remove_all(old);
+        detail::crash_point();
     }
 
-    void load_checkpoint(AdamW<T, Device>& opt, State& st) {
-        const std::filesystem::path dir = checkpoint_dir();
+    void load_checkpoint(const std::filesystem::path& dir, AdamW<T, Device>& opt, State& st, MetricsLog& log) {
         model_.load_weights(load_state_dict(dir.string()));
         const SafetensorsFile moments((dir / "optimizer.safetensors").string());
         for (auto& s : opt.slots()) {
@@ -295,6 +332,8 @@ private:
         if (!state.at("best").is_null()) st.best = state.at("best").as_double();
         st.bad_evals = static_cast<std::size_t>(state.at("bad_evals").as_int());
         for (const auto& [k, v] : state.at("best_metrics").as_object()) st.best_metrics.emplace_back(k, v.as_double());
+        // What the interrupted run logged after this checkpoint is logged again by this run.
+        if (const json::Value* bytes = state.find("metrics_log_bytes")) log.truncate(bytes->as_int());
     }
 
     Model& model_;
