@@ -1,5 +1,6 @@
 // tinybert/core/parallel.hpp: parallel_for over [0, n) on all cores (OpenMP) that carries exceptions out of the
 // parallel region (an exception escaping an OpenMP region would terminate the program): the first one is rethrown.
+// Built without OpenMP (TINYBERT_OPENMP=OFF) it is a serial loop with the same exception behaviour.
 #pragma once
 
 #include <cstddef>

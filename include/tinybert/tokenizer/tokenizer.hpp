@@ -86,8 +86,8 @@ public:
         return detail::post_process(tokenize_words(words), nullptr, o, effective_max_length(o), special_ids());
     }
 
-    // Batch versions: parallel over all cores (OpenMP), results in input order with overflow_to_sample set;
-    // Padding::longest pads to the longest encoding of the whole batch.
+    // Batch versions: parallel over all cores (OpenMP; serial with TINYBERT_OPENMP=OFF), results in input order with
+    // overflow_to_sample set; Padding::longest pads to the longest encoding of the whole batch.
     std::vector<Encoding> encode_batch(const std::vector<std::string>& texts, const EncodeOptions& o = {}) const {
         return run_batch(texts.size(), o, [&](std::size_t i, const EncodeOptions& io) { return encode(texts[i], io); });
     }

@@ -53,7 +53,9 @@ ConstVectorMap<T> as_row(const Tensor<T, Device>& t) {
 
 namespace tinybert {
 
-// Threads used by CPU kernels (Eigen's GEMM and the OpenMP loops). Default: all cores.
+// Threads used by CPU kernels (Eigen's GEMM and the OpenMP loops). Default: OMP_NUM_THREADS, else all cores.
+// Call it before other threads use tinybert (it is not thread-safe): Eigen's count is process-wide, but the OpenMP
+// count is the calling thread's (libgomp keeps it per thread; threads started later begin with OMP_NUM_THREADS).
 inline void set_num_threads(int n) {
     TINYBERT_CHECK(n >= 1, "set_num_threads: need at least 1 thread, got ", n);
     Eigen::setNbThreads(n);
