@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # CI fuzzing stage (docs/reliability.md, "Fuzzing"): builds the libFuzzer targets of tests/fuzz with clang-14 under
-# ASan+UBSan in build-fuzz/ and runs each for FUZZ_SECONDS (default 15) on a copy of its committed corpus, with its
+# ASan+UBSan in build-fuzz/ and runs each for FUZZ_SECONDS (default 10) on a copy of its committed corpus, with its
 # dictionary. Any crash, leak, sanitizer report or timeout fails the script; the input that caused it is left in
 # build-fuzz/fuzz-runs/<target>/ (add it to tests/fuzz/regressions/<target>/ with the fix).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
-seconds=${FUZZ_SECONDS:-15}
+seconds=${FUZZ_SECONDS:-10}
 
 pkgs=(clang-14 libclang-rt-14-dev libomp-14-dev)
 missing=()

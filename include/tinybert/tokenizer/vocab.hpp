@@ -140,10 +140,13 @@ public:
     // tokenizer.json's model.vocab object {token: id}. Ids must be unique; an id missing from the object (a
     // vocab.txt line whose token repeats later) keeps an empty placeholder, as in HF's id_to_token gaps.
     static Vocab from_json_object(const json::Value& vocab, const std::string& source, std::string prefix = "##") {
+        TINYBERT_CHECK(vocab.is_object(), source, ": the vocabulary must be an object {token: id}, got ",
+                       vocab.kind_name());
         const json::Object& obj = vocab.as_object();
         TINYBERT_CHECK(!obj.empty(), source, ": empty vocabulary");
         std::int64_t max_id = -1;
         for (const auto& [tok, idv] : obj) {
+            TINYBERT_CHECK(idv.is_int(), source, ": id of token \"", tok, "\" must be an integer, got ", idv.kind_name());
             const std::int64_t id = idv.as_int();
             TINYBERT_CHECK(id >= 0 && id < static_cast<std::int64_t>(4 * obj.size()), source, ": bad id ", id,
                            " for token \"", tok, "\"");
