@@ -2,8 +2,6 @@
 // cores, best of --repeat runs. Prints one JSON object (MB/s, tokens/s) and, with --dump FILE, per-text lines of ids
 // and code-point offsets so benchmarks/tokenizer/bench_tokenizer.py can check them against Hugging Face.
 // usage: bench_tokenizer --vocab FILE --texts FILE [--repeat N] [--dump FILE]
-#include <omp.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -11,8 +9,10 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "tinybert/backend/cpu/eigen_map.hpp"
 #include "tinybert/io/json.hpp"
 #include "tinybert/tokenizer/tokenizer.hpp"
 
@@ -25,7 +25,7 @@ struct Run {
 
 Run best_of(const tinybert::Tokenizer& tok, const std::vector<std::string>& texts, int threads, int repeat,
             std::vector<tinybert::Encoding>* keep) {
-    omp_set_num_threads(threads);
+    tinybert::set_num_threads(threads);  // the OpenMP team of encode_batch (serial when TINYBERT_OPENMP=OFF)
     Run best{1e300, 0};
     for (int r = 0; r < repeat; ++r) {
         const auto t0 = std::chrono::steady_clock::now();
@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
             texts.push_back(tinybert::json::parse(line, texts_path).at("text").as_string());
             bytes += texts.back().size();
         }
-        const int cores = omp_get_num_procs();
+        const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
         std::vector<tinybert::Encoding> encs;
         const Run one = best_of(tok, texts, 1, repeat, &encs);
         const Run all = best_of(tok, texts, cores, repeat, nullptr);

@@ -33,8 +33,13 @@ if(TINYBERT_HAVE_CUDA)
     else()
         target_compile_options(tinybert_cuda INTERFACE $<$<COMPILE_LANGUAGE:CUDA>:-std=c++20>)
     endif()
-    # The CPU kernels' OpenMP pragmas, in .cu files too (OpenMP::OpenMP_CXX passes -fopenmp to CXX sources only).
-    target_compile_options(tinybert_cuda INTERFACE $<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=${OpenMP_CXX_FLAGS}>)
+    # The CPU kernels' OpenMP pragmas, in .cu files too (OpenMP::OpenMP_CXX passes -fopenmp to CXX sources only);
+    # with TINYBERT_OPENMP=OFF they are skipped silently, as in CXX sources (-fopenmp-simd).
+    if(TINYBERT_OPENMP)
+        target_compile_options(tinybert_cuda INTERFACE $<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=${OpenMP_CXX_FLAGS}>)
+    else()
+        target_compile_options(tinybert_cuda INTERFACE $<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-fopenmp-simd>)
+    endif()
     # Eigen is host-only in tinybert: without this, nvcc warns (#20012-D) on Eigen's __host__ __device__ defaulted
     # members, which -Werror=all-warnings turns into errors.
     target_compile_definitions(tinybert_cuda INTERFACE $<$<COMPILE_LANGUAGE:CUDA>:EIGEN_NO_CUDA>)
