@@ -46,7 +46,7 @@ struct TrainingArguments {
     bool greater_is_better = true;
     std::size_t early_stopping_patience = 0;  // evaluations without improvement before stopping; 0 = never
     bool group_by_length = false;
-    bool resume = false;                    // continue from output_dir/checkpoint when it exists
+    bool resume = false;                    // continue from the checkpoint in output_dir (find_checkpoint), if any
     bool save_checkpoints = true;           // write output_dir/checkpoint after every evaluation
     bool progress = true;
     std::int64_t logging_steps = 10;
