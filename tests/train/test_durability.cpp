@@ -1,11 +1,11 @@
-// Durable saves (io/files.hpp, train/trainer.hpp) on the tiny parity checkpoint (dropout 0, double): a child process
-// is killed with SIGKILL at every step of every save of a short training run (the crash points of io/files.hpp,
-// compiled in by TINYBERT_TEST_CRASH_POINTS for this executable only); after each kill, resume must find a complete
-// checkpoint — never an older one than after an earlier kill — and a resumed run must end with the uninterrupted run's
-// weights and metrics log. A write that fails (the file size limit RLIMIT_FSIZE stands in for a full disk) must throw
-// an error naming the file and the OS error and leave the previous checkpoint intact.
-// SIGKILL does not drop what is in the page cache, so these tests check the order of the steps of a save, not that
-// the fsyncs reach the disk.
+// Durable saves (io/files.hpp, train/trainer.hpp, Tokenizer::save_pretrained) on the tiny parity checkpoint (dropout 0,
+// double): a child process is killed with SIGKILL at every step of every save of a short training run (the crash points
+// of io/files.hpp, compiled in by TINYBERT_TEST_CRASH_POINTS for this executable only); after each kill, resume must
+// find a complete checkpoint — never an older one than after an earlier kill — and a resumed run must end with the
+// uninterrupted run's weights and metrics log. A write that fails (the file size limit RLIMIT_FSIZE stands in for a
+// full disk) must throw an error naming the file and the OS error and leave the previous checkpoint intact. SIGKILL
+// does not drop what is in the page cache, so these tests check the order of the steps of a save, not that the fsyncs
+// reach the disk.
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +24,7 @@
 
 #include "tinybert/backend/cpu/eigen_map.hpp"
 #include "tinybert/nn/bert.hpp"
+#include "tinybert/tokenizer/tokenizer.hpp"
 #include "tinybert/train/trainer.hpp"
 
 using namespace tinybert;
@@ -269,7 +270,8 @@ TEST_CASE("a failed write (file size limit) names the file and the OS error and 
             return 1;
         });
         REQUIRE(WIFEXITED(status));
-        CHECK(WEXITSTATUS(status) == 0);  // 1: no error, 2: another message
+        const int code = WEXITSTATUS(status);
+        CHECK(code == 0);  // 1: no error, 2: another message
         const std::map<std::string, std::string> after = snapshot(dir);
         std::vector<std::string> names_before, names_after;
         for (const auto& [name, bytes] : before) names_before.push_back(name);
@@ -286,5 +288,34 @@ TEST_CASE("a failed write (file size limit) names the file and the OS error and 
     CHECK(train(dir, 2, true) == expected);
     CHECK(log_records(dir) == log_records(reference_dir));
     fs::remove_all(reference_dir);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("the tokenizer's files: a failed directory or write names the file and the OS error and keeps the old files",
+          "[train][durability]") {
+    const Tokenizer tok = Tokenizer::from_pretrained(TINYBERT_TEST_DATA_DIR "/tokenizer/tiny_model");
+    const fs::path dir = scratch("tokenizer");
+    tok.save_pretrained(dir.string());
+    const std::map<std::string, std::string> before = snapshot(dir);
+    REQUIRE(before.size() == 3);  // vocab.txt, tokenizer_config.json, special_tokens_map.json
+    CHECK_THROWS_WITH(
+        tok.save_pretrained((dir / "vocab.txt" / "sub").string()),
+        Catch::StartsWith((dir / "vocab.txt").string() + ": cannot create directory: " + std::strerror(EEXIST)));
+    const int status = in_child([&] {
+        const rlimit limit{before.at("vocab.txt").size() / 2, before.at("vocab.txt").size() / 2};
+        if (::setrlimit(RLIMIT_FSIZE, &limit) != 0 || std::signal(SIGXFSZ, SIG_IGN) == SIG_ERR) return 4;
+        try {
+            tok.save_pretrained(dir.string());
+        } catch (const Error& e) {
+            const std::string what = e.what();
+            std::fprintf(stderr, "child: %s\n", what.c_str());
+            return what.find((dir / "vocab.txt.tmp").string() + ": write failed: " + std::strerror(EFBIG)) == 0 ? 0 : 2;
+        }
+        return 1;
+    });
+    REQUIRE(WIFEXITED(status));
+    const int code = WEXITSTATUS(status);
+    CHECK(code == 0);                // 1: no error, 2: another message
+    CHECK(snapshot(dir) == before);  // no temporary file left, the old files as they were
     fs::remove_all(dir);
 }
