@@ -90,7 +90,7 @@ public:
     // Writes config.json (architectures = this head) and model.safetensors (Hugging Face names) into `dir`: F32, as
     // transformers expects, or the compute type T when `full_precision` (exact training checkpoints in f64).
     void save_pretrained(const std::string& dir, bool full_precision = false) const {
-        std::filesystem::create_directories(dir);
+        tinybert::detail::create_directories_durable(dir);  // io/files.hpp: the new folder's entry is fsync'ed too
         std::vector<NamedTensor> tensors;
         const_cast<Bert*>(this)->visit_parameters([&](const std::string& name, Var<T, Device>& p) {
             std::vector<T> v = p.value().to_vector();
