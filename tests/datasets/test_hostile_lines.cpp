@@ -73,3 +73,12 @@ TEST_CASE("stdin lines (tinybert predict) stop at 64 MiB instead of growing with
     CHECK_THROWS_WITH(tb::detail::read_line_bounded(in, line, "stdin", 2, 3),
                       Contains("stdin:2: line starting at byte 3 is longer than the limit of 67108864 bytes"));
 }
+
+TEST_CASE("an integer label far above any class count is refused instead of making that many classes") {
+    // Found by fuzz_csv (tests/fuzz/regressions/csv/huge_integer_label.csv): ids as given made 3e10 label names.
+    const TempDir dir;
+    const std::string path = dir.write("label.csv", "text,label\nok,30024983108\n");
+    CHECK_THROWS_WITH(tb::read_csv_dataset(path),
+                      Contains("label.csv:2: label 30024983108 would make 30024983108+1 classes, above tinybert's "
+                               "limit of 1048576 labels"));
+}

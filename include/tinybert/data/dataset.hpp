@@ -16,6 +16,7 @@
 
 #include "tinybert/core/error.hpp"
 #include "tinybert/data/example.hpp"
+#include "tinybert/io/limits.hpp"
 
 namespace tinybert {
 
@@ -124,6 +125,8 @@ inline std::vector<std::int64_t> resolve_labels(const std::vector<RawLabel>& raw
             std::int64_t id = r.id;
             if (!r.is_int) parse_int64(r.name, id);
             TINYBERT_CHECK(id >= 0, r.where, ": negative label ", id);
+            TINYBERT_CHECK(id < max_labels, r.where, ": label ", id, " would make ", id, "+1 classes, above tinybert's limit of ",
+                           max_labels, " labels");
             max_id = std::max(max_id, id);
             ids.push_back(id);
         }

@@ -15,6 +15,7 @@
 #include "tinybert/core/error.hpp"
 #include "tinybert/io/files.hpp"
 #include "tinybert/io/json.hpp"
+#include "tinybert/io/limits.hpp"
 
 namespace tinybert {
 
@@ -22,7 +23,6 @@ namespace tinybert {
 // parameters, 48 layers), so that a corrupt config.json is refused before the model allocates anything.
 inline constexpr std::uint64_t max_model_parameters = std::uint64_t{1} << 34;  // 64 GiB of float32
 inline constexpr std::int64_t max_hidden_layers = 1024;
-inline constexpr std::int64_t max_labels = std::int64_t{1} << 20;  // each label is also a string in id2label
 
 struct BertConfig {
     std::int64_t vocab_size = 30522;

@@ -20,6 +20,10 @@ inline constexpr std::size_t max_line_bytes = std::size_t{64} << 20;
 // 40 MB, the largest tokenizer.json files about 20 MB; simdjson itself stops at 4 GiB.
 inline constexpr std::uint64_t max_json_document_bytes = std::uint64_t{1} << 30;
 
+// Classes of a classifier: a config's num_labels, or the largest integer label of a dataset + 1. Each is also a
+// label string, so a huge id would make that many strings.
+inline constexpr std::int64_t max_labels = std::int64_t{1} << 20;
+
 namespace detail {
 
 // Refuses a line (or CSV record: what = "record") of `bytes` bytes starting at byte `offset` of `source`, as
