@@ -114,6 +114,12 @@ TEST_CASE("bad input: broken tokenizer folders name the file") {
     std::filesystem::copy_file(TINYBERT_TEST_DATA_DIR "/tokenizer/tiny_vocab.txt", dir / "vocab.txt");
     std::ofstream(dir / "tokenizer_config.json") << "{\"do_lower_case\": tru}";
     CHECK_THAT(error_of([&] { Tokenizer::from_pretrained(dir.string()); }), Catch::Contains("tokenizer_config.json"));
+    std::ofstream(dir / "tokenizer_config.json") << "{\"do_lower_case\": \"yes\"}";  // valid JSON, wrong type
+    CHECK_THAT(error_of([&] { Tokenizer::from_pretrained(dir.string()); }),
+               Catch::Contains("tokenizer_config.json: \"do_lower_case\" must be true or false"));
+    std::ofstream(dir / "tokenizer_config.json") << "{\"strip_accents\": 1}";
+    CHECK_THAT(error_of([&] { Tokenizer::from_pretrained(dir.string()); }),
+               Catch::Contains("tokenizer_config.json: \"strip_accents\" must be true or false"));
     std::ofstream(dir / "tokenizer_config.json") << "{\"do_lower_case\": false, \"unk_token\": \"<unk>\"}";
     CHECK_THAT(error_of([&] { Tokenizer::from_pretrained(dir.string()); }), Catch::Contains("\"<unk>\""));
     std::filesystem::remove_all(dir);

@@ -24,10 +24,15 @@ inline std::string token_string(const json::Value& v, const std::string& source,
 
 inline void read_tokenizer_config(const json::Value& cfg, const std::string& source, TokenizerOptions& o) {
     TINYBERT_CHECK(cfg.is_object(), source, ": expected a JSON object");
-    if (const json::Value* v = cfg.find("do_lower_case")) o.do_lower_case = v->as_bool();
+    const auto flag = [&](const json::Value& v, const char* key) {
+        TINYBERT_CHECK(v.is_bool(), source, ": \"", key, "\" must be true or false");
+        return v.as_bool();
+    };
+    if (const json::Value* v = cfg.find("do_lower_case")) o.do_lower_case = flag(*v, "do_lower_case");
     if (const json::Value* v = cfg.find("strip_accents"))
-        o.strip_accents = v->is_null() ? std::nullopt : std::optional<bool>(v->as_bool());
-    if (const json::Value* v = cfg.find("tokenize_chinese_chars")) o.tokenize_chinese_chars = v->as_bool();
+        o.strip_accents = v->is_null() ? std::nullopt : std::optional<bool>(flag(*v, "strip_accents"));
+    if (const json::Value* v = cfg.find("tokenize_chinese_chars"))
+        o.tokenize_chinese_chars = flag(*v, "tokenize_chinese_chars");
     o.model_max_length = no_max_length;  // transformers: absent => int(1e30), i.e. no limit
     if (const json::Value* v = cfg.find("model_max_length"); v && v->is_number() && v->as_double() < 1e18) {
         TINYBERT_CHECK(v->as_double() >= 1, source, ": model_max_length must be positive");
