@@ -8,16 +8,7 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 seconds=${FUZZ_SECONDS:-10}
 
-pkgs=(clang-14 libclang-rt-14-dev libomp-14-dev)
-missing=()
-for p in "${pkgs[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
-fi
+bash scripts/deps.sh clang-14 libclang-rt-14-dev libomp-14-dev
 
 cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="-O1" \
       -DTINYBERT_WERROR=ON -DTINYBERT_BUILD_TESTS=ON -DTINYBERT_BUILD_EXAMPLES=OFF -DTINYBERT_CUDA=OFF \

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages tinybert builds with; idempotent (does nothing when they are present).
+# Installs the Debian packages tinybert builds with, or the packages named as arguments (the CI stages' extra
+# compilers); idempotent (does nothing when they are present).
 set -euo pipefail
 pkgs=(cmake g++ make libeigen3-dev libsimdjson-dev libxtensor-dev catch2 libutf8proc-dev libbenchmark-dev)
+if (($#)); then pkgs=("$@"); fi
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

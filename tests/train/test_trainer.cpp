@@ -11,35 +11,17 @@
 
 #include "tinybert/nn/bert.hpp"
 #include "tinybert/train/trainer.hpp"
+#include "train/tiny_run.hpp"
 
 using namespace tinybert;
 namespace fs = std::filesystem;
 
 namespace {
 
-using Model = Bert<Encoder<2>, SequenceClassification, Cpu, double>;
-const std::string fixture = std::string(TINYBERT_PARITY_DIR) + "/sequence_classification";
-
-std::vector<Feature> make_features(std::size_t n) {
-    std::vector<Feature> fs(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::size_t len = 4 + i % 4;
-        for (std::size_t k = 0; k < len; ++k) fs[i].input_ids.push_back(static_cast<std::int64_t>(5 + (i * 7 + k * 3) % 40));
-        fs[i].token_type_ids.assign(len, 0);
-        fs[i].attention_mask.assign(len, 1);
-        fs[i].label = static_cast<std::int64_t>(i % 3);
-    }
-    return fs;
-}
-
-std::vector<double> weights(Model& m) {
-    std::vector<double> w;
-    m.visit_parameters([&](const std::string&, Var<double>& p) {
-        const auto v = p.value().to_vector();
-        w.insert(w.end(), v.begin(), v.end());
-    });
-    return w;
-}
+using Model = test::TinyModel;
+using test::make_features;
+using test::weights;
+const std::string fixture = test::tiny_fixture();
 
 double max_diff(const std::vector<double>& a, const std::vector<double>& b) {
     REQUIRE(a.size() == b.size());
