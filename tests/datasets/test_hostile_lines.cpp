@@ -10,6 +10,7 @@
 
 #include "tinybert/data/detect.hpp"
 #include "tinybert/io/limits.hpp"
+#include "datasets/temp_dir.hpp"
 
 namespace tb = tinybert;
 namespace fs = std::filesystem;
@@ -17,17 +18,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-struct TempDir {
-    fs::path path = fs::temp_directory_path() / ("tinybert_hostile_lines_" + std::to_string(::getpid()));
-    TempDir() { fs::create_directories(path); }
-    ~TempDir() { fs::remove_all(path); }
-    std::string write(const std::string& name, const std::string& bytes) const {
-        const fs::path p = path / name;
-        fs::create_directories(p.parent_path());
-        std::ofstream(p, std::ios::binary) << bytes;
-        return p.string();
-    }
-};
+using tinybert::test::TempDir;
 
 const std::string too_long(tb::max_line_bytes + 1, 'x');  // 64 MiB + 1 byte
 

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "tinybert/data/detect.hpp"
+#include "datasets/temp_dir.hpp"
 
 namespace tb = tinybert;
 namespace fs = std::filesystem;
@@ -16,21 +17,7 @@ namespace {
 
 const std::string fixtures = TINYBERT_TEST_DATA_DIR "/datasets/";
 
-// A fresh folder for bad-input files, removed at scope exit.
-struct TempDir {
-    fs::path path = fs::temp_directory_path() / ("tinybert_datasets_" + std::to_string(::getpid()));
-    TempDir() {
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() { fs::remove_all(path); }
-    std::string write(const std::string& name, const std::string& bytes) const {
-        const fs::path p = path / name;
-        fs::create_directories(p.parent_path());
-        std::ofstream(p, std::ios::binary) << bytes;
-        return p.string();
-    }
-};
+using tinybert::test::TempDir;
 
 }  // namespace
 
