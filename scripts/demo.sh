@@ -10,7 +10,8 @@ bash scripts/deps.sh
 python3 -m pip --version >/dev/null 2>&1 || { apt-get install -y -qq python3-pip >/dev/null; }
 model=$(bash scripts/fetch_minilm.sh)
 build=${TINYBERT_BUILD_DIR:-build}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DTINYBERT_BUILD_TESTS=OFF -DTINYBERT_CUDA=OFF >/dev/null
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DTINYBERT_BUILD_TESTS=OFF -DTINYBERT_CUDA=OFF \
+      -DTINYBERT_NATIVE_CLI=ON >/dev/null  # the demo runs where it is built: use this CPU's vector units
 cmake --build "$build" -j "$(nproc)" --target tinybert_cli
 tb="$build/apps/tinybert/tinybert"
 S=data/samples
