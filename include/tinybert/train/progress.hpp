@@ -1,5 +1,6 @@
 // tinybert/train/progress.hpp: the training progress line on stderr (loss, learning rate, sequences/s, ETA) — redrawn in
-// place on a terminal, one line every `every` updates otherwise — and the JSONL metrics log.
+// place on a terminal, one line every `every` updates otherwise — and the JSONL metrics log with the append-only file
+// it shares with the TensorBoard event files (train/tensorboard.hpp).
 #pragma once
 
 #include <fcntl.h>
@@ -10,7 +11,9 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -75,62 +78,87 @@ private:
     std::chrono::steady_clock::time_point start_;
 };
 
+// A file that grows by whole records (the metrics log, TensorBoard event files): each record goes to the kernel in one
+// write(2), with no user-space buffer, so a killed process loses none. It is a log, not a checkpoint, so it is
+// fsync'ed only at sync() (when a checkpoint is saved), not per record, which would cost a disk flush every logging
+// step. `what` names the file in errors ("metrics log").
+class AppendFile {
+public:
+    AppendFile(std::string path, const char* what, bool keep) : path_(std::move(path)), what_(what) {
+        fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (keep ? 0 : O_TRUNC), 0666);
+        if (fd_ < 0) fail("cannot open the");
+    }
+    AppendFile(const AppendFile&) = delete;
+    AppendFile& operator=(const AppendFile&) = delete;
+    ~AppendFile() { ::close(fd_); }
+
+    void append(std::string_view record) {
+        for (std::size_t done = 0; done < record.size();) {
+            const ssize_t w = ::write(fd_, record.data() + done, record.size() - done);
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) fail("cannot write the", w < 0 ? errno : EIO);
+            done += static_cast<std::size_t>(w);
+        }
+    }
+
+    // Makes the records so far durable and returns the file's size in bytes.
+    std::int64_t sync() {
+        if (::fdatasync(fd_) != 0) fail("fdatasync failed on the");
+        return size();
+    }
+
+    // Cuts the file back to `bytes` if it is longer.
+    void truncate(std::int64_t bytes) {
+        if (size() > bytes && ::ftruncate(fd_, static_cast<off_t>(bytes)) != 0) fail("cannot truncate the");
+    }
+
+private:
+    std::int64_t size() {
+        struct stat st {};
+        if (::fstat(fd_, &st) != 0) fail("fstat failed on the");
+        return static_cast<std::int64_t>(st.st_size);
+    }
+    [[noreturn]] void fail(const char* action, int err = errno) {
+        detail::fail_errno(path_, (std::string(action) + " " + what_).c_str(), err);
+    }
+
+    std::string path_;
+    const char* what_;
+    int fd_ = -1;
+};
+
 // One JSON object per line in `path` (opened at the first record; an empty path disables logging): a fresh run
-// replaces an earlier run's log, a resumed run (`append`) continues it. Each record goes to the kernel in one write(2),
-// so a killed process loses none; it is a log, not a checkpoint, so it is fsync'ed only when a checkpoint is saved
-// (sync()) — not per record, which would cost a disk flush every logging step.
+// replaces an earlier run's log, a resumed run (`append`) continues it.
 class MetricsLog {
 public:
     explicit MetricsLog(std::string path, bool append = false) : path_(std::move(path)), append_(append) {}
-    MetricsLog(const MetricsLog&) = delete;
-    MetricsLog& operator=(const MetricsLog&) = delete;
-    ~MetricsLog() {
-        if (fd_ >= 0) ::close(fd_);
-    }
 
     void write(const json::Value& record) {
-        if (!open()) return;
-        const std::string line = record.dump() + '\n';
-        for (std::size_t done = 0; done < line.size();) {
-            const ssize_t w = ::write(fd_, line.data() + done, line.size() - done);
-            if (w < 0 && errno == EINTR) continue;
-            if (w <= 0) detail::fail_errno(path_, "cannot write the metrics log", w < 0 ? errno : EIO);
-            done += static_cast<std::size_t>(w);
-        }
+        if (AppendFile* f = file()) f->append(record.dump() + '\n');
     }
 
     // Makes the records so far durable and returns the log's size in bytes. A checkpoint stores this size so that a
     // run resumed from it can drop what was logged after it (truncate), which the resumed run logs again.
     std::int64_t sync() {
-        if (!open()) return 0;
-        if (::fdatasync(fd_) != 0) detail::fail_errno(path_, "fdatasync of the metrics log failed", errno);
-        struct stat st {};
-        if (::fstat(fd_, &st) != 0) detail::fail_errno(path_, "fstat of the metrics log failed", errno);
-        return static_cast<std::int64_t>(st.st_size);
+        AppendFile* f = file();
+        return f ? f->sync() : 0;
     }
 
     // Cuts the log back to `bytes` if it is longer.
     void truncate(std::int64_t bytes) {
-        if (!open()) return;
-        struct stat st {};
-        if (::fstat(fd_, &st) != 0) detail::fail_errno(path_, "fstat of the metrics log failed", errno);
-        if (st.st_size > bytes && ::ftruncate(fd_, static_cast<off_t>(bytes)) != 0)
-            detail::fail_errno(path_, "cannot truncate the metrics log", errno);
+        if (AppendFile* f = file()) f->truncate(bytes);
     }
 
 private:
-    bool open() {
-        if (path_.empty()) return false;
-        if (fd_ < 0) {
-            fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (append_ ? 0 : O_TRUNC), 0666);
-            if (fd_ < 0) detail::fail_errno(path_, "cannot open the metrics log", errno);
-        }
-        return true;
+    AppendFile* file() {
+        if (path_.empty()) return nullptr;
+        if (!file_) file_.emplace(path_, "metrics log", append_);
+        return &*file_;
     }
 
     std::string path_;
     bool append_;
-    int fd_ = -1;
+    std::optional<AppendFile> file_;
 };
 
 }  // namespace tinybert

@@ -1,12 +1,14 @@
 // tinybert/train/trainer.hpp: the fine-tuning loop with Hugging Face Trainer semantics (spec §7): epochs, batch size,
 // gradient accumulation, AdamW + linear warmup/decay, clipping, evaluation every epoch or every N updates, the best
 // model kept in output_dir by a chosen metric, early stopping, resume from output_dir/checkpoint (model, optimizer,
-// schedule position, RNG, position in the data), a progress line and a JSONL metrics log. Every save is durable
+// schedule position, RNG, position in the data), a progress line, a JSONL metrics log and/or TensorBoard event files
+// (report_to), and a model card (README.md) next to the saved model. Every save is durable
 // (io/files.hpp) and a crash at any instant of a checkpoint save leaves a complete checkpoint for resume
 // (save_checkpoint, find_checkpoint).
 // Per update: backward → on_gradients hook (where a multi-GPU run all-reduces) → clip → AdamW step → zero grads.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -14,15 +16,18 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tinybert/backend/cpu/eigen_map.hpp"
 #include "tinybert/data/loader.hpp"
 #include "tinybert/io/files.hpp"
 #include "tinybert/io/safetensors.hpp"
 #include "tinybert/train/clip.hpp"
+#include "tinybert/train/model_card.hpp"
 #include "tinybert/train/optimizer.hpp"
 #include "tinybert/train/progress.hpp"
 #include "tinybert/train/schedule.hpp"
+#include "tinybert/train/tensorboard.hpp"
 
 namespace tinybert {
 
@@ -50,6 +55,14 @@ struct TrainingArguments {
     bool save_checkpoints = true;           // write output_dir/checkpoint after every evaluation
     bool progress = true;
     std::int64_t logging_steps = 10;
+    // Where the logging-step, evaluation and end-of-run records go, as HF's report_to: "jsonl" (output_dir/
+    // metrics.jsonl) and "tensorboard" (event files in logging_dir, HF's tags). Empty: neither.
+    std::vector<std::string> report_to = {"jsonl"};
+    std::string logging_dir;  // empty: output_dir/runs/<MMMdd_HH-MM-SS>_<hostname>, HF's default; a resumed run keeps its own
+    // Only for the model card (README.md next to the saved model); empty: not known.
+    std::string base_model;  // the checkpoint fine-tuned: a Hub id ("user/name") or a name
+    std::string dataset;
+    std::size_t per_device_eval_batch_size = 8;  // the evaluate callback does the batching
 };
 
 // The checkpoint a resumed run in `output_dir` starts from: output_dir/checkpoint, or, when a save was interrupted
@@ -86,6 +99,9 @@ public:
     Trainer(Model& model, TrainingArguments args) : model_(model), args_(std::move(args)) {
         TINYBERT_CHECK(args_.per_device_train_batch_size > 0 && args_.gradient_accumulation_steps > 0,
                        "Trainer: batch size and gradient accumulation steps must be > 0");
+        for (const auto& r : args_.report_to)
+            TINYBERT_CHECK(r == "jsonl" || r == "tensorboard", "Trainer: report_to holds \"jsonl\" and/or "
+                                                               "\"tensorboard\", got \"", r, "\"");
     }
 
     // Called after the gradients of an update are accumulated, before clipping: the all-reduce point for data
@@ -110,11 +126,18 @@ public:
         model_.generator() = Generator(args_.seed, dropout_stream());
         const std::optional<fs::path> checkpoint =
             args_.resume && !args_.output_dir.empty() ? find_checkpoint(args_.output_dir) : std::nullopt;
-        MetricsLog log(args_.output_dir.empty() ? "" : (fs::path(args_.output_dir) / "metrics.jsonl").string(),
-                       checkpoint.has_value());
+        Reports log{.jsonl = MetricsLog(reports_to("jsonl") ? (fs::path(args_.output_dir) / "metrics.jsonl").string() : "",
+                                        checkpoint.has_value()),
+                    .tensorboard = std::nullopt};
 
         State st;
-        if (checkpoint) load_checkpoint(*checkpoint, opt, st, log);
+        if (checkpoint) load_checkpoint(*checkpoint, opt, st, log.jsonl);
+        if (reports_to("tensorboard")) {
+            if (st.logging_dir.empty())
+                st.logging_dir = args_.logging_dir.empty() ? default_logging_dir(args_.output_dir) : args_.logging_dir;
+            log.tensorboard.emplace(st.logging_dir);
+            if (checkpoint) log.tensorboard->resume_after(st.updates);
+        }
         Progress progress(total, args_.progress, args_.logging_steps);
         TrainResult result;
         double loss_sum = 0, window_loss = 0;
@@ -146,15 +169,21 @@ public:
                 const std::size_t accumulated = (b % args_.gradient_accumulation_steps) + 1;
                 if (accumulated > 1) scale_gradients(T(1) / static_cast<T>(accumulated));
                 if (on_gradients) on_gradients(model_);
-                if (args_.max_grad_norm > 0) clip_grad_norm(model_, args_.max_grad_norm);
+                const double grad_norm = args_.max_grad_norm > 0 ? clip_grad_norm(model_, args_.max_grad_norm)
+                                                                   : std::numeric_limits<double>::quiet_NaN();
                 const double lr = schedule.lr(st.updates);
                 opt.step(lr);
                 model_.zero_grad();
                 ++st.updates;
                 progress.update(st.updates, epoch, window_loss / static_cast<double>(window_count), lr, sequences);
                 if (st.updates % args_.logging_steps == 0) {
+                    st.last_loss = window_loss / static_cast<double>(window_count);
+                    // HF logs the norm too; metrics.jsonl keeps its fields, so it goes to TensorBoard only.
+                    if (log.tensorboard && !std::isnan(grad_norm))
+                        log.tensorboard->add_scalar("train/grad_norm", grad_norm, st.updates);
                     log.write(json::Object{{"step", st.updates}, {"epoch", static_cast<std::int64_t>(epoch + 1)},
-                                           {"loss", window_loss / static_cast<double>(window_count)}, {"learning_rate", lr}});
+                                           {"loss", *st.last_loss}, {"learning_rate", lr}},
+                              st.updates);
                     window_loss = 0, window_count = 0;
                 }
                 const bool epoch_end = last;
@@ -177,7 +206,11 @@ public:
         log.write(json::Object{{"train_loss", result.train_loss},
                                {"train_runtime", result.seconds},
                                {"eval_runtime", result.eval_seconds},
-                               {"train_samples_per_second", result.sequences_per_second}});
+                               {"train_samples_per_second", result.sequences_per_second}},
+                  st.updates);
+        if (log.tensorboard) log.tensorboard->sync();
+        // The card of the saved model, now with every evaluation of the run (a model is saved at the first one).
+        if (!args_.output_dir.empty() && !st.history.empty()) write_model_card(st);
         return result;
     }
 
@@ -189,7 +222,27 @@ private:
         Metrics best_metrics;
         std::size_t bad_evals = 0;
         bool stop = false;
+        std::optional<double> last_loss;  // of the last logging step
+        std::vector<EvalRecord> history;  // every evaluation, for the model card
+        std::string logging_dir;          // of the TensorBoard event files
     };
+
+    // Where records go (report_to): metrics.jsonl (a MetricsLog with an empty path writes nothing) and TensorBoard,
+    // which plots each number of a record at `step`.
+    struct Reports {
+        MetricsLog jsonl;
+        std::optional<EventWriter> tensorboard;
+
+        void write(const json::Object& record, std::int64_t step) {
+            jsonl.write(json::Value(record));
+            if (tensorboard) tensorboard->add_record(record, step);
+        }
+    };
+
+    bool reports_to(const std::string& name) const {
+        return !args_.output_dir.empty() && std::find(args_.report_to.begin(), args_.report_to.end(), name) !=
+                                                args_.report_to.end();
+    }
 
     DropoutStream dropout_stream() const {
         constexpr bool on_cpu = std::is_same_v<Device, Cpu>;
@@ -213,7 +266,7 @@ private:
     }
 
     void evaluate_and_save(const Evaluate& evaluate, const SaveExtra& save_extra, AdamW<T, Device>& opt, State& st,
-                           MetricsLog& log, Progress& progress) {
+                           Reports& log, Progress& progress) {
         data_loader_started();
         Metrics m = evaluate ? evaluate(model_) : Metrics{};
         json::Object rec{{"step", st.updates}, {"epoch", static_cast<std::int64_t>(st.epoch)}};
@@ -222,8 +275,9 @@ private:
             rec.emplace_back("eval_" + k, v);
             line += " " + k + " " + std::to_string(v);
         }
-        log.write(json::Value(std::move(rec)));
+        log.write(rec, st.updates);
         progress.message(line);
+        st.history.push_back({st.updates, static_cast<std::int64_t>(st.epoch), st.last_loss, m});
 
         double value = std::numeric_limits<double>::quiet_NaN();
         for (const auto& [k, v] : m)
@@ -239,6 +293,7 @@ private:
             if (!args_.output_dir.empty()) {
                 model_.save_pretrained(args_.output_dir);
                 if (save_extra) save_extra(args_.output_dir);
+                write_model_card(st);
             }
         } else if (args_.early_stopping_patience > 0 && ++st.bad_evals >= args_.early_stopping_patience) {
             progress.message("early stopping: " + args_.metric_for_best_model + " did not improve for " +
@@ -260,11 +315,12 @@ private:
     // (rename(2) cannot replace a non-empty directory, and renameat2's RENAME_EXCHANGE is Linux-only and missing on
     // some filesystems, so this one sequence serves everywhere and is what tests/train/test_durability.cpp kills.)
     // A failed save (disk full) removes checkpoint.tmp and throws; the previous checkpoint is untouched.
-    void save_checkpoint(AdamW<T, Device>& opt, const State& st, MetricsLog& log) {
+    void save_checkpoint(AdamW<T, Device>& opt, const State& st, Reports& log) {
         namespace fs = std::filesystem;
         const fs::path root(args_.output_dir), dir = root / "checkpoint", tmp = root / "checkpoint.tmp",
                                                 old = root / "checkpoint.old";
-        const std::int64_t log_bytes = log.sync();  // the log up to this checkpoint is as durable as the checkpoint
+        const std::int64_t log_bytes = log.jsonl.sync();  // the logs up to this checkpoint are as durable as it
+        if (log.tensorboard) log.tensorboard->sync();
         fs::remove_all(tmp);
         detail::crash_point();
         try {
@@ -288,7 +344,10 @@ private:
                                {"best", std::isnan(st.best) ? json::Value() : json::Value(st.best)},
                                {"bad_evals", static_cast<std::int64_t>(st.bad_evals)},
                                {"best_metrics", metrics_json(st.best_metrics)},
-                               {"metrics_log_bytes", log_bytes}};
+                               {"metrics_log_bytes", log_bytes},
+                               {"last_loss", st.last_loss ? json::Value(*st.last_loss) : json::Value()},
+                               {"log_history", history_json(st.history)},
+                               {"logging_dir", st.logging_dir}};
             const std::string text = json::Value(std::move(state)).dump(2) + "\n";
             detail::AtomicWriter out((tmp / "trainer_state.json").string());
             out.write(text.data(), text.size());
@@ -334,6 +393,65 @@ private:
         for (const auto& [k, v] : state.at("best_metrics").as_object()) st.best_metrics.emplace_back(k, v.as_double());
         // What the interrupted run logged after this checkpoint is logged again by this run.
         if (const json::Value* bytes = state.find("metrics_log_bytes")) log.truncate(bytes->as_int());
+        // Checkpoints written before the model card and TensorBoard existed have none of these.
+        if (const json::Value* loss = state.find("last_loss"); loss && !loss->is_null()) st.last_loss = loss->as_double();
+        if (const json::Value* history = state.find("log_history"))
+            for (const json::Value& e : history->as_array()) {
+                EvalRecord r{e.at("step").as_int(), e.at("epoch").as_int(), std::nullopt, {}};
+                if (!e.at("training_loss").is_null()) r.training_loss = e.at("training_loss").as_double();
+                for (const auto& [k, v] : e.at("metrics").as_object()) r.metrics.emplace_back(k, v.as_double());
+                st.history.push_back(std::move(r));
+            }
+        if (const json::Value* logdir = state.find("logging_dir")) st.logging_dir = logdir->as_string();
+    }
+
+    static json::Value history_json(const std::vector<EvalRecord>& history) {
+        json::Array a;
+        for (const auto& r : history)
+            a.emplace_back(json::Object{{"step", r.step},
+                                        {"epoch", r.epoch},
+                                        {"training_loss", r.training_loss ? json::Value(*r.training_loss) : json::Value()},
+                                        {"metrics", metrics_json(r.metrics)}});
+        return json::Value(std::move(a));
+    }
+
+    // output_dir/README.md (model_card.hpp) for the model saved there, whose metrics are st.best_metrics.
+    void write_model_card(const State& st) const {
+        namespace fs = std::filesystem;
+        const fs::path dir = fs::path(args_.output_dir).lexically_normal();
+        const json::Value config = json::parse_file((dir / "config.json").string());
+        const json::Value* arch = config.find("architectures");
+        const AdamWOptions adamw;
+        ModelCard card;
+        card.model_name = (dir.has_filename() ? dir : dir.parent_path()).filename().string();
+        card.base_model = args_.base_model;
+        card.dataset = args_.dataset;
+        if (arch && !arch->as_array().empty()) card.task = hub_task(arch->as_array()[0].as_string());
+        card.results = st.best_metrics;
+        card.history = st.history;
+        const auto add = [&](std::string name, std::string value) {
+            card.hyperparameters.emplace_back(std::move(name), std::move(value));
+        };
+        const std::size_t total_batch = args_.per_device_train_batch_size * args_.gradient_accumulation_steps;
+        add("learning_rate", ModelCard::number(args_.learning_rate));
+        add("train_batch_size", std::to_string(args_.per_device_train_batch_size));
+        add("eval_batch_size", std::to_string(args_.per_device_eval_batch_size));
+        add("seed", std::to_string(args_.seed));
+        if (args_.gradient_accumulation_steps > 1) {  // as HF: listed only when they differ from train_batch_size
+            add("gradient_accumulation_steps", std::to_string(args_.gradient_accumulation_steps));
+            add("total_train_batch_size", std::to_string(total_batch));
+        }
+        add("optimizer", "adamw with betas=(" + ModelCard::number(adamw.beta1) + "," + ModelCard::number(adamw.beta2) +
+                             ") and epsilon=" + ModelCard::number(adamw.eps) + " and weight_decay=" +
+                             ModelCard::number(args_.weight_decay));
+        add("lr_scheduler_type", "linear");
+        if (args_.warmup_steps > 0) add("lr_scheduler_warmup_steps", std::to_string(args_.warmup_steps));
+        else if (args_.warmup_ratio > 0) add("lr_scheduler_warmup_ratio", ModelCard::number(args_.warmup_ratio));
+        add("num_epochs", std::to_string(args_.num_train_epochs));
+        const std::string text = card.render();
+        detail::AtomicWriter out((dir / "README.md").string());
+        out.write(text.data(), text.size());
+        out.commit();
     }
 
     Model& model_;
