@@ -14,6 +14,7 @@
 #include "cmd_finetune.hpp"
 #include "cmd_parity.hpp"
 #include "cmd_predict.hpp"
+#include "cmd_serve.hpp"
 #include "cmd_tokenize.hpp"
 #include "tinybert/backend/cpu/eigen_map.hpp"
 
@@ -45,6 +46,7 @@ int usage(std::ostream& os) {
           "  finetune   fine-tune a checkpoint for classification, ner or qa and save the best model\n"
           "  evaluate   score a fine-tuned model on a dataset\n"
           "  predict    run a fine-tuned model on JSONL from stdin\n"
+          "  serve      answer HTTP/JSON requests with a model (predictions or embeddings)\n"
           "  parity     compare a checkpoint's outputs, gradients and training steps with a reference file\n";
     return 2;
 }
@@ -54,6 +56,9 @@ int usage(std::ostream& os) {
 int main(int argc, char** argv) {
     if (argc < 2) return usage(std::cerr);
     const std::string_view cmd = argv[1];
+    // serve waits for SIGTERM/SIGINT with sigwait, so they must be blocked in every thread, and threads inherit the
+    // mask: block them before flush_denormals starts the OpenMP pool.
+    if (cmd == "serve") tinybert::cli::serve::block_stop_signals();
     tinybert::flush_denormals();  // before any worker thread exists; see backend/cpu/eigen_map.hpp
     try {
         if (cmd == "tokenize") return finish_stdout(cmd, tinybert::cli::run_tokenize(argc - 1, argv + 1));
@@ -61,6 +66,7 @@ int main(int argc, char** argv) {
         if (cmd == "finetune") return finish_stdout(cmd, tinybert::cli::run_finetune(argc - 1, argv + 1));
         if (cmd == "evaluate") return finish_stdout(cmd, tinybert::cli::run_evaluate(argc - 1, argv + 1));
         if (cmd == "predict") return finish_stdout(cmd, tinybert::cli::run_predict(argc - 1, argv + 1));
+        if (cmd == "serve") return tinybert::cli::run_serve(argc - 1, argv + 1);
         if (cmd == "--help" || cmd == "-h" || cmd == "help") {
             usage(std::cout);
             return 0;

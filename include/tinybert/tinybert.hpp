@@ -31,6 +31,7 @@
 #include "tinybert/data/qa_features.hpp"
 #include "tinybert/nn/bert.hpp"
 #include "tinybert/tasks/classification.hpp"
+#include "tinybert/tasks/embed.hpp"
 #include "tinybert/tasks/ner.hpp"
 #include "tinybert/tasks/qa.hpp"
 #include "tinybert/tokenizer/pretrained.hpp"
