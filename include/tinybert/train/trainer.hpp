@@ -140,8 +140,8 @@ public:
         }
         Progress progress(total, args_.progress, args_.logging_steps);
         TrainResult result;
-        double loss_sum = 0, window_loss = 0;
-        std::size_t loss_count = 0, window_count = 0, sequences = 0;
+        double loss_sum = 0;
+        std::size_t loss_count = 0, sequences = 0;
         model_.train();
         model_.zero_grad();
         for (std::size_t epoch = st.epoch; epoch < args_.num_train_epochs && !st.stop; ++epoch) {
@@ -161,7 +161,7 @@ public:
                     break;
                 }
                 backward(out.loss);
-                loss_sum += loss, window_loss += loss, ++loss_count, ++window_count;
+                loss_sum += loss, st.window_loss += loss, ++loss_count, ++st.window_batches;
                 sequences += static_cast<std::size_t>(host.batch_size());
                 const bool last = b + 1 == loader.num_batches();
                 if ((b + 1) % args_.gradient_accumulation_steps != 0 && !last) continue;
@@ -175,16 +175,16 @@ public:
                 opt.step(lr);
                 model_.zero_grad();
                 ++st.updates;
-                progress.update(st.updates, epoch, window_loss / static_cast<double>(window_count), lr, sequences);
+                progress.update(st.updates, epoch, st.window_loss / static_cast<double>(st.window_batches), lr, sequences);
                 if (st.updates % args_.logging_steps == 0) {
-                    st.last_loss = window_loss / static_cast<double>(window_count);
+                    st.last_loss = st.window_loss / static_cast<double>(st.window_batches);
                     // HF logs the norm too; metrics.jsonl keeps its fields, so it goes to TensorBoard only.
                     if (log.tensorboard && !std::isnan(grad_norm))
                         log.tensorboard->add_scalar("train/grad_norm", grad_norm, st.updates);
                     log.write(json::Object{{"step", st.updates}, {"epoch", static_cast<std::int64_t>(epoch + 1)},
                                            {"loss", *st.last_loss}, {"learning_rate", lr}},
                               st.updates);
-                    window_loss = 0, window_count = 0;
+                    st.window_loss = 0, st.window_batches = 0;
                 }
                 const bool epoch_end = last;
                 if ((args_.eval_steps > 0 && st.updates % args_.eval_steps == 0) || (args_.eval_steps == 0 && epoch_end)) {
@@ -222,6 +222,10 @@ private:
         Metrics best_metrics;
         std::size_t bad_evals = 0;
         bool stop = false;
+        // The loss summed over the batches since the last logging step; kept in checkpoints, so a resumed run logs
+        // the uninterrupted run's losses.
+        double window_loss = 0;
+        std::int64_t window_batches = 0;
         std::optional<double> last_loss;  // of the last logging step
         std::vector<EvalRecord> history;  // every evaluation, for the model card
         std::string logging_dir;          // of the TensorBoard event files
@@ -345,6 +349,8 @@ private:
                                {"bad_evals", static_cast<std::int64_t>(st.bad_evals)},
                                {"best_metrics", metrics_json(st.best_metrics)},
                                {"metrics_log_bytes", log_bytes},
+                               {"window_loss", st.window_loss},
+                               {"window_batches", st.window_batches},
                                {"last_loss", st.last_loss ? json::Value(*st.last_loss) : json::Value()},
                                {"log_history", history_json(st.history)},
                                {"logging_dir", st.logging_dir}};
@@ -393,8 +399,12 @@ private:
         for (const auto& [k, v] : state.at("best_metrics").as_object()) st.best_metrics.emplace_back(k, v.as_double());
         // What the interrupted run logged after this checkpoint is logged again by this run.
         if (const json::Value* bytes = state.find("metrics_log_bytes")) log.truncate(bytes->as_int());
-        // Checkpoints written before the model card and TensorBoard existed have none of these.
+        // Checkpoints written before the model card, TensorBoard and the saved loss window have none of these.
         if (const json::Value* loss = state.find("last_loss"); loss && !loss->is_null()) st.last_loss = loss->as_double();
+        if (const json::Value* batches = state.find("window_batches")) {
+            st.window_batches = batches->as_int();
+            st.window_loss = state.at("window_loss").as_double();
+        }
         if (const json::Value* history = state.find("log_history"))
             for (const json::Value& e : history->as_array()) {
                 EvalRecord r{e.at("step").as_int(), e.at("epoch").as_int(), std::nullopt, {}};
