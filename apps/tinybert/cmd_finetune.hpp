@@ -1,12 +1,29 @@
 // tinybert finetune --task classification|ner|qa --model DIR --train PATH --eval PATH --out DIR [options]
 // Full fine-tuning with Hugging Face Trainer defaults (lr 5e-5, weight decay 0, no warmup, 3 epochs, batch 8, seed 42,
 // clipping 1.0, dropout from config.json). The best model by the task's metric and its tokenizer are saved in --out
-// in Hugging Face format. Progress on stderr; one JSON line of results on stdout.
+// in Hugging Face format, with a model card README.md (--base-model and --dataset name the checkpoint and the data in it;
+// defaults: the --model folder's name and the name of the folder holding --train). Metrics go to --out/metrics.jsonl
+// and/or TensorBoard event files in --out/runs/<MMMdd_HH-MM-SS>_<hostname> (--report-to jsonl|tensorboard|
+// jsonl,tensorboard|none; default jsonl). Progress on stderr; one JSON line of results on stdout.
 #pragma once
 
 #include "tasks.hpp"
 
 namespace tinybert::cli {
+
+// --report-to: "none" or a comma-separated list of jsonl and tensorboard.
+inline std::vector<std::string> report_to_arg(const std::string& text) {
+    std::vector<std::string> sinks;
+    if (text == "none") return sinks;
+    for (std::size_t at = 0; at <= text.size();) {
+        const std::size_t comma = std::min(text.find(',', at), text.size());
+        sinks.push_back(text.substr(at, comma - at));
+        TINYBERT_CHECK(sinks.back() == "jsonl" || sinks.back() == "tensorboard",
+                       "--report-to is jsonl, tensorboard, jsonl,tensorboard or none, got '", text, "'");
+        at = comma + 1;
+    }
+    return sinks;
+}
 
 inline int run_finetune(int argc, char** argv) {
     Args args(argc, argv,
@@ -14,7 +31,8 @@ inline int run_finetune(int argc, char** argv) {
               "  [--epochs E] [--lr LR] [--batch-size B] [--max-length L] [--warmup-ratio R] [--weight-decay W]\n"
               "  [--grad-accum K] [--seed S] [--threads T] [--max-train-examples N] [--max-eval-examples N]\n"
               "  [--eval-batch-size B] [--doc-stride K] [--eval-steps N] [--early-stopping N] [--resume] [--quiet]\n"
-              "  [--dropout-stream torch|counter] [--logging-steps N]");
+              "  [--dropout-stream torch|counter] [--logging-steps N] [--report-to jsonl|tensorboard|jsonl,tensorboard|none]\n"
+              "  [--base-model NAME] [--dataset NAME]");
     const Task task = parse_task(args.required("--task"));
     const std::string model_dir = args.required("--model"), train_path = args.required("--train"),
                       eval_path = args.required("--eval"), out = args.required("--out");
@@ -36,10 +54,19 @@ inline int run_finetune(int argc, char** argv) {
     ta.progress = !args.flag("--quiet");
     ta.logging_steps = static_cast<std::int64_t>(args.count("--logging-steps", 10));
     TINYBERT_CHECK(ta.logging_steps > 0, "--logging-steps needs a positive integer");
+    ta.report_to = report_to_arg(args.value("--report-to", "jsonl"));
+    namespace fs = std::filesystem;
+    const auto named = [](const fs::path& p) {  // "out/", "." and "a/../out" name their folder
+        const fs::path n = fs::absolute(p).lexically_normal();
+        return n.has_filename() ? n : n.parent_path();
+    };
+    ta.base_model = args.value("--base-model", named(model_dir).filename().string());
+    ta.dataset = args.value("--dataset", named(train_path).parent_path().filename().string());
     const auto max_length = max_length_arg(args, task);
     const auto max_train = args.count("--max-train-examples", 0);
     const auto max_eval = args.count("--max-eval-examples", 0);
     const auto eval_bs = args.count("--eval-batch-size", 32);
+    ta.per_device_eval_batch_size = eval_bs;
     const auto stride = args.count("--doc-stride", 128);
     apply_threads(args);
     args.finish();
