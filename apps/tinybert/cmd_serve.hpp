@@ -8,8 +8,6 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include <httplib.h>
-
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -21,6 +19,9 @@
 #include "serve/request.hpp"
 #include "serve/service.hpp"
 #include "tinybert/serve/batcher.hpp"
+
+// after Eigen: httplib.h pulls in <resolv.h>, whose `_res` macro breaks Eigen headers included after it
+#include <httplib.h>
 
 namespace tinybert::cli {
 
@@ -85,10 +86,9 @@ void configure(httplib::Server& server, Service<K>& service, ::tinybert::serve::
         send_error(res, 500, message, "backend");
     });
 
-    constexpr ServeTask task = K;
-    server.Get("/health", [&service, task](const httplib::Request&, httplib::Response& res) {
+    server.Get("/health", [&service](const httplib::Request&, httplib::Response& res) {
         res.set_content(json::Value(json::Object{{"status", "ok"},
-                                                 {"task", serve_task_name(task)},
+                                                 {"task", serve_task_name(K)},
                                                  {"model", service.options().model_dir}})
                             .dump(),
                         "application/json");
@@ -101,7 +101,7 @@ void configure(httplib::Server& server, Service<K>& service, ::tinybert::serve::
         info.emplace_back("timeout_s", static_cast<std::int64_t>(o.timeout_s));
         res.set_content(json::Value(std::move(info)).dump(), "application/json");
     });
-    const auto answer = [&service, &batcher, task, o](const httplib::Request& req, httplib::Response& res) {
+    const auto answer = [&service, &batcher, o](const httplib::Request& req, httplib::Response& res) {
         try {
             json::Value body;
             try {
@@ -109,7 +109,7 @@ void configure(httplib::Server& server, Service<K>& service, ::tinybert::serve::
             } catch (const Error& e) {
                 throw RequestError(400, "invalid_json", e.what());
             }
-            ParsedRequest parsed = parse_request(task, body, o.max_inputs);
+            ParsedRequest parsed = parse_request(K, body, o.max_inputs);
             std::vector<std::future<json::Value>> pending;
             for (Input& in : parsed.inputs) {
                 const std::size_t n = service.tokens(in);
@@ -118,7 +118,7 @@ void configure(httplib::Server& server, Service<K>& service, ::tinybert::serve::
             json::Array results;
             for (auto& f : pending) results.push_back(f.get());
             // TEI's /embed answers a list of embeddings even for one input
-            const bool unwrap = parsed.single && task != ServeTask::embed;
+            const bool unwrap = parsed.single && K != ServeTask::embed;
             res.set_content((unwrap ? results.front() : json::Value(std::move(results))).dump(), "application/json");
         } catch (const RequestError& e) {
             send_error(res, e.status, e.what(), e.type);
@@ -126,7 +126,7 @@ void configure(httplib::Server& server, Service<K>& service, ::tinybert::serve::
             send_error(res, 422, e.what(), "validation");
         }
     };
-    if (task == ServeTask::embed) {
+    if constexpr (K == ServeTask::embed) {
         server.Post("/embed", answer);
     } else {
         server.Post("/predict", answer);
