@@ -24,8 +24,8 @@ ModelCard facts() {
     c.task = "text-classification";
     c.results = {{"accuracy", 0.875}, {"f1", 0.8712345}};
     c.hyperparameters = {{"learning_rate", "5e-05"}, {"seed", "42"}};
-    c.history = {{50, 1, std::nullopt, {{"accuracy", 0.8}, {"f1", 0.79}}},
-                 {100, 2, 0.41234567, {{"accuracy", 0.875}, {"f1", 0.8712345}}}};
+    c.history = {{50, 1.0, std::nullopt, {{"accuracy", 0.8}, {"f1", 0.79}}},
+                 {100, 2.0, 0.41234567, {{"accuracy", 0.875}, {"f1", 0.8712345}}}};
     return c;
 }
 
@@ -79,8 +79,8 @@ TEST_CASE("the card's body: title, results, hyperparameters, results table, vers
     CHECK_THAT(card, Catch::Contains("### Training results\n\n"
                                      "| Training Loss | Epoch | Step | Accuracy | F1 |\n"
                                      "|:-------------:|:-----:|:----:|:--------:|:--:|\n"
-                                     "| No log | 1 | 50 | 0.8 | 0.79 |\n"
-                                     "| 0.4123 | 2 | 100 | 0.875 | 0.8712 |\n"));
+                                     "| No log | 1.0 | 50 | 0.8 | 0.79 |\n"
+                                     "| 0.4123 | 2.0 | 100 | 0.875 | 0.8712 |\n"));
     CHECK_THAT(card, Catch::Contains("### Framework versions\n\n- tinybert " + std::to_string(TINYBERT_VERSION_MAJOR) +
                                      "." + std::to_string(TINYBERT_VERSION_MINOR) + "."));
     CHECK_THAT(card, Catch::Contains("\n- Eigen 3.") && Catch::Contains("\n- simdjson "));
@@ -113,7 +113,8 @@ TEST_CASE("a Trainer run writes README.md next to config.json", "[train][model_c
     CHECK_THAT(card, Catch::Contains("    - type: accuracy\n      value: " + ModelCard::number(r.best_metrics[0].second)));
     CHECK_THAT(card, Catch::Contains("- lr_scheduler_warmup_ratio: 0.25\n- num_epochs: 3\n"));
     // Every evaluation of the run (updates 4, 8, 12) is a row; the first follows the loss logged at update 3.
-    CHECK_THAT(card, Catch::Contains(" | 1 | 4 | ") && Catch::Contains(" | 2 | 8 | ") && Catch::Contains(" | 3 | 12 | "));
+    CHECK_THAT(card, Catch::Contains(" | 1.0 | 4 | ") && Catch::Contains(" | 2.0 | 8 | ") &&
+                         Catch::Contains(" | 3.0 | 12 | "));
     CHECK(!fs::exists(out / "README.md.tmp"));
     fs::remove_all(out);
 }

@@ -28,7 +28,7 @@ namespace tinybert {
 // One evaluation of the run: a row of the "Training results" table.
 struct EvalRecord {
     std::int64_t step = 0;
-    std::int64_t epoch = 0;
+    double epoch = 0;  // updates / updates per epoch, as HF's fractional epoch
     std::optional<double> training_loss;  // the last logged training loss before it; none: "No log", as HF
     Metrics metrics;
 };
@@ -130,6 +130,12 @@ private:
         return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
     }
 
+    // Python's float text, as HF's table: 1.0, 0.3333.
+    static std::string epoch_text(double epoch) {
+        const std::string t = rounded(epoch);
+        return t.find_first_of(".e") == std::string::npos ? t + ".0" : t;
+    }
+
     static std::string table_row(const std::vector<std::string>& cells) {
         std::string row = "|";
         for (const auto& c : cells) row.append(" ").append(c).append(" |");
@@ -146,7 +152,7 @@ private:
         t += "\n";
         for (const auto& r : history) {
             std::vector<std::string> cells{r.training_loss ? rounded(*r.training_loss) : "No log",
-                                           std::to_string(r.epoch), std::to_string(r.step)};
+                                           epoch_text(r.epoch), std::to_string(r.step)};
             for (const auto& [name, value] : r.metrics) cells.push_back(rounded(value));
             t += table_row(cells);
         }

@@ -119,6 +119,7 @@ public:
         const std::size_t per_epoch = (loader.num_batches() + args_.gradient_accumulation_steps - 1) /
                                       args_.gradient_accumulation_steps;
         const auto total = static_cast<std::int64_t>(per_epoch * args_.num_train_epochs);
+        updates_per_epoch_ = std::max<std::size_t>(per_epoch, 1);
         const std::int64_t warmup =
             args_.warmup_steps > 0 ? args_.warmup_steps : LinearSchedule::warmup_from_ratio(args_.warmup_ratio, total);
         const LinearSchedule schedule(args_.learning_rate, total, warmup);
@@ -281,7 +282,8 @@ private:
         }
         log.write(rec, st.updates);
         progress.message(line);
-        st.history.push_back({st.updates, static_cast<std::int64_t>(st.epoch), st.last_loss, m});
+        st.history.push_back({st.updates, static_cast<double>(st.updates) / static_cast<double>(updates_per_epoch_),
+                              st.last_loss, m});
 
         double value = std::numeric_limits<double>::quiet_NaN();
         for (const auto& [k, v] : m)
@@ -407,7 +409,7 @@ private:
         }
         if (const json::Value* history = state.find("log_history"))
             for (const json::Value& e : history->as_array()) {
-                EvalRecord r{e.at("step").as_int(), e.at("epoch").as_int(), std::nullopt, {}};
+                EvalRecord r{e.at("step").as_int(), e.at("epoch").as_double(), std::nullopt, {}};
                 if (!e.at("training_loss").is_null()) r.training_loss = e.at("training_loss").as_double();
                 for (const auto& [k, v] : e.at("metrics").as_object()) r.metrics.emplace_back(k, v.as_double());
                 st.history.push_back(std::move(r));
@@ -466,6 +468,7 @@ private:
 
     Model& model_;
     TrainingArguments args_;
+    std::size_t updates_per_epoch_ = 1;  // of this train() call, for the model card's fractional epochs
 };
 
 }  // namespace tinybert
