@@ -103,7 +103,10 @@ Result load(int port, const std::vector<std::string>& bodies, std::size_t client
                 const auto s = std::chrono::steady_clock::now();
                 const auto res = cli.Post("/predict", bodies[i % bodies.size()], "application/json");
                 if (!res || res->status != 200) {
-                    ++failed;
+                    if (failed++ == 0)  // the first failure's cause, for the reader of the table
+                        std::fprintf(stderr, "bench_serve: request failed: %s\n",
+                                     res ? ("HTTP " + std::to_string(res->status) + " " + res->body).c_str()
+                                         : httplib::to_string(res.error()).c_str());
                     continue;
                 }
                 lat[c].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s).count());
