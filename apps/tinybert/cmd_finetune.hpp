@@ -1,8 +1,8 @@
 // tinybert finetune --task classification|ner|qa --model DIR --train PATH --eval PATH --out DIR [options]
 // Full fine-tuning with Hugging Face Trainer defaults (lr 5e-5, weight decay 0, no warmup, 3 epochs, batch 8, seed 42,
 // clipping 1.0, dropout from config.json). The best model by the task's metric and its tokenizer are saved in --out
-// in Hugging Face format, with a model card README.md (--base-model and --dataset name the checkpoint and the data in it;
-// defaults: the --model folder's name and the name of the folder holding --train). Metrics go to --out/metrics.jsonl
+// in Hugging Face format, with a model card README.md (--base-model and --dataset name the checkpoint and the data in
+// it; defaults: the --model folder's name and the name of the folder holding --train). Metrics go to --out/metrics.jsonl
 // and/or TensorBoard event files in --out/runs/<MMMdd_HH-MM-SS>_<hostname> (--report-to jsonl|tensorboard|
 // jsonl,tensorboard|none; default jsonl). Progress on stderr; one JSON line of results on stdout.
 #pragma once
@@ -31,8 +31,8 @@ inline int run_finetune(int argc, char** argv) {
               "  [--epochs E] [--lr LR] [--batch-size B] [--max-length L] [--warmup-ratio R] [--weight-decay W]\n"
               "  [--grad-accum K] [--seed S] [--threads T] [--max-train-examples N] [--max-eval-examples N]\n"
               "  [--eval-batch-size B] [--doc-stride K] [--eval-steps N] [--early-stopping N] [--resume] [--quiet]\n"
-              "  [--dropout-stream torch|counter] [--logging-steps N] [--report-to jsonl|tensorboard|jsonl,tensorboard|none]\n"
-              "  [--base-model NAME] [--dataset NAME]");
+              "  [--dropout-stream torch|counter] [--logging-steps N]\n"
+              "  [--report-to jsonl|tensorboard|jsonl,tensorboard|none] [--base-model NAME] [--dataset NAME]");
     const Task task = parse_task(args.required("--task"));
     const std::string model_dir = args.required("--model"), train_path = args.required("--train"),
                       eval_path = args.required("--eval"), out = args.required("--out");

@@ -110,7 +110,8 @@ TEST_CASE("a Trainer run writes README.md next to config.json", "[train][model_c
     CHECK_THAT(card, Catch::Contains("      type: text-classification\n"));  // from config.json's architectures
     CHECK_THAT(card, Catch::Contains("- name: tinybert_test_model_card\n"));
     REQUIRE(r.best_metrics.size() == 2);
-    CHECK_THAT(card, Catch::Contains("    - type: accuracy\n      value: " + ModelCard::number(r.best_metrics[0].second)));
+    const std::string accuracy = ModelCard::number(r.best_metrics[0].second);
+    CHECK_THAT(card, Catch::Contains("    - type: accuracy\n      value: " + accuracy + "\n"));
     CHECK_THAT(card, Catch::Contains("- lr_scheduler_warmup_ratio: 0.25\n- num_epochs: 3\n"));
     // Every evaluation of the run (updates 4, 8, 12) is a row; the first follows the loss logged at update 3.
     CHECK_THAT(card, Catch::Contains(" | 1.0 | 4 | ") && Catch::Contains(" | 2.0 | 8 | ") &&

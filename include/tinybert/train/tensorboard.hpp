@@ -162,8 +162,7 @@ public:
         const double now = wall_time();
         const std::string name = "events.out.tfevents." + std::to_string(static_cast<std::int64_t>(now)) + "." +
                                  host_name() + "." + std::to_string(::getpid()) + "." + std::to_string(writers++);
-        path_ = (std::filesystem::path(logdir) / name).string();
-        file_.emplace(path_, "event file", /*keep=*/false);
+        file_.emplace((std::filesystem::path(logdir) / name).string(), "event file", /*keep=*/false);
         detail::fsync_directory(logdir);
         file_->append(tfrecord(file_version_event(now)));
     }
@@ -182,15 +181,13 @@ public:
     void resume_after(std::int64_t step) { file_->append(tfrecord(session_start_event(wall_time(), step + 1))); }
 
     void sync() { file_->sync(); }
-    const std::string& path() const { return path_; }
 
 private:
     static double wall_time() {
         return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     }
 
-    std::string path_;
-    std::optional<AppendFile> file_;
+    std::optional<AppendFile> file_;  // optional: opened in the constructor's body, after its directory exists
 };
 
 }  // namespace tinybert

@@ -58,7 +58,8 @@ struct TrainingArguments {
     // Where the logging-step, evaluation and end-of-run records go, as HF's report_to: "jsonl" (output_dir/
     // metrics.jsonl) and "tensorboard" (event files in logging_dir, HF's tags). Empty: neither.
     std::vector<std::string> report_to = {"jsonl"};
-    std::string logging_dir;  // empty: output_dir/runs/<MMMdd_HH-MM-SS>_<hostname>, HF's default; a resumed run keeps its own
+    // Empty: output_dir/runs/<MMMdd_HH-MM-SS>_<hostname>, HF's default. A resumed run keeps the one it started with.
+    std::string logging_dir;
     // Only for the model card (README.md next to the saved model); empty: not known.
     std::string base_model;  // the checkpoint fine-tuned: a Hub id ("user/name") or a name
     std::string dataset;
@@ -127,9 +128,10 @@ public:
         model_.generator() = Generator(args_.seed, dropout_stream());
         const std::optional<fs::path> checkpoint =
             args_.resume && !args_.output_dir.empty() ? find_checkpoint(args_.output_dir) : std::nullopt;
-        Reports log{.jsonl = MetricsLog(reports_to("jsonl") ? (fs::path(args_.output_dir) / "metrics.jsonl").string() : "",
-                                        checkpoint.has_value()),
-                    .tensorboard = std::nullopt};
+        Reports log{
+            .jsonl = MetricsLog(reports_to("jsonl") ? (fs::path(args_.output_dir) / "metrics.jsonl").string() : "",
+                                checkpoint.has_value()),
+            .tensorboard = std::nullopt};
 
         State st;
         if (checkpoint) load_checkpoint(*checkpoint, opt, st, log.jsonl);
@@ -176,7 +178,8 @@ public:
                 opt.step(lr);
                 model_.zero_grad();
                 ++st.updates;
-                progress.update(st.updates, epoch, st.window_loss / static_cast<double>(st.window_batches), lr, sequences);
+                progress.update(st.updates, epoch, st.window_loss / static_cast<double>(st.window_batches), lr,
+                                sequences);
                 if (st.updates % args_.logging_steps == 0) {
                     st.last_loss = st.window_loss / static_cast<double>(st.window_batches);
                     // HF logs the norm too; metrics.jsonl keeps its fields, so it goes to TensorBoard only.
@@ -188,7 +191,8 @@ public:
                     st.window_loss = 0, st.window_batches = 0;
                 }
                 const bool epoch_end = last;
-                if ((args_.eval_steps > 0 && st.updates % args_.eval_steps == 0) || (args_.eval_steps == 0 && epoch_end)) {
+                if ((args_.eval_steps > 0 && st.updates % args_.eval_steps == 0) ||
+                    (args_.eval_steps == 0 && epoch_end)) {
                     st.epoch = epoch + (last ? 1 : 0);
                     st.batch = last ? 0 : b + 1;
                     const double eval_start = progress.seconds();
@@ -402,7 +406,8 @@ private:
         // What the interrupted run logged after this checkpoint is logged again by this run.
         if (const json::Value* bytes = state.find("metrics_log_bytes")) log.truncate(bytes->as_int());
         // Checkpoints written before the model card, TensorBoard and the saved loss window have none of these.
-        if (const json::Value* loss = state.find("last_loss"); loss && !loss->is_null()) st.last_loss = loss->as_double();
+        if (const json::Value* loss = state.find("last_loss"); loss && !loss->is_null())
+            st.last_loss = loss->as_double();
         if (const json::Value* batches = state.find("window_batches")) {
             st.window_batches = batches->as_int();
             st.window_loss = state.at("window_loss").as_double();
@@ -420,10 +425,11 @@ private:
     static json::Value history_json(const std::vector<EvalRecord>& history) {
         json::Array a;
         for (const auto& r : history)
-            a.emplace_back(json::Object{{"step", r.step},
-                                        {"epoch", r.epoch},
-                                        {"training_loss", r.training_loss ? json::Value(*r.training_loss) : json::Value()},
-                                        {"metrics", metrics_json(r.metrics)}});
+            a.emplace_back(
+                json::Object{{"step", r.step},
+                             {"epoch", r.epoch},
+                             {"training_loss", r.training_loss ? json::Value(*r.training_loss) : json::Value()},
+                             {"metrics", metrics_json(r.metrics)}});
         return json::Value(std::move(a));
     }
 
