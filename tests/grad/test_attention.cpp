@@ -137,10 +137,11 @@ TEST_CASE("attention gradients, masked keys, with and without dropout", "[grad][
         const VarD q = leaf({b, s, h}, seed++, -2, 2), k = leaf({b, s, h}, seed++, -2, 2), v = leaf({b, s, h}, seed++);
         const auto mask = key_mask(b, s, -200.0);  // finite so that finite differences stay valid in masked rows
         const auto r = random_tensor({b, s, h}, seed++);
-        check_gradients([&] { return weighted_sum(attention(q, k, v, mask, nh, 0.0, nullptr), r); }, {q, k, v});
+        const auto heads = nh;  // clang 14 cannot capture a structured binding in a lambda
+        check_gradients([&] { return weighted_sum(attention(q, k, v, mask, heads, 0.0, nullptr), r); }, {q, k, v});
         const auto f_drop = [&] {
             Generator gen(99);  // a fresh generator per evaluation: the same mask every time
-            return weighted_sum(attention(q, k, v, mask, nh, 0.3, &gen), r);
+            return weighted_sum(attention(q, k, v, mask, heads, 0.3, &gen), r);
         };
         if (b * s > 1) check_gradients(f_drop, {q, k, v});  // with S = 1 a dropped P leaves nothing to check
     }

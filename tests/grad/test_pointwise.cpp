@@ -157,7 +157,8 @@ TEST_CASE("matmul forward and gradients", "[grad][matmul]") {
     for (const auto& [bt, m, k, n] : {std::tuple{0, 1, 1, 1}, std::tuple{0, 3, 4, 5}, std::tuple{1, 2, 3, 4},
                                       std::tuple{3, 5, 2, 7}}) {
         for (const bool tb : {false, true}) {
-            const auto sh = [&](std::int64_t r, std::int64_t c) { return bt == 0 ? Shape{r, c} : Shape{bt, r, c}; };
+            const std::int64_t batch = bt;  // clang 14 cannot capture a structured binding in a lambda
+            const auto sh = [&](std::int64_t r, std::int64_t c) { return batch == 0 ? Shape{r, c} : Shape{batch, r, c}; };
             const VarD x = leaf(sh(m, k), seed++), y = leaf(tb ? sh(n, k) : sh(k, n), seed++);
             const auto r = random_tensor(sh(m, n), seed++);
             check_gradients([&] { return weighted_sum(matmul(x, y, tb), r); }, {x, y});
