@@ -39,7 +39,16 @@ namespace {
 template <class Head>
 std::string task_checkpoint(const std::string& name, const std::vector<std::string>& labels) {
     const std::string minilm = minilm_or_skip();
-    const auto dir = std::filesystem::temp_directory_path() / ("tinybert_serve_" + std::to_string(::getpid())) / name;
+    // one folder per test process (ctest runs each TEST_CASE as its own process), removed when the process ends
+    static const struct Scratch {
+        std::filesystem::path path =
+            std::filesystem::temp_directory_path() / ("tinybert_serve_" + std::to_string(::getpid()));
+        ~Scratch() {
+            std::error_code ignored;
+            std::filesystem::remove_all(path, ignored);
+        }
+    } scratch;
+    const auto dir = scratch.path / name;
     std::filesystem::remove_all(dir);
     Bert<Encoder<dynamic>, Head>::from_pretrained(minilm, {.labels = labels}).save_pretrained(dir.string());
     Tokenizer::from_pretrained(minilm).save_pretrained(dir.string());
