@@ -99,6 +99,7 @@ Result load(int port, const std::vector<std::string>& bodies, std::size_t client
         threads.emplace_back([&, c] {
             httplib::Client cli("127.0.0.1", port);
             cli.set_read_timeout(600, 0);
+            cli.set_keep_alive(true);  // httplib's client opens a new connection per request unless told
             for (std::size_t i; (i = next++) < total;) {
                 const auto s = std::chrono::steady_clock::now();
                 const auto res = cli.Post("/predict", bodies[i % bodies.size()], "application/json");

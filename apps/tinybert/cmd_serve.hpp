@@ -64,6 +64,10 @@ void configure(httplib::Server& server, Service<K>& service, ::tinybert::serve::
     server.set_read_timeout(o.timeout_s, 0);
     server.set_write_timeout(o.timeout_s, 0);
     server.set_keep_alive_timeout(o.timeout_s);
+    // httplib closes a keep-alive connection after 5 requests by default; clients that keep their connection open
+    // (as load balancers and client pools do) would otherwise reconnect every 5 requests, and Debian's httplib build
+    // listens with a backlog of only 5, so bursts of reconnections under load can be refused.
+    server.set_keep_alive_max_count(1000);
     server.set_payload_max_length(o.max_request_bytes);
     // Everything httplib answers by itself (unknown path 404, body too large 413, bad request line 400) gets a JSON
     // body in the error shape too.
