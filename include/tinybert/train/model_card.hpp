@@ -96,10 +96,12 @@ struct ModelCard {
         return s;
     }
 
-    // The shortest text that reads back as `v` (Python's repr: 5e-05, 0.1).
+    // Python's repr of a float, as HF writes its numbers: the shortest text that reads back as `v`, with ".0" on whole
+    // numbers so YAML reads a float (5e-05, 0.1, 1.0).
     static std::string number(double v) {
         char buf[32];
-        return std::string(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+        std::string t(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+        return t.find_first_of(".en") == std::string::npos ? t + ".0" : t;
     }
     // Four decimals at most, as HF's _maybe_round: 0.912345 → 0.9123, 0.5 → 0.5.
     static std::string rounded(double v) { return number(std::round(v * 1e4) / 1e4); }
@@ -136,12 +138,6 @@ private:
         return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
     }
 
-    // Python's float text, as HF's table: 1.0, 0.3333.
-    static std::string epoch_text(double epoch) {
-        const std::string t = rounded(epoch);
-        return t.find_first_of(".e") == std::string::npos ? t + ".0" : t;
-    }
-
     static std::string table_row(const std::vector<std::string>& cells) {
         std::string row = "|";
         for (const auto& c : cells) row.append(" ").append(c).append(" |");
@@ -157,7 +153,7 @@ private:
         for (const auto& h : head) t.append(":").append(h.size(), '-').append(":|");
         t += "\n";
         for (const auto& r : history) {
-            std::vector<std::string> cells{r.training_loss ? rounded(*r.training_loss) : "No log", epoch_text(r.epoch),
+            std::vector<std::string> cells{r.training_loss ? rounded(*r.training_loss) : "No log", rounded(r.epoch),
                                            std::to_string(r.step)};
             for (const auto& [name, value] : r.metrics) cells.push_back(rounded(value));
             t += table_row(cells);
