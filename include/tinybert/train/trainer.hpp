@@ -31,9 +31,10 @@
 
 namespace tinybert {
 
-// Hugging Face TrainingArguments' names and defaults.
+// Hugging Face TrainingArguments' names and defaults. Every member has a default initializer, so designated
+// initializers may leave any of them out without -Wmissing-field-initializers.
 struct TrainingArguments {
-    std::string output_dir;                 // best model (+ tokenizer), checkpoint/, metrics.jsonl
+    std::string output_dir{};               // best model (+ tokenizer), checkpoint/, metrics.jsonl
     std::size_t num_train_epochs = 3;
     double learning_rate = 5e-5;
     std::size_t per_device_train_batch_size = 8;
@@ -47,7 +48,7 @@ struct TrainingArguments {
     // run with the same seed), counter on CUDA.
     std::optional<DropoutStream> dropout_stream = std::nullopt;
     std::int64_t eval_steps = 0;            // 0: evaluate at the end of every epoch
-    std::string metric_for_best_model;      // empty: keep the last model
+    std::string metric_for_best_model{};    // empty: keep the last model
     bool greater_is_better = true;
     std::size_t early_stopping_patience = 0;  // evaluations without improvement before stopping; 0 = never
     bool group_by_length = false;
@@ -59,10 +60,10 @@ struct TrainingArguments {
     // metrics.jsonl) and "tensorboard" (event files in logging_dir, HF's tags). Empty: neither.
     std::vector<std::string> report_to = {"jsonl"};
     // Empty: output_dir/runs/<MMMdd_HH-MM-SS>_<hostname>, HF's default. A resumed run keeps the one it started with.
-    std::string logging_dir;
+    std::string logging_dir{};
     // Only for the model card (README.md next to the saved model); empty: not known.
-    std::string base_model;  // the checkpoint fine-tuned: a Hub id ("user/name") or a name
-    std::string dataset;
+    std::string base_model{};  // the checkpoint fine-tuned: a Hub id ("user/name") or a name
+    std::string dataset{};
     std::size_t per_device_eval_batch_size = 8;  // the evaluate callback does the batching
 };
 
@@ -233,7 +234,7 @@ private:
         std::int64_t window_batches = 0;
         std::optional<double> last_loss;  // of the last logging step
         std::vector<EvalRecord> history;  // every evaluation, for the model card
-        std::string logging_dir;          // of the TensorBoard event files
+        std::string logging_dir{};          // of the TensorBoard event files
     };
 
     // Where records go (report_to): metrics.jsonl (a MetricsLog with an empty path writes nothing) and TensorBoard,
