@@ -6,12 +6,15 @@
 // full disk) must throw an error naming the file and the OS error and leave the previous checkpoint intact. SIGKILL
 // does not drop what is in the page cache, so these tests check the order of the steps of a save, not that the fsyncs
 // reach the disk.
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -270,6 +273,62 @@ TEST_CASE("a failed write (file size limit) names the file and the OS error and 
     CHECK(log_records(dir) == log_records(reference_dir));
     fs::remove_all(reference_dir);
     fs::remove_all(dir);
+}
+
+// A real full disk: a tmpfs just large enough for the previous run's files plus half the next best model. Needs
+// root (mount); skipped otherwise.
+TEST_CASE("a full disk (a tiny tmpfs) gives an error naming the file and ENOSPC and keeps the previous checkpoint",
+          "[train][durability]") {
+    set_num_threads(1);
+    const fs::path reference_dir = scratch("enospc_reference"), first = scratch("enospc_first"),
+                   mnt = scratch("enospc_mount"), resumed = scratch("enospc_resumed");
+    fs::create_directories(mnt);
+    const std::vector<double> expected = train(reference_dir, 2, false);
+    train(first, 1, false);  // best model + checkpoint after update 2
+    constexpr std::uintmax_t page = 4096;  // tmpfs allocates whole pages
+    std::uintmax_t pages = 0;
+    for (const auto& e : fs::recursive_directory_iterator(first))
+        if (e.is_regular_file()) pages += (e.file_size() + page - 1) / page;
+    pages += (fs::file_size(first / "model.safetensors") / 2 + page - 1) / page;
+    const std::string size = "size=" + std::to_string(pages * page);
+    if (::mount("tinybert_enospc", mnt.c_str(), "tmpfs", 0, size.c_str()) != 0) {
+        std::fprintf(stderr, "SKIPPED: cannot mount a tmpfs (%s); needs root\n", std::strerror(errno));
+        std::exit(4);
+    }
+    struct Unmount {
+        fs::path p;
+        ~Unmount() {
+            ::umount2(p.c_str(), MNT_DETACH);
+            std::error_code ec;
+            fs::remove(p, ec);
+        }
+    } unmount{mnt};
+    fs::copy(first, mnt, fs::copy_options::recursive);
+    const std::map<std::string, std::string> before = snapshot(mnt);
+
+    std::string what;
+    try {
+        train(mnt, 2, true);  // resumes, trains epoch 2, and its saves need more than the disk has left
+    } catch (const Error& e) {
+        what = e.what();
+    }
+    INFO(what);
+    CHECK(what.starts_with(mnt.string() + "/"));                     // names the file, on the full disk
+    CHECK(what.find(std::strerror(ENOSPC)) != std::string::npos);   // and the OS error
+    const std::map<std::string, std::string> after = snapshot(mnt);
+    for (const auto& [name, bytes] : before) {
+        INFO(name);
+        if (name.starts_with("checkpoint/")) CHECK((after.count(name) && after.at(name) == bytes));
+    }
+    for (const auto& [name, bytes] : after) {
+        INFO(name);
+        CHECK(!name.ends_with(".tmp"));  // no temporary file left behind
+        CHECK(name.find(".tmp/") == std::string::npos);
+    }
+    // The kept checkpoint, moved to a disk with room, resumes to the uninterrupted result.
+    fs::copy(mnt, resumed, fs::copy_options::recursive);
+    CHECK(train(resumed, 2, true) == expected);
+    for (const fs::path& p : {reference_dir, first, resumed}) fs::remove_all(p);
 }
 
 TEST_CASE("the tokenizer's files: a failed directory or write names the file and the OS error and keeps the old files",
