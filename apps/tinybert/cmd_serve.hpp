@@ -7,9 +7,12 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <future>
 #include <iostream>
 #include <string>
@@ -146,8 +149,18 @@ int serve_model(const ServiceOptions& so, const ServerOptions& o, const sigset_t
                                         o.max_batch_tokens);
     httplib::Server server;
     configure(server, service, batcher, o);
+    // Debian's httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, compiled into its shared library).
+    // With tens of clients connecting at once the accept queue overflows, the kernel falls back to SYN cookies and
+    // resets some connections (failed requests in bench_serve at 64 clients; ListenOverflows in `nstat`). So the
+    // listening socket is captured when httplib sets its options, and given the system's maximum backlog after bind.
+    int listen_fd = -1;
+    server.set_socket_options([&listen_fd](socket_t sock) {
+        httplib::default_socket_options(sock);
+        listen_fd = sock;  // the last socket httplib configures is the one it binds
+    });
     const int port = o.port == 0 ? server.bind_to_any_port(o.host) : server.bind_to_port(o.host, o.port) ? o.port : -1;
     TINYBERT_CHECK(port > 0, "cannot listen on ", o.host, ":", o.port);
+    TINYBERT_CHECK(::listen(listen_fd, SOMAXCONN) == 0, "listen(", o.host, ":", port, "): ", std::strerror(errno));
     std::cerr << "tinybert serve: " << serve_task_name(so.task) << " model " << so.model_dir << "\n"
               << "listening on http://" << o.host << ":" << port << std::endl;
 
