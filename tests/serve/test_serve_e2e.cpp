@@ -55,6 +55,12 @@ std::string task_checkpoint(const std::string& name, const std::vector<std::stri
     return dir.string();
 }
 
+// A client on the server's loopback port that waits as long as a forward may take under sanitizers on a loaded
+// 2-core machine (httplib's default read timeout of 5 s is shorter than two QA inputs take under ASan).
+struct Client : httplib::Client {
+    explicit Client(const ServerProcess& server) : httplib::Client("127.0.0.1", server.port()) { set_read_timeout(300, 0); }
+};
+
 json::Value post(httplib::Client& c, const std::string& path, const std::string& body, int expect_status) {
     const auto res = c.Post(path.c_str(), body, "application/json");
     REQUIRE(res);
@@ -101,7 +107,7 @@ TEST_CASE("classification /predict answers what tinybert predict gives and /heal
           "[serve][e2e]") {
     const std::string dir = task_checkpoint<SequenceClassification>("cls", {"neg", "pos"});
     ServerProcess server(TINYBERT_CLI, {"--model", dir});  // task from config.json
-    httplib::Client c("127.0.0.1", server.port());
+    Client c(server);
 
     const auto health = c.Get("/health");
     REQUIRE(health);
@@ -135,7 +141,7 @@ TEST_CASE("classification /predict answers what tinybert predict gives and /heal
 TEST_CASE("ner /predict answers what tinybert predict gives for text and for words", "[serve][e2e]") {
     const std::string dir = task_checkpoint<TokenClassification>("ner", {"O", "B-PER", "I-PER", "B-LOC", "I-LOC"});
     ServerProcess server(TINYBERT_CLI, {"--model", dir, "--task", "ner"});
-    httplib::Client c("127.0.0.1", server.port());
+    Client c(server);
     const std::string words = R"(["Maria", "Lopez", "visited", "Lisbon", "."])";
     std::vector<std::string> records;
     for (const auto& t : texts) records.push_back(text_record(t));
@@ -158,7 +164,7 @@ TEST_CASE("ner /predict answers what tinybert predict gives for text and for wor
 TEST_CASE("qa /predict answers what tinybert predict gives in both request shapes", "[serve][e2e]") {
     const std::string dir = task_checkpoint<QuestionAnswering>("qa", {});
     ServerProcess server(TINYBERT_CLI, {"--model", dir});
-    httplib::Client c("127.0.0.1", server.port());
+    Client c(server);
     const std::string q = "Who built the tower?", ctx = "The tower was built by Anna Berg in 1901, next to the old mill.";
     const std::string pair = R"({"question": )" + quoted(q) + R"(, "context": )" + quoted(ctx) + "}";
     json::Object want = predict("qa", dir, {pair}).front().as_object();
@@ -176,7 +182,7 @@ TEST_CASE("qa /predict answers what tinybert predict gives in both request shape
 TEST_CASE("embed /embed gives sentence-transformers' embeddings", "[serve][e2e]") {
     const std::string minilm = minilm_or_skip();
     ServerProcess server(TINYBERT_CLI, {"--model", minilm});  // BertModel: embed
-    httplib::Client c("127.0.0.1", server.port());
+    Client c(server);
     const json::Value ref = json::parse_file(std::string(TINYBERT_TEST_DATA_DIR) + "/embed/reference.json");
     const json::Array& sentences = ref.at("sentences").as_array();
     using Model = Bert<Encoder<dynamic>, NoHead>;
@@ -211,7 +217,7 @@ TEST_CASE("bad requests get TEI's error shape and status and the server keeps se
     const std::string dir = task_checkpoint<SequenceClassification>("cls_err", {"neg", "pos"});
     ServerProcess server(TINYBERT_CLI, {"--model", dir, "--max-request-bytes", "2000", "--max-inputs", "8",
                                         "--threads", "1"});
-    httplib::Client c("127.0.0.1", server.port());
+    Client c(server);
     const auto error = [&](const std::string& path, const std::string& body, int status, const std::string& type) {
         const json::Value e = post(c, path, body, status);
         CHECK(e.at("error_type").as_string() == type);
@@ -250,7 +256,7 @@ TEST_CASE("a client that stalls mid-request is dropped after the timeout while o
                              "Content-Length: 100\r\n\r\n{\"inputs\": \"hal";
     REQUIRE(::send(fd, half.data(), half.size(), 0) == static_cast<ssize_t>(half.size()));
     const auto t0 = std::chrono::steady_clock::now();
-    httplib::Client c("127.0.0.1", server.port());
+    Client c(server);
     post(c, "/predict", R"({"inputs": "served while another client stalls"})", 200);
     // the stalled connection: the server gives up on it (may answer 4xx first) and closes it
     timeval tv{10, 0};
@@ -274,14 +280,14 @@ TEST_CASE("16 concurrent clients get the sequential answers and SIGTERM lets in-
     ServerProcess server(TINYBERT_CLI, {"--model", dir, "--threads", "2"});
     std::vector<json::Value> sequential;
     {
-        httplib::Client c("127.0.0.1", server.port());
+        Client c(server);
         for (const auto& t : texts) sequential.push_back(post(c, "/predict", R"({"inputs": )" + quoted(t) + "}", 200));
     }
     std::vector<std::thread> clients;
     std::vector<int> wrong(16, 0), failed(16, 0);
     for (int k = 0; k < 16; ++k)
         clients.emplace_back([&, k] {
-            httplib::Client c("127.0.0.1", server.port());
+            Client c(server);
             for (int i = 0; i < 6; ++i) {
                 const std::size_t t = static_cast<std::size_t>(k + i) % texts.size();
                 const auto res = c.Post("/predict", R"({"inputs": )" + quoted(texts[t]) + "}", "application/json");
@@ -310,8 +316,7 @@ TEST_CASE("16 concurrent clients get the sequential answers and SIGTERM lets in-
     for (int i = 0; i < 16; ++i) many.emplace_back(review);
     int status = 0;
     std::thread inflight([&] {
-        httplib::Client c("127.0.0.1", server.port());
-        c.set_read_timeout(60, 0);
+        Client c(server);
         const auto res = c.Post("/predict", json::Value(json::Object{{"inputs", json::Value(many)}}).dump(),
                                 "application/json");
         status = res ? res->status : -1;
