@@ -4,6 +4,7 @@
 #pragma once
 
 #include "tinybert/backend/cpu/eigen_map.hpp"
+#include "tinybert/backend/cpu/gemm.hpp"
 
 namespace tinybert::cpu {
 
@@ -11,19 +12,19 @@ namespace tinybert::cpu {
 template <class T>
 void linear_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp, const Tensor<T, Device>& weight,
                     const Tensor<T, Device>& bias) {
-    auto y = as_matrix(out);
-    y.noalias() = as_matrix(inp) * as_matrix(weight).transpose();
-    if (bias.defined()) y.rowwise() += as_row(bias);
+    const std::int64_t n = inp.shape().rows(), in = inp.shape().back(), o = weight.shape().rows();
+    gemm(Op::none, Op::transpose, n, o, in, T(1), inp.data(), in, weight.data(), in, T(0), out.data(), o);
+    if (bias.defined()) as_matrix(out).rowwise() += as_row(bias);
 }
 
 // dinp (N,IN) += dout·W;  dweight (OUT,IN) += doutᵀ·inp;  dbias (OUT) += Σ_rows dout
 template <class T>
 void linear_backward(Tensor<T, Device>* dinp, Tensor<T, Device>* dweight, Tensor<T, Device>* dbias,
                      const Tensor<T, Device>& dout, const Tensor<T, Device>& inp, const Tensor<T, Device>& weight) {
-    const auto dy = as_matrix(dout);
-    if (dinp) as_matrix(*dinp).noalias() += dy * as_matrix(weight);
-    if (dweight) as_matrix(*dweight).noalias() += dy.transpose() * as_matrix(inp);
-    if (dbias) as_row(*dbias) += dy.colwise().sum();
+    const std::int64_t n = inp.shape().rows(), in = inp.shape().back(), o = weight.shape().rows();
+    if (dinp) gemm(Op::none, Op::none, n, in, o, T(1), dout.data(), o, weight.data(), in, T(1), dinp->data(), in);
+    if (dweight) gemm(Op::transpose, Op::none, o, in, n, T(1), dout.data(), o, inp.data(), in, T(1), dweight->data(), in);
+    if (dbias) as_row(*dbias) += as_matrix(dout).colwise().sum();
 }
 
 }  // namespace tinybert::cpu

@@ -1,9 +1,9 @@
 // tinybert/backend/cpu/matmul.hpp: batched matrix product on the CPU (the Q·Kᵀ / P·V style GEMMs outside attention).
 // Shapes: BT batch (1 for 2-D tensors), M rows, K inner, N columns. Backward accumulates (+=) into non-null gradients.
-// A single product lets Eigen's GEMM use every thread; a batch runs one single-threaded GEMM per OpenMP iteration.
+// A single product lets the GEMM use every thread; a batch runs one single-threaded GEMM per OpenMP iteration.
 #pragma once
 
-#include "tinybert/backend/cpu/eigen_map.hpp"
+#include "tinybert/backend/cpu/gemm.hpp"
 
 namespace tinybert::cpu {
 
@@ -19,15 +19,6 @@ MatmulDims matmul_dims(const Tensor<T, Device>& t) {
     return {t.rank() == 3 ? t.dim(0) : 1, t.dim(-2), t.dim(-1)};
 }
 
-// Matrix `i` of a batched tensor of (rows, cols) matrices.
-template <class T>
-ConstMatrixMap<T> batch_matrix(const Tensor<T, Device>& t, std::int64_t i, std::int64_t rows, std::int64_t cols) {
-    return ConstMatrixMap<T>(t.data() + i * rows * cols, rows, cols);
-}
-template <class T>
-MatrixMap<T> batch_matrix(Tensor<T, Device>& t, std::int64_t i, std::int64_t rows, std::int64_t cols) {
-    return MatrixMap<T>(t.data() + i * rows * cols, rows, cols);
-}
 
 // Run body(i) for i in [0, n): over OpenMP threads when n > 1, else directly so that Eigen may thread the GEMM.
 template <class F>
@@ -48,14 +39,8 @@ void matmul_forward(Tensor<T, Device>& out, const Tensor<T, Device>& a, const Te
     const detail::MatmulDims ad = detail::matmul_dims(a), bd = detail::matmul_dims(b);
     const std::int64_t m = ad.rows, k = ad.cols, br = bd.rows, bc = bd.cols, n = transpose_b ? br : bc;
     detail::for_each_batch(ad.batch, [&](std::int64_t i) {
-        auto c = detail::batch_matrix(out, i, m, n);
-        const auto ai = detail::batch_matrix(a, i, m, k);
-        const auto bi = detail::batch_matrix(b, i, br, bc);
-        if (transpose_b) {
-            c.noalias() = ai * bi.transpose();
-        } else {
-            c.noalias() = ai * bi;
-        }
+        gemm(Op::none, transpose_b ? Op::transpose : Op::none, m, n, k, T(1), a.data() + i * m * k, k,
+             b.data() + i * br * bc, bc, T(0), out.data() + i * m * n, n);
     });
 }
 
@@ -67,25 +52,15 @@ void matmul_backward(Tensor<T, Device>* da, Tensor<T, Device>* db, const Tensor<
     const detail::MatmulDims ad = detail::matmul_dims(a), bd = detail::matmul_dims(b);
     const std::int64_t m = ad.rows, k = ad.cols, br = bd.rows, bc = bd.cols, n = transpose_b ? br : bc;
     detail::for_each_batch(ad.batch, [&](std::int64_t i) {
-        const auto dy = detail::batch_matrix(dout, i, m, n);
-        const auto ai = detail::batch_matrix(a, i, m, k);
-        const auto bi = detail::batch_matrix(b, i, br, bc);
-        if (da) {
-            auto dai = detail::batch_matrix(*da, i, m, k);
-            if (transpose_b) {
-                dai.noalias() += dy * bi;
-            } else {
-                dai.noalias() += dy * bi.transpose();
-            }
-        }
-        if (db) {
-            auto dbi = detail::batch_matrix(*db, i, br, bc);
-            if (transpose_b) {
-                dbi.noalias() += dy.transpose() * ai;
-            } else {
-                dbi.noalias() += ai.transpose() * dy;
-            }
-        }
+        const T* dy = dout.data() + i * m * n;
+        const T* ai = a.data() + i * m * k;
+        const T* bi = b.data() + i * br * bc;
+        // da (M,K) += dy (M,N) · op(b)ᵀ, where op(b) (K,N) is b or bᵀ
+        if (da) gemm(Op::none, transpose_b ? Op::none : Op::transpose, m, k, n, T(1), dy, n, bi, bc, T(1),
+                     da->data() + i * m * k, k);
+        // db += aᵀ·dy (K,N), or dyᵀ·a (N,K) when transpose_b
+        if (db && transpose_b) gemm(Op::transpose, Op::none, n, k, m, T(1), dy, n, ai, k, T(1), db->data() + i * br * bc, bc);
+        if (db && !transpose_b) gemm(Op::transpose, Op::none, k, n, m, T(1), ai, k, dy, n, T(1), db->data() + i * br * bc, bc);
     });
 }
 
