@@ -30,6 +30,7 @@
 #include "tinybert/data/loader.hpp"
 #include "tinybert/data/qa_features.hpp"
 #include "tinybert/nn/bert.hpp"
+#include "tinybert/quant/model.hpp"
 #include "tinybert/tasks/classification.hpp"
 #include "tinybert/tasks/embed.hpp"
 #include "tinybert/tasks/ner.hpp"

@@ -25,6 +25,7 @@
 #include "tinybert/nn/heads/sequence_classification.hpp"
 #include "tinybert/nn/heads/token_classification.hpp"
 #include "tinybert/nn/pooler.hpp"
+#include "tinybert/quant/checkpoint.hpp"
 
 namespace tinybert {
 
@@ -74,10 +75,15 @@ public:
     // core/torch_random.hpp), biases 0, LayerNorm weights 1. The same seed thus starts both libraries from the same
     // model.
     static Bert from_pretrained(const std::string& dir, const PretrainedOptions& opts = {}) {
-        BertConfig config = BertConfig::from_file((std::filesystem::path(dir) / "config.json").string());
+        const std::string config_path = (std::filesystem::path(dir) / "config.json").string();
+        BertConfig config = BertConfig::from_file(config_path);
         if (!opts.labels.empty()) config.set_labels(opts.labels);
         Bert model(std::move(config), opts.seed, Uninitialised{});
-        model.load_weights(load_state_dict(dir));
+        StateDict ckpt = load_state_dict(dir);
+        // an int8 folder (quant/checkpoint.hpp): I8 weights become int8 layers, the float Vars get them dequantised
+        auto int8 = quant::take_int8_weights(ckpt, model.config_, config_path);
+        model.load_weights(ckpt);
+        quant::attach_int8_weights(model, std::move(int8), ckpt.source());
         TorchGenerator torch_gen(opts.seed);
         const auto& missing = model.report_.missing;
         model.visit_parameters([&](const std::string& name, Var<T, Device>& p) {
@@ -89,10 +95,14 @@ public:
 
     // Writes config.json (architectures = this head) and model.safetensors (Hugging Face names) into `dir`: F32, as
     // transformers expects, or the compute type T when `full_precision` (exact training checkpoints in f64).
+    // A quantised model (quantize_dynamic) writes tinybert's int8 folder instead (quant/checkpoint.hpp).
     void save_pretrained(const std::string& dir, bool full_precision = false) const {
         tinybert::detail::create_directories_durable(dir);  // io/files.hpp: the new folder's entry is fsync'ed too
         std::vector<NamedTensor> tensors;
+        const quant::Int8Index int8 = quant::int8_index(encoder);
         const_cast<Bert*>(this)->visit_parameters([&](const std::string& name, Var<T, Device>& p) {
+            if (const auto it = int8.find(&p.value()); it != int8.end())
+                return quant::append_int8_tensors(tensors, name, *it->second);
             std::vector<T> v = p.value().to_vector();
             std::vector<std::int64_t> shape;
             for (std::size_t i = 0; i < p.shape().rank(); ++i) shape.push_back(p.shape()[i]);
@@ -101,7 +111,8 @@ public:
                                                                                shape, name));
         });
         write_safetensors((std::filesystem::path(dir) / "model.safetensors").string(), tensors);
-        config_.save((std::filesystem::path(dir) / "config.json").string(), Head::architecture);
+        quant::config_to_save(config_, !int8.empty()).save((std::filesystem::path(dir) / "config.json").string(),
+                                                            Head::architecture);
     }
 
     // Copies every checkpoint tensor into the parameter of the same (canonical) name; see LoadReport.

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "tinybert/ops/elementwise.hpp"
 #include "tinybert/ops/layernorm.hpp"
 #include "tinybert/ops/linear.hpp"
+#include "tinybert/quant/layer.hpp"
 
 namespace tinybert {
 
@@ -28,6 +30,9 @@ struct EncoderLayer {
     int num_heads;
     T eps;
     double hidden_dropout, attention_dropout;
+    // The int8 weights once quantize_dynamic() ran or an int8 folder was loaded (CPU inference only, quant/layer.hpp);
+    // null for the float model. The float Vars above stay as they are.
+    std::shared_ptr<const quant::Int8Layer> int8;
 
     explicit EncoderLayer(const BertConfig& c)
         : q_w(parameter<T, D>({c.hidden_size, c.hidden_size})), q_b(parameter<T, D>({c.hidden_size})),
@@ -57,6 +62,8 @@ struct EncoderLayer {
 
     // x (B,S,H), mask_add (B,S) additive key mask -> (B,S,H)
     Var<T, D> forward(const Var<T, D>& x, const Tensor<T, D>& mask_add, const ForwardContext& ctx) const {
+        if constexpr (std::is_same_v<D, Cpu>)
+            if (int8) return quant::layer_forward(*this, *int8, x, mask_add, ctx);
         const Var<T, D> ctx_layer =
             attention(linear(x, q_w, q_b), linear(x, k_w, k_b), linear(x, v_w, v_b), mask_add, num_heads,
                       ctx.training ? attention_dropout : 0.0, ctx.gen);

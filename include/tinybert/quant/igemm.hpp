@@ -1,0 +1,68 @@
+// tinybert/quant/igemm.hpp: the one integer GEMM of int8 inference, acc (M,N) = a (M,K) · b (N,K)ᵀ with a uint8,
+// b int8 and int32 accumulation (no offsets: the activation zero points are corrected in quant/linear.hpp).
+// With oneDNN (TINYBERT_ONEDNN): dnnl_gemm_u8s8s32, row-major, kernels picked for the CPU at run time (AVX512-VNNI,
+// AMX, AVX2...). Otherwise a plain loop with OpenMP over rows. Both give the same integers as long as the activation
+// codes respect activation_qmax() (quant/cpu_features.hpp: oneDNN's non-VNNI kernels saturate int16 pair sums).
+// requires everywhere: K ≤ max_int8_k, so that no int32 sum or zero-point correction can overflow.
+#pragma once
+
+#include <cstdint>
+
+#include "tinybert/core/error.hpp"
+
+#ifdef TINYBERT_ONEDNN
+#include <dnnl.h>
+#endif
+
+namespace tinybert::quant {
+
+// 2·255·127·K < 2³¹: the largest K for which |acc| and |acc − zp·Σq| both fit in int32.
+inline constexpr std::int64_t max_int8_k = 33'000;
+
+namespace detail {
+
+// The fallback: acc[i,j] = Σ_k a[i,k]·b[j,k] in int32, rows in parallel.
+inline void igemm_loop(std::int64_t m, std::int64_t n, std::int64_t k, const std::uint8_t* a, const std::int8_t* b,
+                       std::int32_t* c) {
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < m; ++i) {
+        const std::uint8_t* ai = a + i * k;
+        for (std::int64_t j = 0; j < n; ++j) {
+            const std::int8_t* bj = b + j * k;
+            std::int32_t s = 0;
+            for (std::int64_t p = 0; p < k; ++p) s += static_cast<std::int32_t>(ai[p]) * static_cast<std::int32_t>(bj[p]);
+            c[i * n + j] = s;
+        }
+    }
+}
+
+}  // namespace detail
+
+// acc (M,N) = a (M,K) · b (N,K)ᵀ; all row-major and contiguous.
+inline void igemm_u8s8s32(std::int64_t m, std::int64_t n, std::int64_t k, const std::uint8_t* a, const std::int8_t* b,
+                          std::int32_t* c) {
+    TINYBERT_CHECK(m >= 0 && n >= 0 && k >= 0 && k <= max_int8_k, "int8 GEMM: ", m, "x", n, "x", k,
+                   " (K must be at most ", max_int8_k, ")");
+    if (m == 0 || n == 0) return;
+#ifdef TINYBERT_ONEDNN
+    if (k > 0) {
+        const std::int32_t co = 0;
+        const dnnl_status_t st = dnnl_gemm_u8s8s32('N', 'T', 'F', m, n, k, 1.0f, a, k, 0, b, k, 0, 0.0f, c, n, &co);
+        TINYBERT_CHECK(st == dnnl_success, "oneDNN gemm_u8s8s32 failed (status ", static_cast<int>(st), ") for ", m,
+                       "x", n, "x", k);
+        return;
+    }
+#endif
+    detail::igemm_loop(m, n, k, a, b, c);
+}
+
+// The engine of igemm_u8s8s32 in this build (logs and benchmarks).
+inline const char* igemm_engine() {
+#ifdef TINYBERT_ONEDNN
+    return "oneDNN gemm_u8s8s32";
+#else
+    return "loop";
+#endif
+}
+
+}  // namespace tinybert::quant
