@@ -1,8 +1,9 @@
-// tinybert evaluate --task classification|ner|qa --model DIR --data PATH [--max-length L] [--batch-size B]
-// Prints {"accuracy","f1"} (classification), {"precision","recall","f1"} (NER, seqeval default mode, fractions) or
+// tinybert evaluate --task classification|ner|qa --model DIR --data PATH [--max-length L] [--batch-size B] [--int8]
+// --int8 quantises the encoder's linears on load (an int8 folder from `tinybert quantize` is int8 without it). Prints {"accuracy","f1"} (classification), {"precision","recall","f1"} (NER, seqeval default mode, fractions) or
 // {"exact_match","f1"} (QA, percentages as the official SQuAD script prints them).
 #pragma once
 
+#include "cmd_quantize.hpp"
 #include "tasks.hpp"
 
 namespace tinybert::cli {
@@ -10,13 +11,14 @@ namespace tinybert::cli {
 inline int run_evaluate(int argc, char** argv) {
     Args args(argc, argv,
               "tinybert evaluate --task classification|ner|qa --model DIR --data PATH [--max-length L] "
-              "[--batch-size B] [--doc-stride K] [--max-examples N] [--threads T]");
+              "[--batch-size B] [--doc-stride K] [--max-examples N] [--threads T] [--int8]");
     const Task task = parse_task(args.required("--task"));
     const std::string model_dir = args.required("--model"), data_path = args.required("--data");
     const auto max_length = max_length_arg(args, task);
     const auto batch_size = args.count("--batch-size", 32);
     const auto stride = args.count("--doc-stride", 128);
     const auto limit = args.count("--max-examples", 0);
+    const bool int8 = args.flag("--int8");
     apply_threads(args);
     args.finish();
     return with_task(task, [&]<Task K>() {
@@ -24,6 +26,8 @@ inline int run_evaluate(int argc, char** argv) {
         using Model = Bert<Encoder<dynamic>, typename Data::Head>;
         const Tokenizer tok = Tokenizer::from_pretrained(model_dir);
         Model model = Model::from_pretrained(model_dir);
+        if (int8) quantize_dynamic(model);
+        detail::print_int8_note(model, std::cerr);
         const Data data(data_path, tok, max_length, limit, model.config().id2label, stride);
         json::Object o;
         for (const auto& [k, v] : data.evaluate(model, tok.pad_id(), batch_size)) {

@@ -1,4 +1,5 @@
-// tinybert predict --task classification|ner|qa --model DIR [--max-length L] < in.jsonl > out.jsonl
+// tinybert predict --task classification|ner|qa --model DIR [--max-length L] [--int8] < in.jsonl > out.jsonl
+// --int8 quantises the encoder's linears on load (an int8 folder from `tinybert quantize` is int8 without it).
 // One prediction per input line, in order: {"text"} → {"label","score"}; {"text"} or {"words"} → {"entities":[…]};
 // {"question","context"} → {"answer","start","end","score"}. Other input fields are copied; records are split on '\n'
 // only (U+2028 etc. inside strings are content).
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cmd_quantize.hpp"
 #include "tasks.hpp"
 #include "tinybert/io/limits.hpp"
 
@@ -82,17 +84,21 @@ void predict_jsonl(Model& model, const Tokenizer& tok, std::istream& in, std::os
 
 inline int run_predict(int argc, char** argv) {
     Args args(argc, argv,
-              "tinybert predict --task classification|ner|qa --model DIR [--max-length L] [--doc-stride K] [--threads T]");
+              "tinybert predict --task classification|ner|qa --model DIR [--max-length L] [--doc-stride K] [--threads T] "
+              "[--int8]");
     const Task task = parse_task(args.required("--task"));
     const std::string model_dir = args.required("--model");
     const auto max_length = max_length_arg(args, task);
     const auto stride = args.count("--doc-stride", 128);
+    const bool int8 = args.flag("--int8");
     apply_threads(args);
     args.finish();
     return with_task(task, [&]<Task K>() {
         using Model = Bert<Encoder<dynamic>, typename TaskData<K>::Head>;
         const Tokenizer tok = Tokenizer::from_pretrained(model_dir);
         Model model = Model::from_pretrained(model_dir);
+        if (int8) quantize_dynamic(model);
+        detail::print_int8_note(model, std::cerr);
         predict_jsonl<K>(model, tok, std::cin, std::cout, max_length, stride);
         return 0;
     });

@@ -192,7 +192,7 @@ inline int run_serve(int argc, char** argv) {
     Args args(argc, argv,
               "tinybert serve --model DIR [--task classification|ner|qa|embed] [--host 127.0.0.1] [--port 8080] "
               "[--max-batch-tokens 16384] [--max-length L] [--doc-stride 128] [--threads T] "
-              "[--max-request-bytes 1048576] [--max-inputs 64] [--timeout 10]");
+              "[--max-request-bytes 1048576] [--max-inputs 64] [--timeout 10] [--int8]");
     using namespace serve;
     ServiceOptions so;
     so.model_dir = args.required("--model");
@@ -200,6 +200,7 @@ inline int run_serve(int argc, char** argv) {
     so.task = task.empty() ? task_of_checkpoint(so.model_dir) : parse_serve_task(task);
     so.max_length = args.count("--max-length", default_max_length(so.task));
     so.doc_stride = args.count("--doc-stride", so.doc_stride);
+    so.int8 = args.flag("--int8");
     ServerOptions o;
     o.host = args.value("--host", o.host);
     const std::size_t port = args.count("--port", static_cast<std::size_t>(o.port));

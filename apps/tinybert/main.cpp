@@ -14,6 +14,7 @@
 #include "cmd_finetune.hpp"
 #include "cmd_parity.hpp"
 #include "cmd_predict.hpp"
+#include "cmd_quantize.hpp"
 #include "cmd_serve.hpp"
 #include "cmd_tokenize.hpp"
 #include "tinybert/backend/cpu/eigen_map.hpp"
@@ -46,6 +47,7 @@ int usage(std::ostream& os) {
           "  finetune   fine-tune a checkpoint for classification, ner or qa and save the best model\n"
           "  evaluate   score a fine-tuned model on a dataset\n"
           "  predict    run a fine-tuned model on JSONL from stdin\n"
+          "  quantize   write an int8 copy of a model folder for CPU inference\n"
           "  serve      answer HTTP/JSON requests with a model (predictions or embeddings)\n"
           "  parity     compare a checkpoint's outputs, gradients and training steps with a reference file\n";
     return 2;
@@ -66,6 +68,7 @@ int main(int argc, char** argv) {
         if (cmd == "finetune") return finish_stdout(cmd, tinybert::cli::run_finetune(argc - 1, argv + 1));
         if (cmd == "evaluate") return finish_stdout(cmd, tinybert::cli::run_evaluate(argc - 1, argv + 1));
         if (cmd == "predict") return finish_stdout(cmd, tinybert::cli::run_predict(argc - 1, argv + 1));
+        if (cmd == "quantize") return finish_stdout(cmd, tinybert::cli::run_quantize(argc - 1, argv + 1));
         if (cmd == "serve") return tinybert::cli::run_serve(argc - 1, argv + 1);
         if (cmd == "--help" || cmd == "-h" || cmd == "help") {
             usage(std::cout);

@@ -10,6 +10,7 @@
 
 #include "../cmd_predict.hpp"
 #include "request.hpp"
+#include "tinybert/quant/model.hpp"
 #include "tinybert/tasks/embed.hpp"
 
 namespace tinybert::cli::serve {
@@ -19,6 +20,7 @@ struct ServiceOptions {
     ServeTask task = ServeTask::embed;
     std::size_t max_length = 256;
     std::size_t doc_stride = 128;  // qa windows, as `tinybert predict --doc-stride`
+    bool int8 = false;             // quantise the encoder's linears on load (`--int8`; an int8 folder is int8 anyway)
 };
 
 // The model type that serves task K.
@@ -37,6 +39,7 @@ public:
           tok_(Tokenizer::from_pretrained(opts_.model_dir)),
           model_(Model::from_pretrained(opts_.model_dir)),
           pooling_(K == ServeTask::embed ? pooling_of(opts_.model_dir) : Pooling::mean) {
+        if (opts_.int8) quantize_dynamic(model_);
         model_.eval();  // eval mode: the forward only reads the model (docs/reliability.md, "Thread safety")
     }
 
@@ -86,7 +89,8 @@ public:
                        {"task", serve_task_name(K)},
                        {"labels", json::Value(std::move(labels))},
                        {"max_length", static_cast<std::int64_t>(opts_.max_length)},
-                       {"hidden_size", static_cast<std::int64_t>(model_.config().hidden_size)}};
+                       {"hidden_size", static_cast<std::int64_t>(model_.config().hidden_size)},
+                       {"int8", is_quantized(model_)}};
         if (K == ServeTask::qa) o.emplace_back("doc_stride", static_cast<std::int64_t>(opts_.doc_stride));
         if (K == ServeTask::embed) o.emplace_back("pooling", pooling_ == Pooling::cls ? "cls" : "mean");
         return o;

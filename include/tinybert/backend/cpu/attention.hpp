@@ -9,6 +9,7 @@
 
 #include "tinybert/backend/cpu/dropout.hpp"
 #include "tinybert/backend/cpu/eigen_map.hpp"
+#include "tinybert/backend/cpu/gemm.hpp"
 #include "tinybert/backend/cpu/softmax.hpp"
 #include "tinybert/core/rng.hpp"
 
@@ -16,21 +17,14 @@ namespace tinybert::cpu {
 
 namespace detail {
 
-// One head of a (B,S,H) tensor: an (S,HD) matrix with row stride H.
+// Head h of batch b of a (B,S,H) tensor: the first element of an (S,HD) matrix with row stride H.
 template <class T>
-using HeadMap = Eigen::Map<RowMatrix<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
-template <class T>
-using ConstHeadMap = Eigen::Map<const RowMatrix<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
-
-template <class T>
-ConstHeadMap<T> head(const Tensor<T, Device>& t, std::int64_t b, std::int64_t h, std::int64_t hd) {
-    const std::int64_t s = t.dim(1), hidden = t.dim(2);
-    return ConstHeadMap<T>(t.data() + b * s * hidden + h * hd, s, hd, Eigen::OuterStride<>(hidden));
+const T* head(const Tensor<T, Device>& t, std::int64_t b, std::int64_t h, std::int64_t hd) {
+    return t.data() + b * t.dim(1) * t.dim(2) + h * hd;
 }
 template <class T>
-HeadMap<T> head(Tensor<T, Device>& t, std::int64_t b, std::int64_t h, std::int64_t hd) {
-    const std::int64_t s = t.dim(1), hidden = t.dim(2);
-    return HeadMap<T>(t.data() + b * s * hidden + h * hd, s, hd, Eigen::OuterStride<>(hidden));
+T* head(Tensor<T, Device>& t, std::int64_t b, std::int64_t h, std::int64_t hd) {
+    return t.data() + b * t.dim(1) * t.dim(2) + h * hd;
 }
 
 // dst (S,S) = dropout of src (S,S); `first` is the mask index of (0,0).
@@ -48,7 +42,7 @@ template <class T>
 void attention_forward(Tensor<T, Device>& ctx, Tensor<T, Device>& probs, const Tensor<T, Device>& q,
                        const Tensor<T, Device>& k, const Tensor<T, Device>& v, const Tensor<T, Device>& mask_add,
                        int num_heads, const DropoutMask& mask) {
-    const std::int64_t batch = q.dim(0), s = q.dim(1), nh = num_heads, hd = q.dim(2) / nh;
+    const std::int64_t batch = q.dim(0), s = q.dim(1), nh = num_heads, hd = q.dim(2) / nh, hidden = q.dim(2);
     const T scale = T(1) / std::sqrt(static_cast<T>(hd));
 #pragma omp parallel
     {
@@ -58,19 +52,19 @@ void attention_forward(Tensor<T, Device>& ctx, Tensor<T, Device>& probs, const T
             const std::int64_t b = bh / nh, h = bh % nh;
             MatrixMap<T> p(probs.data() + bh * s * s, s, s);
             const ConstVectorMap<T> key_add(mask_add.data() + b * s, s);
-            p.noalias() = detail::head(q, b, h, hd) * detail::head(k, b, h, hd).transpose();
+            // P (S,S) = Q_h · K_hᵀ
+            gemm(Op::none, Op::transpose, s, s, hd, T(1), detail::head(q, b, h, hd), hidden, detail::head(k, b, h, hd),
+                 hidden, T(0), p.data(), s);
             for (std::int64_t i = 0; i < s; ++i) {
                 p.row(i) = p.row(i) * scale + key_add;
                 detail::softmax_row(p.row(i));
             }
-            auto c = detail::head(ctx, b, h, hd);
-            if (mask.p > 0) {
+            if (mask.p > 0)
                 detail::dropout_matrix(pd, ConstMatrixMap<T>(p.data(), s, s), mask,
                                        static_cast<std::uint64_t>(bh * s * s));
-                c.noalias() = pd * detail::head(v, b, h, hd);
-            } else {
-                c.noalias() = p * detail::head(v, b, h, hd);
-            }
+            // ctx_h (S,HD) = P' · V_h
+            gemm(Op::none, Op::none, s, hd, s, T(1), mask.p > 0 ? pd.data() : p.data(), s, detail::head(v, b, h, hd),
+                 hidden, T(0), detail::head(ctx, b, h, hd), hidden);
         }
     }
 }
@@ -86,7 +80,7 @@ void attention_backward(Tensor<T, Device>* dq, Tensor<T, Device>* dk, Tensor<T, 
                         const Tensor<T, Device>& dctx, const Tensor<T, Device>& q, const Tensor<T, Device>& k,
                         const Tensor<T, Device>& v, const Tensor<T, Device>& probs, int num_heads,
                         const DropoutMask& mask) {
-    const std::int64_t batch = q.dim(0), s = q.dim(1), nh = num_heads, hd = q.dim(2) / nh;
+    const std::int64_t batch = q.dim(0), s = q.dim(1), nh = num_heads, hd = q.dim(2) / nh, hidden = q.dim(2);
     const T scale = T(1) / std::sqrt(static_cast<T>(hd));
 #pragma omp parallel
     {
@@ -97,16 +91,20 @@ void attention_backward(Tensor<T, Device>* dq, Tensor<T, Device>* dk, Tensor<T, 
             const ConstMatrixMap<T> p(probs.data() + bh * s * s, s, s);
             if (mask.p > 0) detail::dropout_matrix(dropped, p, mask, static_cast<std::uint64_t>(bh * s * s));
             const ConstMatrixMap<T> pd(mask.p > 0 ? dropped.data() : p.data(), s, s);  // P'
-            const auto dc = detail::head(dctx, b, h, hd);
-            if (dv) detail::head(*dv, b, h, hd).noalias() += pd.transpose() * dc;
+            const T* dc = detail::head(dctx, b, h, hd);
+            if (dv) gemm(Op::transpose, Op::none, s, hd, s, T(1), pd.data(), s, dc, hidden, T(1), detail::head(*dv, b, h, hd),
+                         hidden);
             if (!dq && !dk) continue;
-            ds.noalias() = dc * detail::head(v, b, h, hd).transpose();
+            ds.resize(s, s);  // G (S,S) = dctx_h · V_hᵀ, then dS in place
+            gemm(Op::none, Op::transpose, s, s, hd, T(1), dc, hidden, detail::head(v, b, h, hd), hidden, T(0), ds.data(), s);
             for (std::int64_t i = 0; i < s; ++i) {
                 ds.row(i) = ds.row(i).cwiseProduct(pd.row(i));
                 ds.row(i) -= ds.row(i).sum() * p.row(i);
             }
-            if (dq) detail::head(*dq, b, h, hd).noalias() += scale * (ds * detail::head(k, b, h, hd));
-            if (dk) detail::head(*dk, b, h, hd).noalias() += scale * (ds.transpose() * detail::head(q, b, h, hd));
+            if (dq) gemm(Op::none, Op::none, s, hd, s, scale, ds.data(), s, detail::head(k, b, h, hd), hidden, T(1),
+                         detail::head(*dq, b, h, hd), hidden);
+            if (dk) gemm(Op::transpose, Op::none, s, hd, s, scale, ds.data(), s, detail::head(q, b, h, hd), hidden, T(1),
+                         detail::head(*dk, b, h, hd), hidden);
         }
     }
 }
