@@ -3,15 +3,21 @@
 eager on the same device, same config, batch, sequence length (and CPU thread count), in one run. Both:
 BertForSequenceClassification, train mode (dropout on), forward + backward + clip 1.0 + AdamW + zero_grad, fp32 (on CUDA: no TF32, PyTorch's default attention kernel); tinybert reports Google Benchmark's
 mean over the iterations that fit in --min-seconds after one warm-up step (the device synchronised after each step),
-PyTorch the median step after 2 warm-up steps (torch.cuda.synchronize() before each clock read on CUDA). Prints a
-table with the ratio.
+PyTorch the median step after 2 warm-up steps (torch.cuda.synchronize() before each clock read on CUDA). Each side runs
+in its own process with the same thread count (OMP_NUM_THREADS for tinybert, torch.set_num_threads for PyTorch), and
+each reports its peak resident set (getrusage ru_maxrss of that process: host memory, the Python interpreter and the
+libraries included on PyTorch's side). Prints a table with the ratios.
 
 usage: python bench_train_step.py --bench build/benchmarks/bench_train_step --config .cache/all-MiniLM-L6-v2/config.json
        [--shapes 8x128,32x128] [--threads 2] [--steps 10] [--min-seconds 10] [--device cpu|cuda]
 """
 import argparse
 import json
+import os
+import platform
+import resource
 import subprocess
+import sys
 import time
 
 import torch
@@ -42,34 +48,64 @@ def torch_step_ms(config_path, batch, seq, steps, device):
     return 1000 * times[len(times) // 2]
 
 
-def tinybert_step_ms(bench, config_path, batch, seq, min_seconds):
+def torch_side(config_path, batch, seq, steps, device, threads):
+    """(ms/step, peak RSS MB) of PyTorch in a fresh process of this script."""
+    out = subprocess.run([sys.executable, __file__, "--torch-worker", "--config", config_path, "--shapes",
+                          f"{batch}x{seq}", "--steps", str(steps), "--device", device, "--threads", str(threads)],
+                         check=True, capture_output=True, text=True).stdout
+    r = json.loads(out.strip().splitlines()[-1])
+    return r["ms"], r["rss_mb"]
+
+
+def tinybert_side(bench, config_path, batch, seq, min_seconds, threads):
+    """(ms/step, peak RSS MB) of the tinybert benchmark program."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     out = subprocess.run([bench, "--config", config_path, "--batch", str(batch), "--seq", str(seq),
                           "--benchmark_format=json", f"--benchmark_min_time={min_seconds}"], check=True,
-                         capture_output=True, text=True).stdout
-    return json.loads(out)["benchmarks"][0]["real_time"]
+                         capture_output=True, text=True, env=env).stdout
+    r = json.loads(out)["benchmarks"][0]
+    return r["real_time"], r["peak_rss_mb"]
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor()
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--bench", required=True)
+    ap.add_argument("--bench", help="the tinybert benchmark program (required except in the PyTorch worker)")
     ap.add_argument("--config", required=True)
     ap.add_argument("--shapes", default="8x128,32x128")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--min-seconds", type=float, default=10)
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    ap.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    where = torch.cuda.get_device_name() if a.device == "cuda" else f"{a.threads} CPU threads"
+    if a.torch_worker:  # one shape, PyTorch only: prints {"ms", "rss_mb"}
+        b, s = (int(x) for x in a.shapes.split("x"))
+        ms = torch_step_ms(a.config, b, s, a.steps, a.device)
+        print(json.dumps({"ms": ms, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+        return
+    if not a.bench:
+        ap.error("--bench is required")
+    where = torch.cuda.get_device_name() if a.device == "cuda" else f"{cpu_name()}, {a.threads} CPU threads"
     print(f"torch {torch.__version__}, {where}, float32 matmul precision {torch.get_float32_matmul_precision()}, "
           f"config {a.config}")
-    print("| batch x seq | tinybert ms/step | PyTorch ms/step | tinybert seq/s | PyTorch seq/s | speed-up |")
-    print("|---|---|---|---|---|---|")
+    print("| batch x seq | tinybert ms/step | PyTorch ms/step | tinybert seq/s | PyTorch seq/s | speed-up "
+          "| tinybert peak RSS MB | PyTorch peak RSS MB |")
+    print("|---|---|---|---|---|---|---|---|")
     for shape in a.shapes.split(","):
         b, s = (int(x) for x in shape.split("x"))
-        tb = tinybert_step_ms(a.bench, a.config, b, s, a.min_seconds)
-        pt = torch_step_ms(a.config, b, s, a.steps, a.device)
-        print(f"| {b}x{s} | {tb:.1f} | {pt:.1f} | {1000 * b / tb:.1f} | {1000 * b / pt:.1f} | {pt / tb:.2f}x |")
+        tb, tb_rss = tinybert_side(a.bench, a.config, b, s, a.min_seconds, a.threads)
+        pt, pt_rss = torch_side(a.config, b, s, a.steps, a.device, a.threads)
+        print(f"| {b}x{s} | {tb:.1f} | {pt:.1f} | {1000 * b / tb:.1f} | {1000 * b / pt:.1f} | {pt / tb:.2f}x "
+              f"| {tb_rss:.0f} | {pt_rss:.0f} |")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
 // benchmarks/train_step/train_step.hpp: one full fine-tuning step of a BERT sequence classifier on Device (forward,
 // backward, clipping, AdamW, zero_grad; the device synchronised at the end of each step), random weights from a
-// config.json, fixed token ids; reports sequences/s. The mains are bench_train_step.cpp (Cpu) and
+// config.json, fixed token ids; reports sequences/s and the process's peak resident set (host memory, MB). The mains are bench_train_step.cpp (Cpu) and
 // bench_train_step_cuda.cu (Cuda); benchmarks/train_step/bench_train_step.py runs them next to PyTorch.
 //   <program> --config config.json [--batch B] [--seq S] [--dropout-stream torch|counter] [benchmark flags]
 #pragma once
 
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <cstring>
@@ -53,6 +54,9 @@ void train_step(benchmark::State& state, const TrainStepOptions& o) {
     state.SetItemsProcessed(state.iterations() * o.batch);
     state.counters["seq/s"] =
         benchmark::Counter(static_cast<double>(o.batch), benchmark::Counter::kIsIterationInvariantRate);
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    state.counters["peak_rss_mb"] = static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
 }
 
 // Parses the program's own flags, passes the rest to Google Benchmark, runs BM_TrainStep on Device.

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "tinybert/backend/cpu/eigen_map.hpp"
 #include "tinybert/core/error.hpp"
@@ -62,10 +63,12 @@ void gemm(Op op_a, Op op_b, std::int64_t m, std::int64_t n, std::int64_t k, T al
                                             b, ldb, beta, c, ldc);
         TINYBERT_CHECK(st == dnnl_success, "oneDNN sgemm failed (status ", static_cast<int>(st), ") for ", m, "x", n,
                        "x", k);
-        return;
+    } else {
+        detail::eigen_gemm(op_a, op_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
-#endif
+#else
     detail::eigen_gemm(op_a, op_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+#endif
 }
 
 // The name of the GEMM engine float products use in this build (for benchmarks and `tinybert --version`-style logs).
