@@ -3,7 +3,7 @@
 // batch), timed per iteration. benchmarks/infer/bench_infer.py runs it next to PyTorch eager and ONNX Runtime on the
 // same ids and weights and checks the outputs equal.
 //   bench_infer --model DIR --ids FILE [--output logits|hidden|embedding] [--threads T] [--warmup W] [--iters N]
-//               [--min-iters M] [--max-seconds X] [--out FILE]
+//               [--min-iters M] [--max-seconds X] [--out FILE] [--int8]
 // --ids FILE: text, "B S" on the first line, then B lines of S token ids, then B lines of S attention-mask values
 //   (1 = real token; a row's real tokens come first). Each row becomes one Feature of its real length, as
 //   classification_features leaves them, and the loader pads the batch to its longest row (here S when a row is full).
@@ -11,6 +11,8 @@
 //   hidden: the bare Bert<Encoder<dynamic>, NoHead> and predict_batches, last_hidden_state (B,S,H);
 //   embedding: the same, mean-pooled over the real tokens and L2-normalised as tasks/embed.hpp does, (B,H).
 // Timed: W warm-up calls, then calls until N are done, or until X seconds have passed and at least M are done.
+// --int8: quantize_dynamic(model) after loading (quant/model.hpp: the encoder's linears in int8, as `tinybert
+//   evaluate --int8`); refused when this tree has no quant/ headers.
 // Prints one JSON object (latencies of every timed call in ms, p50/p99 by nearest rank, sequences/s) and writes the
 // output of the last call to --out as raw little-endian float32 in row-major order.
 #include <algorithm>
@@ -29,6 +31,10 @@
 #include "tinybert/tasks/classification.hpp"
 #include "tinybert/tasks/embed.hpp"
 #include "tinybert/tasks/predict.hpp"
+#if __has_include("tinybert/quant/model.hpp")
+#include "tinybert/quant/model.hpp"
+#define TINYBERT_BENCH_HAVE_INT8 1
+#endif
 
 namespace {
 
@@ -39,6 +45,7 @@ struct Options {
     int threads = 0;
     std::size_t warmup = 3, iters = 20, min_iters = 3;
     double max_seconds = 1e30;
+    bool int8 = false;
 };
 
 struct Inputs {
@@ -97,22 +104,36 @@ int measure(const Options& o, const Inputs& in, std::int64_t pad_id, Call&& call
     }
     double total = 0;
     for (const double x : ms) total += x;
-    std::printf("{\"engine\":\"tinybert\",\"output\":\"%s\",\"batch\":%zu,\"seq\":%zu,\"threads\":%d,\"pad_id\":%lld,"
-                "\"warmup\":%zu,\"iters\":%zu,\"p50_ms\":%.4f,\"p99_ms\":%.4f,\"mean_ms\":%.4f,\"seq_per_s\":%.4f,"
-                "\"shape\":[",
-                o.output.c_str(), in.batch, in.seq, num_threads(), static_cast<long long>(pad_id), o.warmup, ms.size(),
-                percentile(ms, 50), percentile(ms, 99), total / static_cast<double>(ms.size()),
-                1000.0 * static_cast<double>(in.batch * ms.size()) / total);
+    std::printf("{\"engine\":\"tinybert\",\"int8\":%s,\"output\":\"%s\",\"batch\":%zu,\"seq\":%zu,\"threads\":%d,",
+                o.int8 ? "true" : "false", o.output.c_str(), in.batch, in.seq, num_threads());
+    std::printf(
+        "\"pad_id\":%lld,\"warmup\":%zu,\"iters\":%zu,\"p50_ms\":%.4f,\"p99_ms\":%.4f,\"mean_ms\":%.4f,"
+        "\"seq_per_s\":%.4f,\"shape\":[",
+        static_cast<long long>(pad_id), o.warmup, ms.size(), percentile(ms, 50), percentile(ms, 99),
+        total / static_cast<double>(ms.size()), 1000.0 * static_cast<double>(in.batch * ms.size()) / total);
     for (std::size_t i = 0; i < shape.size(); ++i) std::printf("%s%zu", i ? "," : "", shape[i]);
     std::printf("],\"latencies_ms\":[");
     for (std::size_t i = 0; i < ms.size(); ++i) std::printf("%s%.4f", i ? "," : "", ms[i]);
     std::printf("]}\n");
     if (!o.out.empty()) {
         std::ofstream f(o.out, std::ios::binary);
-        f.write(reinterpret_cast<const char*>(result.data()), static_cast<std::streamsize>(result.size() * sizeof(float)));
+        f.write(reinterpret_cast<const char*>(result.data()),
+                static_cast<std::streamsize>(result.size() * sizeof(float)));
         if (!f) throw std::runtime_error(o.out + ": write failed");
     }
     return 0;
+}
+
+// quantize_dynamic(model) when --int8 (the int8 path of `tinybert evaluate --int8`).
+template <class Model>
+void maybe_quantize(Model& model, const Options& o) {
+    if (!o.int8) return;
+#ifdef TINYBERT_BENCH_HAVE_INT8
+    quantize_dynamic(model);
+#else
+    (void)model;
+    throw std::runtime_error("--int8: this tinybert tree has no quant/model.hpp");
+#endif
 }
 
 int run(const Options& o) {
@@ -122,6 +143,7 @@ int run(const Options& o) {
         using Model = Bert<Encoder<dynamic>, SequenceClassification>;
         Model model = Model::from_pretrained(o.model);
         model.eval();
+        maybe_quantize(model, o);
         const std::int64_t pad = model.config().pad_token_id;
         return measure(o, in, pad, [&](std::vector<std::size_t>& shape) {
             const auto logits = classification_logits(model, in.features, pad, in.batch);
@@ -137,6 +159,7 @@ int run(const Options& o) {
     using Model = Bert<Encoder<dynamic>, NoHead>;
     Model model = Model::from_pretrained(o.model);
     model.eval();
+    maybe_quantize(model, o);
     const std::int64_t pad = model.config().pad_token_id;
     const bool pool = o.output == "embedding";
     return measure(o, in, pad, [&](std::vector<std::size_t>& shape) {
@@ -182,16 +205,28 @@ int main(int argc, char** argv) {
     try {
         for (int i = 1; i < argc; ++i) {
             const std::string a = argv[i];
-            if (a == "--model") o.model = value(i);
-            else if (a == "--ids") o.ids = value(i);
-            else if (a == "--output") o.output = value(i);
-            else if (a == "--out") o.out = value(i);
-            else if (a == "--threads") o.threads = std::stoi(value(i));
-            else if (a == "--warmup") o.warmup = std::stoul(value(i));
-            else if (a == "--iters") o.iters = std::stoul(value(i));
-            else if (a == "--min-iters") o.min_iters = std::stoul(value(i));
-            else if (a == "--max-seconds") o.max_seconds = std::stod(value(i));
-            else throw std::runtime_error("unknown argument " + a);
+            if (a == "--model")
+                o.model = value(i);
+            else if (a == "--ids")
+                o.ids = value(i);
+            else if (a == "--output")
+                o.output = value(i);
+            else if (a == "--out")
+                o.out = value(i);
+            else if (a == "--threads")
+                o.threads = std::stoi(value(i));
+            else if (a == "--warmup")
+                o.warmup = std::stoul(value(i));
+            else if (a == "--iters")
+                o.iters = std::stoul(value(i));
+            else if (a == "--min-iters")
+                o.min_iters = std::stoul(value(i));
+            else if (a == "--max-seconds")
+                o.max_seconds = std::stod(value(i));
+            else if (a == "--int8")
+                o.int8 = true;
+            else
+                throw std::runtime_error("unknown argument " + a);
         }
         if (o.model.empty() || o.ids.empty() || o.iters == 0)
             throw std::runtime_error("--model DIR and --ids FILE are required, --iters must be > 0");
@@ -201,7 +236,7 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
         std::fprintf(stderr,
                      "bench_infer: %s\nusage: bench_infer --model DIR --ids FILE [--output logits|hidden|embedding] "
-                     "[--threads T] [--warmup W] [--iters N] [--min-iters M] [--max-seconds X] [--out FILE]\n",
+                     "[--threads T] [--warmup W] [--iters N] [--min-iters M] [--max-seconds X] [--out FILE] [--int8]\n",
                      e.what());
         return 1;
     }
