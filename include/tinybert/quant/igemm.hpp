@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "tinybert/core/error.hpp"
 
@@ -21,17 +22,33 @@ inline constexpr std::int64_t max_int8_k = 33'000;
 
 namespace detail {
 
-// The fallback: acc[i,j] = Σ_k a[i,k]·b[j,k] in int32, rows in parallel.
+// The fallback: acc[i,j] = Σ_k a[i,k]·b[j,k] in int32. Operands widened to int16 once; blocks of 4 rows of a share
+// each row of b, and GCC/clang vectorise the k loop (vpmaddwd-style int16 products summed in int32).
 inline void igemm_loop(std::int64_t m, std::int64_t n, std::int64_t k, const std::uint8_t* a, const std::int8_t* b,
                        std::int32_t* c) {
+    const std::vector<std::int16_t> a16(a, a + m * k), b16(b, b + n * k);
+    const std::int64_t blocks = (m + 3) / 4;
 #pragma omp parallel for schedule(static)
-    for (std::int64_t i = 0; i < m; ++i) {
-        const std::uint8_t* ai = a + i * k;
+    for (std::int64_t blk = 0; blk < blocks; ++blk) {
+        const std::int64_t i0 = 4 * blk;
         for (std::int64_t j = 0; j < n; ++j) {
-            const std::int8_t* bj = b + j * k;
-            std::int32_t s = 0;
-            for (std::int64_t p = 0; p < k; ++p) s += static_cast<std::int32_t>(ai[p]) * static_cast<std::int32_t>(bj[p]);
-            c[i * n + j] = s;
+            const std::int16_t* bj = b16.data() + j * k;
+            if (i0 + 4 <= m) {
+                const std::int16_t *a0 = a16.data() + i0 * k, *a1 = a0 + k, *a2 = a1 + k, *a3 = a2 + k;
+                std::int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                for (std::int64_t p = 0; p < k; ++p) {
+                    const std::int32_t w = bj[p];
+                    s0 += a0[p] * w, s1 += a1[p] * w, s2 += a2[p] * w, s3 += a3[p] * w;
+                }
+                c[i0 * n + j] = s0, c[(i0 + 1) * n + j] = s1, c[(i0 + 2) * n + j] = s2, c[(i0 + 3) * n + j] = s3;
+            } else {
+                for (std::int64_t i = i0; i < m; ++i) {
+                    const std::int16_t* ai = a16.data() + i * k;
+                    std::int32_t s = 0;
+                    for (std::int64_t p = 0; p < k; ++p) s += ai[p] * static_cast<std::int32_t>(bj[p]);
+                    c[i * n + j] = s;
+                }
+            }
         }
     }
 }

@@ -34,9 +34,11 @@ void int8_linear_forward(T* out, const QuantizedRows& xq, const QuantizedWeight&
         const std::int32_t zp = xq.zero_point[static_cast<std::size_t>(i)];
         const std::int32_t* ai = a + i * o;
         T* yi = out + i * o;
-        for (std::int64_t j = 0; j < o; ++j) {
-            const T y = static_cast<T>(ai[j] - zp * rs[j]) * static_cast<T>(sa * sw[j]);
-            yi[j] = bias ? y + bias[j] : y;
+        if (bias) {
+            for (std::int64_t j = 0; j < o; ++j)
+                yi[j] = static_cast<T>(ai[j] - zp * rs[j]) * static_cast<T>(sa * sw[j]) + bias[j];
+        } else {
+            for (std::int64_t j = 0; j < o; ++j) yi[j] = static_cast<T>(ai[j] - zp * rs[j]) * static_cast<T>(sa * sw[j]);
         }
     }
 }
