@@ -1,5 +1,6 @@
 // tinybert evaluate --task classification|ner|qa --model DIR --data PATH [--max-length L] [--batch-size B] [--int8]
-// --int8 quantises the encoder's linears on load (an int8 folder from `tinybert quantize` is int8 without it). Prints {"accuracy","f1"} (classification), {"precision","recall","f1"} (NER, seqeval default mode, fractions) or
+// --int8 quantises the encoder's linears on load (an int8 folder from `tinybert quantize` is int8 without it).
+// Prints {"accuracy","f1"} (classification), {"precision","recall","f1"} (NER, seqeval default mode, fractions) or
 // {"exact_match","f1"} (QA, percentages as the official SQuAD script prints them).
 #pragma once
 

@@ -28,7 +28,8 @@ void print_int8_note(const Model& model, std::ostream& os) {
 }
 
 // Copies `rel` from `from` to `to` (durably) when it exists: sentence-transformers' files that pick the pooling.
-inline void copy_if_present(const std::filesystem::path& from, const std::filesystem::path& to, const std::string& rel) {
+inline void copy_if_present(const std::filesystem::path& from, const std::filesystem::path& to,
+                            const std::string& rel) {
     if (!std::filesystem::is_regular_file(from / rel)) return;
     tinybert::detail::create_directories_durable((to / rel).parent_path());
     const std::string text = json::read_file((from / rel).string());
@@ -44,8 +45,8 @@ json::Object quantize_folder(const std::string& model_dir, const std::string& ou
     quantize_dynamic(model);
     model.save_pretrained(out_dir);
     Tokenizer::from_pretrained(model_dir).save_pretrained(out_dir);
-    for (const char* rel : {"modules.json", "sentence_bert_config.json", "config_sentence_transformers.json",
-                            "1_Pooling/config.json"})
+    for (const char* rel :
+         {"modules.json", "sentence_bert_config.json", "config_sentence_transformers.json", "1_Pooling/config.json"})
         copy_if_present(model_dir, out_dir, rel);
     const auto size = [](const std::filesystem::path& dir) {
         std::uintmax_t n = 0;
@@ -69,11 +70,13 @@ inline int run_quantize(int argc, char** argv) {
     TINYBERT_CHECK(std::filesystem::weakly_canonical(model_dir) != std::filesystem::weakly_canonical(out_dir),
                    "--out must differ from --model (", out_dir, ")");
     const BertConfig c = BertConfig::from_file((std::filesystem::path(model_dir) / "config.json").string());
-    std::string arch = c.architectures.empty() ? "" : c.architectures.front();
-    json::Object result = arch == SequenceClassification::architecture ? detail::quantize_folder<SequenceClassification>(model_dir, out_dir)
-                          : arch == TokenClassification::architecture ? detail::quantize_folder<TokenClassification>(model_dir, out_dir)
-                          : arch == QuestionAnswering::architecture   ? detail::quantize_folder<QuestionAnswering>(model_dir, out_dir)
-                                                                      : detail::quantize_folder<NoHead>(model_dir, out_dir);
+    const std::string arch = c.architectures.empty() ? "" : c.architectures.front();
+    json::Object result =
+        arch == SequenceClassification::architecture
+            ? detail::quantize_folder<SequenceClassification>(model_dir, out_dir)
+        : arch == TokenClassification::architecture ? detail::quantize_folder<TokenClassification>(model_dir, out_dir)
+        : arch == QuestionAnswering::architecture   ? detail::quantize_folder<QuestionAnswering>(model_dir, out_dir)
+                                                    : detail::quantize_folder<NoHead>(model_dir, out_dir);
     print_result(result);
     return 0;
 }

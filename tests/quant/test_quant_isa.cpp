@@ -2,7 +2,6 @@
 // the CPU has no VNNI for oneDNN then, so activations get 7 bits, and 7-bit codes against ±127 weights keep every
 // int32 sum exact in oneDNN's vpmaddubsw kernels, where 8-bit codes would saturate int16 pair sums.
 #include <catch2/catch.hpp>
-
 #include <cstdint>
 #include <cstdlib>
 #include <random>
@@ -15,14 +14,14 @@ using namespace tinybert::quant;
 
 namespace {
 
-std::vector<std::int64_t> reference_acc(std::int64_t m, std::int64_t n, std::int64_t k, const std::vector<std::uint8_t>& a,
-                                        const std::vector<std::int8_t>& b) {
+std::vector<std::int64_t> reference_acc(std::int64_t m, std::int64_t n, std::int64_t k,
+                                        const std::vector<std::uint8_t>& a, const std::vector<std::int8_t>& b) {
     std::vector<std::int64_t> c(static_cast<std::size_t>(m * n), 0);
     for (std::int64_t i = 0; i < m; ++i)
         for (std::int64_t j = 0; j < n; ++j)
             for (std::int64_t p = 0; p < k; ++p)
-                c[static_cast<std::size_t>(i * n + j)] +=
-                    std::int64_t{a[static_cast<std::size_t>(i * k + p)]} * std::int64_t{b[static_cast<std::size_t>(j * k + p)]};
+                c[static_cast<std::size_t>(i * n + j)] += std::int64_t{a[static_cast<std::size_t>(i * k + p)]} *
+                                                          std::int64_t{b[static_cast<std::size_t>(j * k + p)]};
     return c;
 }
 
@@ -39,7 +38,10 @@ std::size_t mismatches(int qmax) {
             a[static_cast<std::size_t>(i * k + p)] = static_cast<std::uint8_t>(i < 4 ? qmax : ua(gen));
     for (std::int64_t j = 0; j < n; ++j)
         for (std::int64_t p = 0; p < k; ++p)
-            b[static_cast<std::size_t>(j * k + p)] = static_cast<std::int8_t>(j == 0 ? 127 : j == 1 ? -127 : j == 2 ? (p % 2 ? 127 : -127) : ub(gen));
+            b[static_cast<std::size_t>(j * k + p)] = static_cast<std::int8_t>(j == 0   ? 127
+                                                                              : j == 1 ? -127
+                                                                              : j == 2 ? (p % 2 ? 127 : -127)
+                                                                                       : ub(gen));
     const auto want = reference_acc(m, n, k, a, b);
     std::vector<std::int32_t> got(want.size());
     igemm_u8s8s32(m, n, k, a.data(), b.data(), got.data());

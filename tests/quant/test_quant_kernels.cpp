@@ -2,7 +2,6 @@
 // scales, an int64 triple loop for the accumulators (exact), a double evaluation of the dequantisation formula, and
 // the float linear within the error bound that the quantisation steps imply.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -149,7 +148,8 @@ TEST_CASE("int8 GEMM: extreme codes (the int16 pair-sum worst case) stay exact",
         b[static_cast<std::size_t>(k + p)] = -127;
         b[static_cast<std::size_t>(2 * k + p)] = static_cast<std::int8_t>(p % 2 ? -127 : 127);
     }
-    for (std::int64_t p = 0; p < k; ++p) a[static_cast<std::size_t>(3 * k + p)] = static_cast<std::uint8_t>(p % 3 ? qmax : 0);
+    for (std::int64_t p = 0; p < k; ++p)
+        a[static_cast<std::size_t>(3 * k + p)] = static_cast<std::uint8_t>(p % 3 ? qmax : 0);
     const auto want = reference_acc(m, n, k, a.data(), b.data());
     CHECK(want[0] == std::int64_t{qmax} * 127 * k);
     std::vector<std::int32_t> got(want.size());

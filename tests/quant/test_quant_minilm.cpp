@@ -1,10 +1,9 @@
 // int8 on the real all-MiniLM-L6-v2: sentence embeddings near the float model's and sentence-transformers' reference,
 // the similarity matrix kept, the int8 GEMM exact on the model's real activations and weights (oneDNN or the loop
 // against an int64 reference), and the int8 folder's round trip. Skips (exit 4) without the checkpoint.
-#include <catch2/catch.hpp>
-
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
 #include <string>
@@ -41,7 +40,8 @@ double dot(const std::vector<float>& a, const std::vector<float>& b) {
 
 }  // namespace
 
-TEST_CASE("int8 all-MiniLM-L6-v2: embeddings and similarities near float and sentence-transformers", "[quant][minilm]") {
+TEST_CASE("int8 all-MiniLM-L6-v2: embeddings and similarities near float and sentence-transformers",
+          "[quant][minilm]") {
     const std::string dir = minilm_or_skip();
     const Tokenizer tok = Tokenizer::from_pretrained(dir);
     Model model = Model::from_pretrained(dir);
@@ -57,9 +57,9 @@ TEST_CASE("int8 all-MiniLM-L6-v2: embeddings and similarities near float and sen
     }
     WARN("int8 vs float: min cosine " << worst_cos << ", max |Δ similarity| " << worst_sim << " ("
                                       << quant::igemm_engine() << ", qmax " << quant::activation_qmax() << ")");
-    CHECK(worst_cos < 1);        // the int8 path ran
-    CHECK(worst_cos > 0.99);     // each embedding points the same way
-    CHECK(worst_sim < 0.02);     // pairwise similarities (what retrieval ranks by) move by < 0.02
+    CHECK(worst_cos < 1);     // the int8 path ran
+    CHECK(worst_cos > 0.99);  // each embedding points the same way
+    CHECK(worst_sim < 0.02);  // pairwise similarities (what retrieval ranks by) move by < 0.02
     // sentence-transformers' own float embeddings of the first three sentences
     const json::Value ref = json::parse_file(std::string(TINYBERT_TEST_DATA_DIR) + "/embed/reference.json");
     const json::Array& mean = ref.at("mean_normalized").as_array();
@@ -70,7 +70,8 @@ TEST_CASE("int8 all-MiniLM-L6-v2: embeddings and similarities near float and sen
     }
 }
 
-TEST_CASE("int8 all-MiniLM-L6-v2: the integer GEMM is exact on the model's activations and weights", "[quant][minilm]") {
+TEST_CASE("int8 all-MiniLM-L6-v2: the integer GEMM is exact on the model's activations and weights",
+          "[quant][minilm]") {
     const std::string dir = minilm_or_skip();
     const Tokenizer tok = Tokenizer::from_pretrained(dir);
     Model model = Model::from_pretrained(dir);
@@ -94,7 +95,8 @@ TEST_CASE("int8 all-MiniLM-L6-v2: the integer GEMM is exact on the model's activ
         for (std::int64_t j = 0; j < n; ++j) {
             std::int64_t s = 0;
             for (std::int64_t p = 0; p < k; ++p)
-                s += std::int64_t{xq.q[static_cast<std::size_t>(i * k + p)]} * std::int64_t{qw.q[static_cast<std::size_t>(j * k + p)]};
+                s += std::int64_t{xq.q[static_cast<std::size_t>(i * k + p)]} *
+                     std::int64_t{qw.q[static_cast<std::size_t>(j * k + p)]};
             const auto ij = static_cast<std::size_t>(i * n + j);
             bad += std::size_t{std::int64_t{got[ij]} != s} + std::size_t{std::int64_t{loop[ij]} != s};
         }
@@ -102,16 +104,19 @@ TEST_CASE("int8 all-MiniLM-L6-v2: the integer GEMM is exact on the model's activ
     CHECK(bad == 0);
 }
 
-TEST_CASE("int8 all-MiniLM-L6-v2: the int8 folder loads back to the same embeddings bit for bit", "[quant][minilm][io]") {
+TEST_CASE("int8 all-MiniLM-L6-v2: the int8 folder loads back to the same embeddings bit for bit",
+          "[quant][minilm][io]") {
     const std::string dir = minilm_or_skip();
     const Tokenizer tok = Tokenizer::from_pretrained(dir);
     Model model = Model::from_pretrained(dir);
     quantize_dynamic(model);
-    const auto tmp = std::filesystem::temp_directory_path() / ("tinybert_test_quant_minilm_" + std::to_string(::getpid()));
+    const auto tmp =
+        std::filesystem::temp_directory_path() / ("tinybert_test_quant_minilm_" + std::to_string(::getpid()));
     model.save_pretrained(tmp.string());
     Model back = Model::from_pretrained(tmp.string());
     CHECK(is_quantized(back));
     CHECK(embed(back, tok, sentences) == embed(model, tok, sentences));
-    CHECK(std::filesystem::file_size(tmp / "model.safetensors") < std::filesystem::file_size(std::filesystem::path(dir) / "model.safetensors"));
+    CHECK(std::filesystem::file_size(tmp / "model.safetensors") <
+          std::filesystem::file_size(std::filesystem::path(dir) / "model.safetensors"));
     std::filesystem::remove_all(tmp);
 }

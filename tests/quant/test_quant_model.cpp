@@ -1,9 +1,9 @@
 // quant/model.hpp and quant/checkpoint.hpp on the tiny transformers fixture (tests/fixtures/parity): int8 logits
 // near float, the float path untouched, the int8 folder's round trip bit for bit, inference-only guards, and clear
 // errors for corrupt int8 folders.
-#include <catch2/catch.hpp>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -181,11 +181,16 @@ TEST_CASE("corrupt int8 folders are clear errors naming the file and tensor", "[
         fs::remove_all(dir);
     };
     SECTION("scale with the wrong length") {
-        fails(corrupted("short_scale", [&](auto& ts) { replace(ts, scale, CheckpointTensor::from(std::vector<float>(15, 0.01f), {15})); }),
+        fails(corrupted(
+                  "short_scale",
+                  [&](auto& ts) { replace(ts, scale, CheckpointTensor::from(std::vector<float>(15, 0.01f), {15})); }),
               "does not match its weight's (16,16)", scale);
     }
     SECTION("scale of rank 2") {
-        fails(corrupted("rank2_scale", [&](auto& ts) { replace(ts, scale, CheckpointTensor::from(std::vector<float>(16, 0.01f), {16, 1})); }),
+        fails(corrupted("rank2_scale",
+                        [&](auto& ts) {
+                            replace(ts, scale, CheckpointTensor::from(std::vector<float>(16, 0.01f), {16, 1}));
+                        }),
               "one scale per output channel", scale);
     }
     SECTION("scale missing") {
@@ -193,7 +198,10 @@ TEST_CASE("corrupt int8 folders are clear errors naming the file and tensor", "[
     }
     SECTION("scale without a weight") {
         fails(corrupted("orphan_scale",
-                        [&](auto& ts) { ts.emplace_back("bert.pooler.dense.weight_scale", CheckpointTensor::from(std::vector<float>(16, 1.0f), {16})); }),
+                        [&](auto& ts) {
+                            ts.emplace_back("bert.pooler.dense.weight_scale",
+                                            CheckpointTensor::from(std::vector<float>(16, 1.0f), {16}));
+                        }),
               "a scale without its I8 weight", "bert.pooler.dense.weight_scale");
     }
     SECTION("a code of -128") {
@@ -223,20 +231,31 @@ TEST_CASE("corrupt int8 folders are clear errors naming the file and tensor", "[
               "is not stored as I8", w);
     }
     SECTION("an int8 head") {
-        fails(corrupted("int8_head",
-                        [&](auto& ts) {
-                            replace(ts, "classifier.weight", CheckpointTensor::from(std::vector<std::int8_t>(48, 3), {3, 16}));
-                            ts.emplace_back("classifier.weight_scale", CheckpointTensor::from(std::vector<float>(3, 0.01f), {3}));
-                        }),
-              "only the encoder's linear weights", "classifier.weight");
+        fails(
+            corrupted(
+                "int8_head",
+                [&](auto& ts) {
+                    replace(ts, "classifier.weight", CheckpointTensor::from(std::vector<std::int8_t>(48, 3), {3, 16}));
+                    ts.emplace_back("classifier.weight_scale",
+                                    CheckpointTensor::from(std::vector<float>(3, 0.01f), {3}));
+                }),
+            "only the encoder's linear weights", "classifier.weight");
     }
     SECTION("I8 weights without the config marker") {
-        const auto unmark = [](std::string& c) { c.replace(c.find("\"quantization_config\""), 21, "\"quantization_confix\""); };
-        fails(corrupted("no_marker", [](auto&) {}, unmark), "cannot read I8 data as a floating-point type", query);
+        const auto unmark = [](std::string& c) {
+            c.replace(c.find("\"quantization_config\""), 21, "\"quantization_confix\"");
+        };
+        fails(corrupted(
+                  "no_marker", [](auto&) {}, unmark),
+              "cannot read I8 data as a floating-point type", query);
     }
     SECTION("another quant_method") {
-        const auto other = [](std::string& c) { c.replace(c.find("tinybert_int8_dynamic"), 21, "bitsandbytes_8bit____"); };
-        CHECK_THROWS_WITH(Model::from_pretrained(corrupted("other_method", [](auto&) {}, other).string()),
+        const auto other = [](std::string& c) {
+            c.replace(c.find("tinybert_int8_dynamic"), 21, "bitsandbytes_8bit____");
+        };
+        CHECK_THROWS_WITH(Model::from_pretrained(corrupted(
+                                                     "other_method", [](auto&) {}, other)
+                                                     .string()),
                           Catch::Contains("config.json") && Catch::Contains("is not one tinybert loads"));
     }
     SECTION("the marker on a float folder") {

@@ -70,8 +70,9 @@ inline bool is_int8_config(const BertConfig& c, const std::string& source) {
         const json::Value* method = value.find("quant_method");
         TINYBERT_CHECK(method != nullptr && method->is_string(), source,
                        ": field 'quantization_config' has no string \"quant_method\"");
-        TINYBERT_CHECK(method->as_string() == int8_quant_method, source, ": field 'quantization_config': quant_method \"",
-                       method->as_string(), "\" is not one tinybert loads (only \"", int8_quant_method, "\")");
+        TINYBERT_CHECK(method->as_string() == int8_quant_method, source,
+                       ": field 'quantization_config': quant_method \"", method->as_string(),
+                       "\" is not one tinybert loads (only \"", int8_quant_method, "\")");
         return true;
     }
     return false;
@@ -97,14 +98,17 @@ inline std::map<std::string, QuantizedWeight> take_int8_weights(StateDict& ckpt,
             continue;
         }
         const std::string scale_name = name + std::string(scale_suffix);
-        TINYBERT_CHECK(t.shape().size() == 2, t.where(), ": an I8 weight must be (OUT,IN), got rank ", t.shape().size());
+        TINYBERT_CHECK(t.shape().size() == 2, t.where(), ": an I8 weight must be (OUT,IN), got rank ",
+                       t.shape().size());
         TINYBERT_CHECK(ckpt.contains(scale_name), t.where(), ": I8 weight without its scale tensor '", scale_name, "'");
         const CheckpointTensor& s = ckpt.at(scale_name);
         TINYBERT_CHECK(s.shape().size() == 1 && s.shape()[0] == t.shape()[0], s.where(), ": scale shape [",
-                       s.shape().size() == 1 ? std::to_string(s.shape()[0]) : std::string("rank ") + std::to_string(s.shape().size()),
-                       "] does not match its weight's (", t.shape()[0], ",", t.shape()[1], "): one scale per output channel");
-        QuantizedWeight q = QuantizedWeight::from_parts(t.to<std::int8_t>(), s.to<float>(), t.shape()[0], t.shape()[1],
-                                                        t.where());
+                       s.shape().size() == 1 ? std::to_string(s.shape()[0])
+                                             : std::string("rank ") + std::to_string(s.shape().size()),
+                       "] does not match its weight's (", t.shape()[0], ",", t.shape()[1],
+                       "): one scale per output channel");
+        QuantizedWeight q =
+            QuantizedWeight::from_parts(t.to<std::int8_t>(), s.to<float>(), t.shape()[0], t.shape()[1], t.where());
         rest.insert(name, CheckpointTensor::from(q.dequantize<float>(), t.shape(), t.where() + " (dequantised)"));
         out.emplace(name, std::move(q));
     }

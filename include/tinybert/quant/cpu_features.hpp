@@ -40,8 +40,8 @@ inline int activation_qmax() {
         const char* env = std::getenv("TINYBERT_INT8_REDUCE_RANGE");
         if (env == nullptr || *env == '\0') return int8_gemm_has_vnni() ? 255 : 127;
         const std::string_view v(env);
-        TINYBERT_CHECK(v == "0" || v == "1", "TINYBERT_INT8_REDUCE_RANGE must be 0 (8-bit activations) or 1 (7-bit), got \"",
-                       v, "\"");
+        TINYBERT_CHECK(v == "0" || v == "1",
+                       "TINYBERT_INT8_REDUCE_RANGE must be 0 (8-bit activations) or 1 (7-bit), got \"", v, "\"");
         return v == "1" ? 127 : 255;
     }();
     return qmax;

@@ -38,7 +38,8 @@ void int8_linear_forward(T* out, const QuantizedRows& xq, const QuantizedWeight&
             for (std::int64_t j = 0; j < o; ++j)
                 yi[j] = static_cast<T>(ai[j] - zp * rs[j]) * static_cast<T>(sa * sw[j]) + bias[j];
         } else {
-            for (std::int64_t j = 0; j < o; ++j) yi[j] = static_cast<T>(ai[j] - zp * rs[j]) * static_cast<T>(sa * sw[j]);
+            for (std::int64_t j = 0; j < o; ++j)
+                yi[j] = static_cast<T>(ai[j] - zp * rs[j]) * static_cast<T>(sa * sw[j]);
         }
     }
 }

@@ -17,7 +17,8 @@ namespace tinybert {
 // both). requires: a CPU model.
 template <class Model>
 void quantize_dynamic(Model& model) {
-    static_assert(std::is_same_v<typename Model::device_type, Cpu>, "quantize_dynamic: int8 inference runs on the CPU only");
+    static_assert(std::is_same_v<typename Model::device_type, Cpu>,
+                  "quantize_dynamic: int8 inference runs on the CPU only");
     for (auto& layer : model.encoder.layers)
         if (!layer.int8) layer.int8 = std::make_shared<const quant::Int8Layer>(quant::quantize_layer(layer));
 }

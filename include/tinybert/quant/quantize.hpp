@@ -3,10 +3,11 @@
 // scale and zero point per row (token), computed from the row's min/max at run time.
 //   weight row j (OUT,IN):  s_w[j] = max_k |w[j,k]| / 127,  q[j,k] = round(w[j,k] / s_w[j]) ∈ [−127, 127]
 //   activation row i (N,K): lo = min(0, min_k x), hi = max(0, max_k x), s_a[i] = (hi − lo) / qmax,
-//                           zp[i] = round(−lo / s_a[i]) ∈ [0, qmax],  q[i,k] = clamp(round(x / s_a[i]) + zp[i], 0, qmax)
+//                           zp[i] = round(−lo / s_a[i]) ∈ [0, qmax],
+//                           q[i,k] = clamp(round(x[i,k] / s_a[i]) + zp[i], 0, qmax)
 // round = to nearest, ties to even (std::nearbyint), as ORT's DynamicQuantizeLinear. [lo, hi] contains 0, so 0 is
-// exactly representable (padding, ReLU-like zeros). An all-zero row, or an all-zero weight row, gets scale 1 and codes 0.
-// qmax is 255, or 127 on CPUs without VNNI (quant/cpu_features.hpp).
+// exactly representable (padding, ReLU-like zeros). An all-zero row, or an all-zero weight row, gets scale 1 and
+// codes 0. qmax is 255, or 127 on CPUs without VNNI (quant/cpu_features.hpp).
 #pragma once
 
 #include <algorithm>
@@ -23,9 +24,9 @@ namespace tinybert::quant {
 // An int8 weight matrix (OUT,IN) with its per-row scales and row sums: w[j,k] ≈ q[j,k]·scale[j].
 struct QuantizedWeight {
     std::int64_t out_features = 0, in_features = 0;
-    std::vector<std::int8_t> q;          // (OUT,IN) row-major, each in [−127, 127]
-    std::vector<float> scale;            // (OUT), finite and > 0
-    std::vector<std::int32_t> row_sum;   // (OUT) Σ_k q[j,k]: the zero-point correction of the activations
+    std::vector<std::int8_t> q;         // (OUT,IN) row-major, each in [−127, 127]
+    std::vector<float> scale;           // (OUT), finite and > 0
+    std::vector<std::int32_t> row_sum;  // (OUT) Σ_k q[j,k]: the zero-point correction of the activations
 
     // Quantises a float weight w (OUT,IN) row-major.
     template <class T>
@@ -58,7 +59,8 @@ struct QuantizedWeight {
                            q.size() == static_cast<std::size_t>(out_features) * static_cast<std::size_t>(in_features),
                        where, ": ", q.size(), " int8 values do not fill (", out_features, ",", in_features, ")");
         TINYBERT_CHECK(scale.size() == static_cast<std::size_t>(out_features), where, ": ", scale.size(),
-                       " scales for ", out_features, " output channels (the scale must be (OUT) = (", out_features, "))");
+                       " scales for ", out_features, " output channels (the scale must be (OUT) = (", out_features,
+                       "))");
         for (std::size_t j = 0; j < scale.size(); ++j)
             TINYBERT_CHECK(std::isfinite(scale[j]) && scale[j] > 0.0f, where, ": scale of output channel ", j, " is ",
                            scale[j], "; scales must be finite and positive");
@@ -94,11 +96,11 @@ private:
 
 // Activations (N,K) quantised per row: x[i,k] ≈ (q[i,k] − zero_point[i])·scale[i].
 struct QuantizedRows {
-    Shape shape;                          // the activation's shape (..., K); N = shape.rows()
-    int qmax = 255;                       // codes are in [0, qmax]
-    std::vector<std::uint8_t> q;          // (N,K) row-major
-    std::vector<float> scale;             // (N)
-    std::vector<std::int32_t> zero_point; // (N), in [0, qmax]
+    Shape shape;                           // the activation's shape (..., K); N = shape.rows()
+    int qmax = 255;                        // codes are in [0, qmax]
+    std::vector<std::uint8_t> q;           // (N,K) row-major
+    std::vector<float> scale;              // (N)
+    std::vector<std::int32_t> zero_point;  // (N), in [0, qmax]
 
     std::int64_t rows() const { return shape.rows(); }
     std::int64_t cols() const { return shape.back(); }
@@ -144,7 +146,8 @@ QuantizedRows quantize_rows(const T* x, const Shape& shape, int qmax) {
         const float s = scale[i], z = static_cast<float>(zp[i]);
         std::uint8_t* out = q + i * k;
         for (std::int64_t c = 0; c < k; ++c)
-            out[c] = static_cast<std::uint8_t>(std::clamp(std::nearbyint(static_cast<float>(row[c]) / s) + z, 0.0f, fmax));
+            out[c] =
+                static_cast<std::uint8_t>(std::clamp(std::nearbyint(static_cast<float>(row[c]) / s) + z, 0.0f, fmax));
     }
     return r;
 }
