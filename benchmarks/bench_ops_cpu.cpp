@@ -4,6 +4,7 @@
 // Run: bench_ops_cpu [--benchmark_filter=Linear]; never run by ctest.
 #include <benchmark/benchmark.h>
 
+#include "tinybert/core/simd.hpp"  // before Eigen (see there)
 #include <Eigen/Core>
 #include <cstdint>
 #include <vector>

@@ -109,6 +109,28 @@ TEST_CASE("softmax forward: hand example, rows sum to 1, masked rows stay finite
     }
 }
 
+template <class T>
+void check_softmax_underflow() {
+    // torch: exp underflows to exactly 0 below log(min normal) and not above; the vectorised kernel must agree
+    const T l = std::log(std::numeric_limits<T>::min()), d = T(0.01);
+    Eigen::Matrix<T, 1, Eigen::Dynamic> row(6);
+    row << T(0), l + d, l - d, T(-1e30), std::numeric_limits<T>::lowest(), T(-3);
+    cpu::detail::softmax_row(row);
+    const T sum = 1 + std::exp(l + d) + std::exp(T(-3));
+    CHECK(row[0] == Approx(1 / sum));
+    CHECK(row[1] > 0);  // kept: a normal number
+    CHECK(row[1] == Approx(std::exp(l + d) / sum).epsilon(1e-5));
+    CHECK(row[2] == 0);
+    CHECK(row[3] == 0);
+    CHECK(row[4] == 0);
+    CHECK(row[5] == Approx(std::exp(T(-3)) / sum).epsilon(1e-6));
+}
+
+TEST_CASE("softmax is exactly 0 below log(min normal) and positive above, float and double", "[softmax]") {
+    check_softmax_underflow<float>();
+    check_softmax_underflow<double>();
+}
+
 TEST_CASE("softmax gradients", "[grad][softmax]") {
     std::uint32_t seed = 30;
     for (const Shape& s : kShapes) {

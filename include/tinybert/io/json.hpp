@@ -3,6 +3,7 @@
 // line:column (1-based) where simdjson stopped.
 #pragma once
 
+#include "tinybert/core/simd.hpp"  // first: before Eigen or simdjson pull in the intrinsics
 #include <simdjson.h>
 
 #include <cmath>

@@ -4,6 +4,7 @@
 // the evaluation set, the hyperparameters, the table of evaluations and the framework versions.
 #pragma once
 
+#include "tinybert/core/simd.hpp"  // first: before Eigen or simdjson pull in the intrinsics
 #include <simdjson.h>
 
 #include <Eigen/Core>

@@ -2,6 +2,7 @@
 // Eigen stays inside backend/cpu: no public signature mentions it.
 #pragma once
 
+#include "tinybert/core/simd.hpp"  // first: before Eigen or simdjson pull in the intrinsics
 #include <Eigen/Core>
 #include <cstdint>
 

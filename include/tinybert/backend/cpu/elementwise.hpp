@@ -3,6 +3,7 @@
 // Saved for backward: GELU needs its input, tanh its output. Backward accumulates (+=) into non-null gradients.
 #pragma once
 
+#include "tinybert/core/simd.hpp"  // first: before Eigen or simdjson pull in the intrinsics
 #include <algorithm>
 #include <cmath>
 

@@ -14,14 +14,20 @@ namespace tinybert::cpu {
 namespace detail {
 
 // In place: row ← exp(row − max(row)) / Σ exp(row − max(row)). Works on any Eigen row expression (maps, strided).
-// Eigen's vectorised exp clamps its input at log(min normal) instead of underflowing; the select restores exact
-// zeros there, so masked keys get probability 0 as in torch.
+// Below log(min normal) torch's exp underflows to exactly 0, while Eigen's vectorised exp clamps its input and returns
+// a tiny value. Such entries are first moved far below (a select, no exp), then the whole row goes through the
+// vectorised exp (Eigen 3.4 evaluates an exp inside a select one scalar libm call at a time: ~12 % of an inference
+// forward), and what comes out under half the smallest normal — exactly the moved entries: every other input gives
+// at least the smallest normal up to rounding — is set to 0. So masked keys get probability 0 as in torch.
 template <class Row>
 void softmax_row(Row&& row) {
     using T = typename std::decay_t<Row>::Scalar;
-    const T lowest_log = std::log(std::numeric_limits<T>::min());
+    const T lowest_log = std::log(std::numeric_limits<T>::min()), far_below = T(-1e4);
     const T m = row.maxCoeff();
-    row = ((row.array() - m) < lowest_log).select(T(0), (row.array() - m).exp()).matrix();
+    auto a = row.array();
+    a = (a - m < lowest_log).select(far_below, a - m);
+    a = a.exp();
+    a = (a < std::numeric_limits<T>::min() / 2).select(T(0), a);
     row /= row.sum();
 }
 
