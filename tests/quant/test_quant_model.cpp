@@ -84,7 +84,7 @@ void erase(std::vector<NamedTensor>& ts, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("quantize_dynamic: int8 logits near float; dequantize gives the float logits back bit for bit", "[quant]") {
+TEST_CASE("quantize_dynamic: int8 logits near float, and dequantize gives the float logits back bit for bit", "[quant]") {
     Model m = Model::from_pretrained(fixture);
     const std::vector<float> ref = logits(m);
     CHECK_FALSE(is_quantized(m));
@@ -104,7 +104,7 @@ TEST_CASE("quantize_dynamic: int8 logits near float; dequantize gives the float 
     CHECK(logits(m) == ref);
 }
 
-TEST_CASE("int8 folder: I8 weights, F32 scales and the config marker; load gives the same integers and logits",
+TEST_CASE("int8 folder: I8 weights, F32 scales and the config marker, loaded back to the same integers and logits",
           "[quant][io]") {
     Model m = Model::from_pretrained(fixture);
     quantize_dynamic(m);
