@@ -47,16 +47,18 @@ std::string file_bytes(const fs::path& p) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// The int8 folder of the fixture (written once per test process).
+// The int8 folder of the fixture (written once per test process, removed at its exit).
 const fs::path& int8_folder() {
-    static const fs::path dir = [] {
-        const fs::path d = scratch("int8_" + std::to_string(::getpid()));
-        Model m = Model::from_pretrained(fixture);
-        quantize_dynamic(m);
-        m.save_pretrained(d.string());
-        return d;
-    }();
-    return dir;
+    static const struct Folder {
+        fs::path dir = scratch("int8_" + std::to_string(::getpid()));
+        Folder() {
+            Model m = Model::from_pretrained(fixture);
+            quantize_dynamic(m);
+            m.save_pretrained(dir.string());
+        }
+        ~Folder() { fs::remove_all(dir); }
+    } folder;
+    return folder.dir;
 }
 
 // A copy of the int8 folder whose tensors went through `edit` (and whose config.json through `edit_config`).
@@ -84,7 +86,8 @@ void erase(std::vector<NamedTensor>& ts, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("quantize_dynamic: int8 logits near float, and dequantize gives the float logits back bit for bit", "[quant]") {
+TEST_CASE("quantize_dynamic: int8 logits near float, and dequantize gives the float logits back bit for bit",
+          "[quant]") {
     Model m = Model::from_pretrained(fixture);
     const std::vector<float> ref = logits(m);
     CHECK_FALSE(is_quantized(m));
@@ -253,10 +256,11 @@ TEST_CASE("corrupt int8 folders are clear errors naming the file and tensor", "[
         const auto other = [](std::string& c) {
             c.replace(c.find("tinybert_int8_dynamic"), 21, "bitsandbytes_8bit____");
         };
-        CHECK_THROWS_WITH(Model::from_pretrained(corrupted(
-                                                     "other_method", [](auto&) {}, other)
-                                                     .string()),
+        const fs::path d = corrupted(
+            "other_method", [](auto&) {}, other);
+        CHECK_THROWS_WITH(Model::from_pretrained(d.string()),
                           Catch::Contains("config.json") && Catch::Contains("is not one tinybert loads"));
+        fs::remove_all(d);
     }
     SECTION("the marker on a float folder") {
         const fs::path d = scratch("marker_only");
