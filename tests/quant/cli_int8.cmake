@@ -1,11 +1,7 @@
 # cmake -P: `tinybert quantize` and `--int8` end to end on the real all-MiniLM-L6-v2 (skips without it): a one-step
 # fine-tune on data/samples, then the int8 folder; `evaluate --int8` / `predict --int8` on the float folder must print
 # exactly what the int8 folder prints (quantising on load gives the same integers), and bad input is a clear error.
-if(DEFINED ENV{TINYBERT_MINILM_DIR})
-    set(MODEL $ENV{TINYBERT_MINILM_DIR})
-else()
-    set(MODEL ${MODEL_DEFAULT})
-endif()
+include(${CMAKE_CURRENT_LIST_DIR}/../support/cli_script.cmake)  # MODEL, run()
 if(NOT EXISTS ${MODEL}/model.safetensors)
     message("SKIPPED: no all-MiniLM-L6-v2 checkpoint (run scripts/fetch_minilm.sh)")
     return()
@@ -15,20 +11,6 @@ file(MAKE_DIRECTORY ${WORK})
 set(train ${SAMPLES}/imdb/aclImdb/train)
 set(eval ${SAMPLES}/imdb/aclImdb/test)
 file(WRITE ${WORK}/input.jsonl "{\"text\": \"A wonderful, moving film.\"}\n{\"text\": \"Dull and far too long.\"}\n")
-
-# run(expect_rc regex out_var command...): checks the exit code and that stdout+stderr match; stdout into out_var
-function(run expect_rc regex out_var)
-    execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
-                    INPUT_FILE ${WORK}/input.jsonl)
-    if(NOT rc STREQUAL "${expect_rc}")
-        message(FATAL_ERROR "exit ${rc} (expected ${expect_rc}): ${ARGN}\nstdout: ${out}\nstderr: ${err}")
-    endif()
-    if(NOT "${out}${err}" MATCHES "${regex}")
-        message(FATAL_ERROR "output does not match '${regex}': ${ARGN}\nstdout: ${out}\nstderr: ${err}")
-    endif()
-    message("${out}${err}")
-    set(${out_var} "${out}" PARENT_SCOPE)
-endfunction()
 
 run(0 "\"train_examples\":8" ignored ${TINYBERT} finetune --task classification --model ${MODEL} --train ${train}
     --eval ${eval} --out ${WORK}/float --epochs 1 --batch-size 8 --max-train-examples 8 --max-eval-examples 8
