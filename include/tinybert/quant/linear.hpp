@@ -73,10 +73,9 @@ Var<T, Cpu> int8_linear(const QuantizedRows& xq, const QuantizedWeight& w, const
     return Var<T, Cpu>(std::move(y), false);
 }
 
-// x (..., K) quantised here, then as above.
+// x (..., K) quantised here, then as above (which checks for inference).
 template <class T>
 Var<T, Cpu> int8_linear(const Var<T, Cpu>& x, const QuantizedWeight& w, const Var<T, Cpu>& bias) {
-    detail::check_inference("int8_linear", bias);
     return int8_linear(quantize_activation(x), w, bias);
 }
 
