@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "cmd_embed.hpp"
 #include "cmd_evaluate.hpp"
 #include "cmd_finetune.hpp"
 #include "cmd_parity.hpp"
@@ -48,6 +49,7 @@ int usage(std::ostream& os) {
           "  evaluate   score a fine-tuned model on a dataset\n"
           "  predict    run a fine-tuned model on JSONL from stdin\n"
           "  quantize   write an int8 copy of a model folder for CPU inference\n"
+          "  embed      sentence embeddings of JSONL texts from stdin (JSONL out, or a .npy file)\n"
           "  serve      answer HTTP/JSON requests with a model (predictions or embeddings)\n"
           "  parity     compare a checkpoint's outputs, gradients and training steps with a reference file\n";
     return 2;
@@ -69,6 +71,7 @@ int main(int argc, char** argv) {
         if (cmd == "evaluate") return finish_stdout(cmd, tinybert::cli::run_evaluate(argc - 1, argv + 1));
         if (cmd == "predict") return finish_stdout(cmd, tinybert::cli::run_predict(argc - 1, argv + 1));
         if (cmd == "quantize") return finish_stdout(cmd, tinybert::cli::run_quantize(argc - 1, argv + 1));
+        if (cmd == "embed") return finish_stdout(cmd, tinybert::cli::run_embed(argc - 1, argv + 1));
         if (cmd == "serve") return tinybert::cli::run_serve(argc - 1, argv + 1);
         if (cmd == "--help" || cmd == "-h" || cmd == "help") {
             usage(std::cout);

@@ -55,18 +55,23 @@ TEST_CASE("embed matches sentence-transformers on all-MiniLM-L6-v2 to 1e-5", "[s
     }
 }
 
-TEST_CASE("1_Pooling/config.json picks cls or mean pooling and refuses other modes", "[serve][embed]") {
+TEST_CASE("modules.json and its Pooling config pick cls, mean or max pooling and refuse other modes", "[serve][embed]") {
     const auto dir = std::filesystem::temp_directory_path() / ("tinybert_pooling_" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir);
     CHECK(pooling_of(dir.string()) == Pooling::mean);  // no sentence-transformers folder: mean
     std::filesystem::create_directories(dir / "1_Pooling");
     const auto write = [&](const std::string& body) { std::ofstream(dir / "1_Pooling" / "config.json") << body; };
     write(R"({"word_embedding_dimension": 384, "pooling_mode_cls_token": true, "pooling_mode_mean_tokens": false})");
+    CHECK(pooling_of(dir.string()) == Pooling::mean);  // as SentenceTransformer(dir): no modules.json, no 1_Pooling
+    std::ofstream(dir / "modules.json") << R"([{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}])";
     CHECK(pooling_of(dir.string()) == Pooling::cls);
     write(R"({"pooling_mode_cls_token": false, "pooling_mode_mean_tokens": true, "pooling_mode_max_tokens": false})");
     CHECK(pooling_of(dir.string()) == Pooling::mean);
     write(R"({"pooling_mode_mean_tokens": false, "pooling_mode_max_tokens": true})");
-    CHECK_THROWS_WITH(pooling_of(dir.string()), Catch::Contains("pooling_mode_max_tokens is not supported"));
+    CHECK(pooling_of(dir.string()) == Pooling::max);
+    write(R"({"pooling_mode_mean_sqrt_len_tokens": true})");
+    CHECK_THROWS_WITH(pooling_of(dir.string()), Catch::Contains("pooling_mode_mean_sqrt_len_tokens is not supported"));
     write(R"({"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": true})");
     CHECK_THROWS_WITH(pooling_of(dir.string()), Catch::Contains("exactly one"));
     std::filesystem::remove_all(dir);

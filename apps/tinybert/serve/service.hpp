@@ -92,7 +92,7 @@ public:
                        {"hidden_size", static_cast<std::int64_t>(model_.config().hidden_size)},
                        {"int8", is_quantized(model_)}};
         if (K == ServeTask::qa) o.emplace_back("doc_stride", static_cast<std::int64_t>(opts_.doc_stride));
-        if (K == ServeTask::embed) o.emplace_back("pooling", pooling_ == Pooling::cls ? "cls" : "mean");
+        if (K == ServeTask::embed) o.emplace_back("pooling", pooling_name(pooling_));
         return o;
     }
 
