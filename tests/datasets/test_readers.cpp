@@ -153,7 +153,7 @@ TEST_CASE("CoNLL tab file: blank lines, CRLF, missing final newline, derived sor
     CHECK(tb::detect_format(fixtures + "ner.tsv") == tb::DatasetFormat::conll);
 }
 
-TEST_CASE("PAN-X lang: prefix is stripped; CoNLL-2003 columns take the last as tag") {
+TEST_CASE("PAN-X lang: prefix is stripped, CoNLL-2003 columns take the last as tag") {
     const auto p = tb::read_conll(fixtures + "ner_panx.tsv", tb::wikiann_label_names());
     REQUIRE(p.size() == 2);
     CHECK(p[0].words == std::vector<std::string>{"Paris", ":", "en:x"});

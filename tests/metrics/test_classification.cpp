@@ -38,7 +38,7 @@ TEST_CASE("accuracy and binary F1 on a worked example") {
     CHECK(b.f1 == Approx(2.0 / 3.0).margin(1e-15));
 }
 
-TEST_CASE("binary F1 with no positives is 0; labels outside {0,1} are an error") {
+TEST_CASE("binary F1 with no positives is 0, labels outside {0,1} are an error") {
     const std::vector<std::int64_t> zeros{0, 0, 0};
     const auto b = tbm::binary_precision_recall_f1(zeros, zeros);
     CHECK(b.precision == 0.0);

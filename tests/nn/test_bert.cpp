@@ -84,7 +84,7 @@ TEST_CASE("loading reports unexpected and missing keys and initialises a new hea
     fs::remove_all(dir);
 }
 
-TEST_CASE("eval is deterministic and records nothing under NoGradGuard; train applies dropout", "[nn]") {
+TEST_CASE("eval is deterministic and records nothing under NoGradGuard, train applies dropout", "[nn]") {
     using Model = Bert<Encoder<2>, SequenceClassification>;
     BertConfig config = BertConfig::from_file(fixture + "/config.json");
     config.hidden_dropout_prob = 0.3;

@@ -78,7 +78,7 @@ TEST_CASE("a budget of 0 turns batching off: one input per run", "[serve][batche
     for (const auto& batch : rec.batches) CHECK(batch.size() == 1);
 }
 
-TEST_CASE("a failing input fails only its own future; the worker keeps going", "[serve][batcher]") {
+TEST_CASE("a failing input fails only its own future, the worker keeps going", "[serve][batcher]") {
     Recorder rec;
     Batcher<int, std::string> b([&](const std::vector<int>& in) { return rec(in); }, 1000);
     auto first = b.submit(0, 1);

@@ -42,7 +42,7 @@ TEST_CASE("wordpiece: greedy longest match with ## pieces, offsets and word ids"
     CHECK(tokens(uncased(), uncased().encode("unaffable").at(0)) == Strings{"[CLS]", "un", "##aff", "##able", "[SEP]"});
 }
 
-TEST_CASE("wordpiece: a failing position makes the whole word [UNK]; 101 chars is [UNK], 100 is split") {
+TEST_CASE("wordpiece: a failing position makes the whole word [UNK], 101 chars is [UNK], 100 is split") {
     CHECK(tokens(uncased(), uncased().encode("wantq").at(0)) == Strings{"[CLS]", "[UNK]", "[SEP]"});
     const std::string w100 = "a" + std::string(99, 'b');  // a ##b ##b ... (100 chars)
     const Encoding e100 = uncased().encode(w100).at(0);

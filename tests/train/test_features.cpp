@@ -77,7 +77,7 @@ TEST_CASE("QA window labels match run_qa.py on the sample SQuAD file", "[data][q
     }
 }
 
-TEST_CASE("collate pads to the longest feature; the loader's shuffle is a pure function of (seed, epoch)",
+TEST_CASE("collate pads to the longest feature, the loader's shuffle is a pure function of (seed, epoch)",
           "[data][loader]") {
     std::vector<Feature> fs(5);
     for (std::size_t i = 0; i < fs.size(); ++i) {

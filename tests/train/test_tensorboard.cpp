@@ -112,7 +112,7 @@ TEST_CASE("a Trainer run writes one event file per run segment under runs/<date>
     fs::remove_all(out);
 }
 
-TEST_CASE("report_to is checked; without tensorboard no runs folder is made", "[train][tensorboard]") {
+TEST_CASE("report_to is checked, without tensorboard no runs folder is made", "[train][tensorboard]") {
     test::TinyModel m = test::TinyModel::from_pretrained(test::tiny_fixture());
     TrainingArguments a = test::report_args(fs::temp_directory_path() / "tinybert_test_tensorboard_off");
     a.report_to = {"wandb"};

@@ -133,7 +133,7 @@ TEST_CASE("a NaN loss stops training and keeps the last good model", "[train][tr
     fs::remove_all(dir);
 }
 
-TEST_CASE("the best model by the chosen metric is kept; early stopping stops", "[train][trainer]") {
+TEST_CASE("the best model by the chosen metric is kept, early stopping stops", "[train][trainer]") {
     const auto features = make_features(8);
     const fs::path dir = scratch("best");
     Model m = Model::from_pretrained(fixture);

@@ -97,7 +97,7 @@ TEST_CASE("TorchGenerator's saved state continues the same draws", "[rng][torch]
                       Catch::Contains("bad cached normal"));
 }
 
-TEST_CASE("Mt19937 is std::mt19937; bernoulli equals element-wise uniform draws at any alignment", "[rng][torch]") {
+TEST_CASE("Mt19937 is std::mt19937, bernoulli equals element-wise uniform draws at any alignment", "[rng][torch]") {
     std::mt19937 reference(12345u);
     Mt19937 engine(12345u);
     for (int i = 0; i < 3000; ++i) REQUIRE(engine() == static_cast<std::uint32_t>(reference()));
