@@ -15,8 +15,10 @@
 #include <string_view>
 #include <vector>
 
+#include "tinybert/autograd/tape.hpp"
 #include "tinybert/data/features.hpp"
 #include "tinybert/io/json.hpp"
+#include "tinybert/nn/batch.hpp"
 #include "tinybert/tasks/predict.hpp"
 
 namespace tinybert {
