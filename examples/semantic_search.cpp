@@ -7,9 +7,8 @@
 #include <filesystem>
 #include <numeric>
 #include <string>
-#include <vector>
-
 #include <tinybert/tinybert.hpp>
+#include <vector>
 
 namespace tb = tinybert;
 
@@ -17,11 +16,12 @@ int main(int argc, char** argv) try {
     const std::string model_dir = argc > 1 ? argv[1] : ".cache/all-MiniLM-L6-v2";
     const std::size_t top_k = argc > 2 ? std::stoul(argv[2]) : 3;
     if (!std::filesystem::exists(std::filesystem::path(model_dir) / "config.json")) {
-        std::fprintf(stderr,
-                     "semantic_search: no model in '%s' (config.json not found).\n"
-                     "Fetch all-MiniLM-L6-v2 with `bash scripts/fetch_minilm.sh` (it goes to .cache/all-MiniLM-L6-v2),\n"
-                     "or pass a sentence-transformers or BERT folder: example_semantic_search MODEL_DIR [TOP_K]\n",
-                     model_dir.c_str());
+        std::fprintf(
+            stderr,
+            "semantic_search: no model in '%s' (config.json not found).\n"
+            "Fetch all-MiniLM-L6-v2 with `bash scripts/fetch_minilm.sh` (it goes to .cache/all-MiniLM-L6-v2),\n"
+            "or pass a sentence-transformers or BERT folder: example_semantic_search MODEL_DIR [TOP_K]\n",
+            model_dir.c_str());
         return 2;
     }
 

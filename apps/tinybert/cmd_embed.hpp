@@ -12,7 +12,6 @@
 #include <ostream>
 #include <string>
 #include <vector>
-
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xnpy.hpp>
 
@@ -35,7 +34,9 @@ inline const char* embed_usage =
 
 // The one place that loads the embedding model (a sentence-transformers or plain BERT folder).
 using EmbedModel = Bert<Encoder<dynamic>, NoHead>;
-inline EmbedModel load_embed_model(const std::string& dir) { return EmbedModel::from_pretrained(dir); }
+inline EmbedModel load_embed_model(const std::string& dir) {
+    return EmbedModel::from_pretrained(dir);
+}
 
 // {"embedding":[...]} with each float in its shortest round-trip form.
 inline void write_embedding_json(std::string& out, std::span<const float> e) {
@@ -116,8 +117,8 @@ inline int run_embed(int argc, char** argv) {
     const Tokenizer tok = Tokenizer::from_pretrained(model_dir);
     detail::EmbedModel model = detail::load_embed_model(model_dir);
     model.eval();
-    std::cerr << "tinybert embed: pooling " << pooling_name(o.pooling) << ", normalize "
-              << (o.normalize ? "on" : "off") << ", max length " << o.max_length << "\n";
+    std::cerr << "tinybert embed: pooling " << pooling_name(o.pooling) << ", normalize " << (o.normalize ? "on" : "off")
+              << ", max length " << o.max_length << "\n";
     if (out_path.empty()) {
         std::string buf;
         embed_jsonl(model, tok, std::cin, o, [&](const EmbeddingMatrix& e) {

@@ -3,10 +3,9 @@
 // published sentence-transformers configuration), the .npy file (header, shape, dtype, values), and clear errors
 // with line numbers for bad input. The real-model cases skip (exit 4) without the checkpoint; the .npy format and the
 // errors use a tiny random BERT (tests/fixtures/io/tiny_single) and always run.
-#include <catch2/catch.hpp>
-
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -51,8 +50,9 @@ struct TempDir {
 // Runs `tinybert embed ARGS` with `input` on stdin.
 Run embed_cli(const TempDir& work, const std::string& args, const std::string& input) {
     std::ofstream(work.path / "stdin.jsonl", std::ios::binary) << input;
-    const std::string cmd = std::string(TINYBERT_CLI) + " embed " + args + " < " + (work.path / "stdin.jsonl").string() +
-                            " > " + (work.path / "stdout").string() + " 2> " + (work.path / "stderr").string();
+    const std::string cmd = std::string(TINYBERT_CLI) + " embed " + args + " < " +
+                            (work.path / "stdin.jsonl").string() + " > " + (work.path / "stdout").string() + " 2> " +
+                            (work.path / "stderr").string();
     const int status = std::system(cmd.c_str());
     Run r;
     r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -153,7 +153,8 @@ Npy read_npy(const fs::path& p) {
     REQUIRE(bytes.compare(0, 6, "\x93NUMPY") == 0);
     CHECK(bytes[6] == 1);  // format version 1.0
     CHECK(bytes[7] == 0);
-    const std::size_t len = static_cast<unsigned char>(bytes[8]) | (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8);
+    const std::size_t len =
+        static_cast<unsigned char>(bytes[8]) | (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8);
     CHECK((10 + len) % 16 == 0);  // numpy aligns the data to 16 bytes (64 since numpy 1.?; both accept 16)
     REQUIRE(bytes.size() >= 10 + len);
     Npy n;
@@ -168,19 +169,22 @@ Npy read_npy(const fs::path& p) {
 
 }  // namespace
 
-TEST_CASE("tinybert embed matches sentence-transformers for mean, cls and max pooling, normalized or not", "[cli][embed]") {
+TEST_CASE("tinybert embed matches sentence-transformers for mean, cls and max pooling, normalized or not",
+          "[cli][embed]") {
     const std::string minilm = tinybert::testing::minilm_or_skip();
     const Reference ref;
     const TempDir work("poolings");
     for (const char* pooling : {"mean", "cls", "max"})
         for (const bool normalize : {false, true}) {
-            const std::string flags = std::string("--pooling ") + pooling + (normalize ? " --normalize" : " --no-normalize");
+            const std::string flags =
+                std::string("--pooling ") + pooling + (normalize ? " --normalize" : " --no-normalize");
             const Run r = embed_cli(work, "--model " + minilm + " " + flags + " --batch-size 3", ref.input());
             check_against(r, ref, std::string(pooling) + (normalize ? "_normalized" : ""));
         }
 }
 
-TEST_CASE("tinybert embed defaults follow SentenceTransformer(dir) for a plain and a sentence-transformers folder", "[cli][embed]") {
+TEST_CASE("tinybert embed defaults follow SentenceTransformer(dir) for a plain and a sentence-transformers folder",
+          "[cli][embed]") {
     const std::string minilm = tinybert::testing::minilm_or_skip();
     const Reference ref;
     const TempDir work("defaults");
@@ -205,9 +209,10 @@ TEST_CASE("tinybert embed defaults follow SentenceTransformer(dir) for a plain a
 TEST_CASE("tinybert embed --out writes a float32 (N,H) .npy file with the JSONL embeddings", "[cli][embed]") {
     const TempDir work("npy");
     const fs::path model = make_tiny_folder(work.path / "tiny");
-    const std::string input = "{\"text\": \"hello nlp\"}\n\n{\"text\": \"unwanted running\", \"id\": 7}\n"
-                              "{\"text\": \"\"}\n{\"text\": \"hello hello hello hello hello hello hello hello hello "
-                              "hello hello hello hello hello hello hello\"}\n{\"text\": \"caf\\u00e9\"}\n";
+    const std::string input =
+        "{\"text\": \"hello nlp\"}\n\n{\"text\": \"unwanted running\", \"id\": 7}\n"
+        "{\"text\": \"\"}\n{\"text\": \"hello hello hello hello hello hello hello hello hello "
+        "hello hello hello hello hello hello hello\"}\n{\"text\": \"caf\\u00e9\"}\n";
     for (const char* pooling : {"mean", "cls", "max"}) {
         const std::string flags = std::string(" --pooling ") + pooling + " --batch-size 2";
         const Run jsonl = embed_cli(work, "--model " + model.string() + flags, input);
@@ -233,7 +238,8 @@ TEST_CASE("tinybert embed --out writes a float32 (N,H) .npy file with the JSONL 
         for (std::size_t i = 0; i < 5; ++i)
             for (std::size_t h = 0; h < 8; ++h) CHECK(n.data[i * 8 + h] == static_cast<float>(rows[i][h]));
         // a batch of one gives the same embeddings (padding excluded from every pooling)
-        const Run alone = embed_cli(work, "--model " + model.string() + " --pooling " + pooling + " --batch-size 1", input);
+        const Run alone =
+            embed_cli(work, "--model " + model.string() + " --pooling " + pooling + " --batch-size 1", input);
         REQUIRE(alone.rc == 0);
         const auto one = parse_jsonl(alone.out);
         for (std::size_t i = 0; i < 5; ++i)

@@ -1,10 +1,9 @@
 // EmbedOptions::from_pretrained: the defaults SentenceTransformer(dir) uses, from the files sentence-transformers
 // writes today (pooling_mode, model_max_length in tokenizer_config.json) and wrote before (pooling_mode_* booleans,
 // sentence_bert_config.json max_seq_length); unsupported modules are refused. And pool_tokens on hand-made rows.
-#include <catch2/catch.hpp>
-
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -40,7 +39,8 @@ const char* modules_json = R"([
 
 }  // namespace
 
-TEST_CASE("EmbedOptions of a plain folder: mean, no normalization, model_max_length capped by the positions", "[serve][embed]") {
+TEST_CASE("EmbedOptions of a plain folder: mean, no normalization, model_max_length capped by the positions",
+          "[serve][embed]") {
     const Folder f;
     EmbedOptions o = f.options();
     CHECK(o.pooling == Pooling::mean);
@@ -48,7 +48,8 @@ TEST_CASE("EmbedOptions of a plain folder: mean, no normalization, model_max_len
     CHECK(o.max_length == 256);  // no limit found anywhere: the library default
     f.write("config.json", R"({"max_position_embeddings": 512})");
     CHECK(f.options().max_length == 512);
-    f.write("tokenizer_config.json", R"({"model_max_length": 1000000000000000019884624838656})");  // transformers' "none"
+    f.write("tokenizer_config.json",
+            R"({"model_max_length": 1000000000000000019884624838656})");  // transformers' "none"
     CHECK(f.options().max_length == 512);
     f.write("tokenizer_config.json", R"({"model_max_length": 128})");
     CHECK(f.options().max_length == 128);
@@ -83,10 +84,12 @@ TEST_CASE("EmbedOptions refuses modules tinybert does not run", "[serve][embed]"
         {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
         {"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"}])");
     CHECK_THROWS_WITH(f.options(), Catch::Contains("module sentence_transformers.models.Dense is not supported"));
-    f.write("modules.json", R"([{"idx": 0, "name": "0", "path": "0_Transformer", "type": "sentence_transformers.models.Transformer"},
+    f.write("modules.json",
+            R"([{"idx": 0, "name": "0", "path": "0_Transformer", "type": "sentence_transformers.models.Transformer"},
         {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}])");
     CHECK_THROWS_WITH(f.options(), Catch::Contains("must be the folder itself"));
-    f.write("modules.json", R"([{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"}])");
+    f.write("modules.json",
+            R"([{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"}])");
     CHECK_THROWS_WITH(f.options(), Catch::Contains("expected a Transformer and a Pooling module"));
     f.write("modules.json", R"([{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
         {"idx": 1, "name": "1", "path": "9_Pooling", "type": "sentence_transformers.models.Pooling"}])");

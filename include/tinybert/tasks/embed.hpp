@@ -26,7 +26,9 @@ namespace tinybert {
 // sentence-transformers' Pooling modes that tinybert computes (pooling_mode "mean", "cls", "max").
 enum class Pooling { mean, cls, max };
 
-inline const char* pooling_name(Pooling p) { return p == Pooling::mean ? "mean" : p == Pooling::cls ? "cls" : "max"; }
+inline const char* pooling_name(Pooling p) {
+    return p == Pooling::mean ? "mean" : p == Pooling::cls ? "cls" : "max";
+}
 
 inline Pooling parse_pooling(std::string_view name) {
     if (name == "mean") return Pooling::mean;
@@ -50,8 +52,8 @@ inline Pooling pooling_from_config(const json::Value& cfg, const std::string& wh
     if (const json::Value* mode = cfg.find("pooling_mode")) {
         const json::Value* m = mode;
         if (mode->is_array()) {
-            TINYBERT_CHECK(mode->as_array().size() == 1, where, ": several pooling modes at once (concatenated) are "
-                                                                "not supported");
+            TINYBERT_CHECK(mode->as_array().size() == 1, where,
+                           ": several pooling modes at once (concatenated) are not supported");
             m = &mode->as_array().front();
         }
         TINYBERT_CHECK(m->is_string(), where, ": \"pooling_mode\" must be a string");
@@ -64,14 +66,14 @@ inline Pooling pooling_from_config(const json::Value& cfg, const std::string& wh
         const json::Value* v = cfg.find(key);
         return v && v->is_bool() && v->as_bool();
     };
-    for (const char* key : {"pooling_mode_mean_sqrt_len_tokens", "pooling_mode_weightedmean_tokens",
-                            "pooling_mode_lasttoken"})
+    for (const char* key :
+         {"pooling_mode_mean_sqrt_len_tokens", "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken"})
         TINYBERT_CHECK(!on(key), where, ": ", key, " is not supported (only mean_tokens, cls_token or max_tokens)");
     const bool cls = on("pooling_mode_cls_token"), max = on("pooling_mode_max_tokens"),
                mean = on("pooling_mode_mean_tokens");
-    TINYBERT_CHECK(int(cls) + int(max) + int(mean) <= 1, where, ": exactly one of pooling_mode_cls_token, "
-                   "pooling_mode_max_tokens and pooling_mode_mean_tokens may be true (concatenated modes are not "
-                   "supported)");
+    TINYBERT_CHECK(int(cls) + int(max) + int(mean) <= 1, where,
+                   ": exactly one of pooling_mode_cls_token, pooling_mode_max_tokens and pooling_mode_mean_tokens may "
+                   "be true (concatenated modes are not supported)");
     return cls ? Pooling::cls : max ? Pooling::max : Pooling::mean;
 }
 
@@ -85,9 +87,9 @@ inline bool module_is(const std::string& type, std::string_view name) {
 
 struct EmbedOptions {
     Pooling pooling = Pooling::mean;
-    bool normalize = true;          // x / max(||x||, 1e-12)
-    std::size_t max_length = 256;   // tokens per text, [CLS] and [SEP] included; longer texts are truncated
-    std::size_t batch_size = 32;    // texts per forward (sorted by length first, as sentence-transformers does)
+    bool normalize = true;         // x / max(||x||, 1e-12)
+    std::size_t max_length = 256;  // tokens per text, [CLS] and [SEP] included; longer texts are truncated
+    std::size_t batch_size = 32;   // texts per forward (sorted by length first, as sentence-transformers does)
 
     // The defaults SentenceTransformer(model_dir) uses:
     //  - with modules.json: its Pooling module's config (e.g. 1_Pooling/config.json), normalize iff a Normalize
@@ -114,11 +116,12 @@ struct EmbedOptions {
                 const json::Value* path = m.find("path");
                 const std::string sub = path && path->is_string() ? path->as_string() : std::string();
                 if (detail::module_is(type, "Transformer")) {
-                    TINYBERT_CHECK(sub.empty(), where, ": the Transformer module must be the folder itself (path \"\"), "
-                                                       "not \"", sub, "\"");
+                    TINYBERT_CHECK(sub.empty(), where,
+                                   ": the Transformer module must be the folder itself (path \"\"), not \"", sub, "\"");
                     transformer = true;
                 } else if (detail::module_is(type, "Pooling")) {
-                    TINYBERT_CHECK(transformer && !pooling, where, ": expected one Pooling module after the Transformer");
+                    TINYBERT_CHECK(transformer && !pooling, where,
+                                   ": expected one Pooling module after the Transformer");
                     const fs::path cfg = dir / sub / "config.json";
                     TINYBERT_CHECK(fs::exists(cfg), cfg.string(), ": not found (the Pooling module's config)");
                     o.pooling = detail::pooling_from_config(json::parse_file(cfg.string()), cfg.string());
@@ -126,8 +129,8 @@ struct EmbedOptions {
                 } else if (detail::module_is(type, "Normalize")) {
                     o.normalize = true;
                 } else {
-                    TINYBERT_CHECK(false, where, ": module ", type, " is not supported (only Transformer, Pooling and "
-                                                                    "Normalize)");
+                    TINYBERT_CHECK(false, where, ": module ", type,
+                                   " is not supported (only Transformer, Pooling and Normalize)");
                 }
             }
             TINYBERT_CHECK(transformer && pooling, where, ": expected a Transformer and a Pooling module");
@@ -154,7 +157,9 @@ struct EmbedOptions {
 };
 
 // The pooling of a model folder as SentenceTransformer(dir) picks it (EmbedOptions::from_pretrained).
-inline Pooling pooling_of(const std::string& model_dir) { return EmbedOptions::from_pretrained(model_dir).pooling; }
+inline Pooling pooling_of(const std::string& model_dir) {
+    return EmbedOptions::from_pretrained(model_dir).pooling;
+}
 
 // x / max(||x||, 1e-12), torch.nn.functional.normalize's guard against the zero vector.
 inline void l2_normalize(std::span<float> x) {
@@ -163,7 +168,9 @@ inline void l2_normalize(std::span<float> x) {
     const double n = std::max(std::sqrt(ss), 1e-12);
     for (float& v : x) v = static_cast<float>(v / n);
 }
-inline void l2_normalize(std::vector<float>& x) { l2_normalize(std::span<float>(x)); }
+inline void l2_normalize(std::vector<float>& x) {
+    l2_normalize(std::span<float>(x));
+}
 
 // A batch of embeddings: row-major (rows, cols) = (N,H), row i for texts[i].
 struct EmbeddingMatrix {
@@ -195,7 +202,7 @@ inline void pool_tokens(std::span<float> e, const float* h, std::size_t n, std::
 // requires: o.batch_size > 0, o.max_length >= 2 (room for [CLS] and [SEP]).
 template <class Model>
 EmbeddingMatrix encode(Model& model, const Tokenizer& tok, const std::vector<std::string>& texts,
-                  const EmbedOptions& o = {}) {
+                       const EmbedOptions& o = {}) {
     TINYBERT_CHECK(o.batch_size > 0, "encode: batch_size must be positive");
     TINYBERT_CHECK(o.max_length >= 2, "encode: max_length must be at least 2");
     VectorDataset<TextExample> data;
@@ -211,21 +218,23 @@ EmbeddingMatrix encode(Model& model, const Tokenizer& tok, const std::vector<std
 
     EmbeddingMatrix out;
     out.rows = texts.size();
-    predict_batches(model, features, tok.pad_id(), o.batch_size, [&](const auto& r, const std::vector<std::size_t>& rows) {
-        const auto v = r.last_hidden_state.value().to_vector();  // (B,S,H)
-        const auto S = static_cast<std::size_t>(r.last_hidden_state.shape().dim(1));
-        const auto H = static_cast<std::size_t>(r.last_hidden_state.shape().dim(2));
-        if (out.cols == 0) {
-            out.cols = H;
-            out.data.assign(out.rows * H, 0.0f);
-        }
-        for (std::size_t b = 0; b < rows.size(); ++b) {
-            // features are unpadded and padded on the right, so a feature's real tokens are its first size() rows
-            const std::span<float> e = out.row(order[rows[b]]);
-            pool_tokens(e, v.data() + b * S * H, features[rows[b]].size(), H, o.pooling);
-            if (o.normalize) l2_normalize(e);
-        }
-    });
+    predict_batches(model, features, tok.pad_id(), o.batch_size,
+                    [&](const auto& r, const std::vector<std::size_t>& rows) {
+                        const auto v = r.last_hidden_state.value().to_vector();  // (B,S,H)
+                        const auto S = static_cast<std::size_t>(r.last_hidden_state.shape().dim(1));
+                        const auto H = static_cast<std::size_t>(r.last_hidden_state.shape().dim(2));
+                        if (out.cols == 0) {
+                            out.cols = H;
+                            out.data.assign(out.rows * H, 0.0f);
+                        }
+                        for (std::size_t b = 0; b < rows.size(); ++b) {
+                            // features are unpadded and padded on the right, so a feature's real tokens are its first
+                            // size() rows
+                            const std::span<float> e = out.row(order[rows[b]]);
+                            pool_tokens(e, v.data() + b * S * H, features[rows[b]].size(), H, o.pooling);
+                            if (o.normalize) l2_normalize(e);
+                        }
+                    });
     return out;
 }
 
@@ -235,8 +244,10 @@ std::vector<std::vector<float>> embed(Model& model, const Tokenizer& tok, const 
                                       std::size_t max_length = 256, bool normalize = true,
                                       Pooling pooling = Pooling::mean, std::size_t batch_size = 32) {
     const EmbeddingMatrix e = encode(model, tok, texts,
-                                {.pooling = pooling, .normalize = normalize, .max_length = max_length,
-                                 .batch_size = std::max<std::size_t>(batch_size, 1)});
+                                     {.pooling = pooling,
+                                      .normalize = normalize,
+                                      .max_length = max_length,
+                                      .batch_size = std::max<std::size_t>(batch_size, 1)});
     std::vector<std::vector<float>> out(e.rows);
     for (std::size_t i = 0; i < e.rows; ++i) out[i].assign(e.row(i).begin(), e.row(i).end());
     return out;
