@@ -70,7 +70,7 @@ def encode_set(tok, name):
     """All encodings of a set, grouped per sample (list of lists of encodings)."""
     load, opts = SETS[name]
     samples = load()
-    kw = dict(return_offsets_mapping=True, return_special_tokens_mask=True)
+    kw = dict(return_offsets_mapping=True, return_special_tokens_mask=True, return_token_type_ids=True)
     if "truncation" in opts:
         kw.update(truncation=opts["truncation"], max_length=opts["max_length"])
     if opts.get("overflow"):

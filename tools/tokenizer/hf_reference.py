@@ -37,7 +37,7 @@ def load(config_name, vocab=VOCAB):
 
 def encode(tok, inp, opts):
     """Encode one input ({"text"}, {"text","text_pair"}, {"words"} or {"batch": [...]}) -> list of encodings."""
-    kw = dict(return_offsets_mapping=True, return_special_tokens_mask=True,
+    kw = dict(return_offsets_mapping=True, return_special_tokens_mask=True, return_token_type_ids=True,
               add_special_tokens=opts.get("add_special_tokens", True))
     if opts.get("max_length") is not None:
         kw["max_length"] = opts["max_length"]

@@ -1,6 +1,8 @@
 // tinybert/tokenizer/pretrained.hpp: Tokenizer::from_pretrained / save_pretrained for Hugging Face tokenizer folders.
-// Reads tokenizer.json (WordPiece model + BertNormalizer) or vocab.txt, and tokenizer_config.json (do_lower_case,
-// strip_accents, tokenize_chinese_chars, model_max_length, special token strings) like transformers' BertTokenizer.
+// Reads tokenizer.json (WordPiece model + BertNormalizer, or a BPE / Unigram pipeline, see tokenizer_json.hpp),
+// vocab.json + merges.txt (RobertaTokenizer / GPT2Tokenizer) or vocab.txt, and tokenizer_config.json (do_lower_case,
+// strip_accents, tokenize_chinese_chars, model_max_length, add_prefix_space, special token strings) as transformers
+// does. BPE / Unigram tokenizers are saved as tokenizer.json with tokenizer_class PreTrainedTokenizerFast.
 #pragma once
 
 #include <filesystem>
@@ -9,6 +11,7 @@
 #include "tinybert/io/files.hpp"
 #include "tinybert/io/json.hpp"
 #include "tinybert/tokenizer/tokenizer.hpp"
+#include "tinybert/tokenizer/tokenizer_json.hpp"
 
 namespace tinybert {
 
@@ -64,13 +67,32 @@ inline Tokenizer Tokenizer::from_pretrained(const std::string& dir) {
     std::optional<json::Value> cfg;
     if (fs::exists(config)) cfg = json::parse_file(config.string());
 
+    // BPE / Unigram: special tokens default to RoBERTa's / XLM-R's strings, then tokenizer_config.json.
+    const auto pipeline_options = [&] {
+        TokenizerOptions po;
+        po.model_max_length = no_max_length;
+        po.unk_token = "<unk>";
+        po.sep_token = "</s>";
+        po.pad_token = "<pad>";
+        po.cls_token = "<s>";
+        po.mask_token = "<mask>";
+        if (cfg) detail::read_tokenizer_config(*cfg, config.string(), po);
+        return po;
+    };
     if (fs::exists(tok_json)) {
         const std::string src = tok_json.string();
         const json::Value doc = json::parse_file(src);
-        const json::Value& model = doc.at("model");
+        TINYBERT_CHECK(doc.is_object(), src, ": expected a JSON object, got ", doc.kind_name());
+        const json::Value* model_v = doc.find("model");
+        TINYBERT_CHECK(model_v && model_v->is_object(), src, ": no \"model\" object");
+        const json::Value& model = *model_v;
         const json::Value* type = model.find("type");
-        TINYBERT_CHECK(type && type->is_string() && type->as_string() == "WordPiece", src,
-                       ": only WordPiece models are supported");
+        TINYBERT_CHECK(type && type->is_string(), src, ": model.type must be a string (WordPiece, BPE or Unigram)");
+        if (type->as_string() != "WordPiece") {
+            detail::PostProcessor post;
+            auto pipe = detail::read_pipeline(doc, src, post);
+            return Tokenizer(std::move(pipe), std::move(post), pipeline_options());
+        }
         std::string prefix = "##";
         if (const json::Value* p = model.find("continuing_subword_prefix"); p && p->is_string()) prefix = p->as_string();
         if (const json::Value* u = model.find("unk_token"); u && u->is_string()) o.unk_token = u->as_string();
@@ -104,8 +126,49 @@ inline Tokenizer Tokenizer::from_pretrained(const std::string& dir) {
         if (cfg) detail::read_tokenizer_config(*cfg, config.string(), o);
         return Tokenizer(std::move(vocab), std::move(o));
     }
+    if (const fs::path vj = root / "vocab.json", mt = root / "merges.txt"; fs::exists(vj) && fs::exists(mt)) {
+        TokenizerOptions po = pipeline_options();
+        std::string cls = "RobertaTokenizer";
+        bool add_prefix_space = false, trim_offsets = true;
+        if (cfg) {
+            const detail::JsonReader r(config.string());
+            if (const json::Value* c = r.opt(*cfg, "tokenizer_class")) cls = r.str(*c, "tokenizer_class");
+            add_prefix_space = r.flag(*cfg, "the config", "add_prefix_space", false);
+            trim_offsets = r.flag(*cfg, "the config", "trim_offsets", true);
+        }
+        if (cls.size() > 4 && cls.compare(cls.size() - 4, 4, "Fast") == 0) cls.resize(cls.size() - 4);
+        TINYBERT_CHECK(cls == "RobertaTokenizer" || cls == "GPT2Tokenizer", config.string(), ": tokenizer_class \"", cls,
+                       "\" with vocab.json + merges.txt is not supported (RobertaTokenizer and GPT2Tokenizer are)");
+        const bool roberta = cls == "RobertaTokenizer";
+        if (!roberta) {  // GPT2Tokenizer: <|endoftext|> unless the config says otherwise; no cls/sep/pad/mask
+            const auto endoftext = [&](std::string& s, const char* key) {
+                if (!cfg || !cfg->find(key)) s = "<|endoftext|>";
+            };
+            endoftext(po.unk_token, "unk_token");
+            for (std::string* s : {&po.cls_token, &po.sep_token, &po.mask_token})
+                if (*s == "<s>" || *s == "</s>" || *s == "<mask>") s->clear();
+            if (!cfg || !cfg->find("pad_token")) po.pad_token.clear();
+        }
+        std::vector<std::string> specials;
+        std::string bos = roberta ? "<s>" : "<|endoftext|>", eos = roberta ? "</s>" : "<|endoftext|>";
+        if (cfg) {
+            if (const json::Value* v = cfg->find("bos_token"); v && !v->is_null()) bos = detail::token_string(*v, config.string(), "bos_token");
+            if (const json::Value* v = cfg->find("eos_token"); v && !v->is_null()) eos = detail::token_string(*v, config.string(), "eos_token");
+        }
+        for (const std::string* s : {&bos, &eos, &po.unk_token, &po.sep_token, &po.pad_token, &po.cls_token,
+                                     &po.mask_token})
+            specials.push_back(*s);
+        for (const std::string& s : po.additional_special_tokens) specials.push_back(s);
+        const json::Value doc = detail::tokenizer_json_from_bpe_files(vj.string(), mt.string(), specials, roberta,
+                                                                      add_prefix_space, trim_offsets, po.cls_token,
+                                                                      po.sep_token);
+        detail::PostProcessor post;
+        auto pipe = detail::read_pipeline(doc, vj.string() + " + merges.txt", post);
+        return Tokenizer(std::move(pipe), std::move(post), std::move(po));
+    }
     const fs::path vocab_txt = root / "vocab.txt";
-    TINYBERT_CHECK(fs::exists(vocab_txt), "tokenizer: \"", dir, "\" has neither tokenizer.json nor vocab.txt");
+    TINYBERT_CHECK(fs::exists(vocab_txt), "tokenizer: \"", dir,
+                   "\" has neither tokenizer.json, vocab.json + merges.txt, nor vocab.txt");
     if (cfg) detail::read_tokenizer_config(*cfg, config.string(), o);
     return Tokenizer(Vocab::from_txt(vocab_txt.string()), std::move(o));
 }
@@ -118,6 +181,24 @@ inline void Tokenizer::save_pretrained(const std::string& dir) const {
         f.write(text.data(), text.size());
         f.commit();
     };
+    if (pipe_) {
+        write("tokenizer.json", pipe_->doc.dump(2) + "\n");
+        json::Object special;
+        const std::pair<const char*, const std::string*> named[] = {
+            {"bos_token", &opts_.cls_token}, {"eos_token", &opts_.sep_token}, {"unk_token", &opts_.unk_token},
+            {"sep_token", &opts_.sep_token}, {"pad_token", &opts_.pad_token}, {"cls_token", &opts_.cls_token},
+            {"mask_token", &opts_.mask_token}};
+        for (const auto& [key, tok] : named)
+            if (!tok->empty() && vocab_.find(*tok) >= 0) special.push_back({key, *tok});
+        json::Object cfg{{"tokenizer_class", "PreTrainedTokenizerFast"}, {"clean_up_tokenization_spaces", false},
+                         {"model_max_length", static_cast<std::int64_t>(opts_.model_max_length == no_max_length
+                                                                             ? 512
+                                                                             : opts_.model_max_length)}};
+        for (const auto& kv : special) cfg.push_back(kv);
+        write("tokenizer_config.json", json::Value(std::move(cfg)).dump(2) + "\n");
+        write("special_tokens_map.json", json::Value(std::move(special)).dump(2) + "\n");
+        return;
+    }
     std::string vocab;
     for (const std::string& t : vocab_.tokens()) (vocab += t) += '\n';
     write("vocab.txt", vocab);

@@ -1,6 +1,8 @@
-// tinybert/tokenizer/tokenizer.hpp: the BERT WordPiece tokenizer, identical to Hugging Face's fast BertTokenizer.
-// Mirrors tokenizers' Tokenizer::encode (added special tokens cut from raw text, normalise, pre-tokenise, WordPiece,
-// post-process) and decoders::WordPiece. Loading/saving of tokenizer files is in pretrained.hpp.
+// tinybert/tokenizer/tokenizer.hpp: one tokenizer class for BERT WordPiece, byte-level BPE (GPT-2 / RoBERTa) and
+// Unigram (SentencePiece / XLM-R), identical to Hugging Face's fast tokenizers.
+// WordPiece mirrors tokenizers' Tokenizer::encode with BertNormalizer + BertPreTokenizer fused (normalizer.hpp) and
+// decoders::WordPiece; BPE and Unigram run the tokenizer.json pipeline of pipeline.hpp. All share truncation, overflow
+// windows, post-processing and padding (encoding.hpp). Loading/saving of tokenizer files is in pretrained.hpp.
 #pragma once
 
 #include <array>
@@ -16,6 +18,7 @@
 #include "tinybert/core/error.hpp"
 #include "tinybert/tokenizer/encoding.hpp"
 #include "tinybert/tokenizer/normalizer.hpp"
+#include "tinybert/tokenizer/pipeline.hpp"
 #include "tinybert/tokenizer/vocab.hpp"
 #include "tinybert/tokenizer/wordpiece.hpp"
 
@@ -63,6 +66,22 @@ public:
             specials_.push_back({s, id, detail::count_code_points(s)});
             first_byte_[static_cast<unsigned char>(s[0])] = true;
         }
+        post_ = detail::PostProcessor::bert({cls_id_, sep_id_, pad_id_});
+    }
+
+    // A BPE or Unigram tokenizer.json pipeline (see tokenizer_json.hpp; from_pretrained builds it). Special tokens
+    // are looked up by the strings in opts; a missing one gives id -1 (mask_id() and padding then throw).
+    Tokenizer(std::shared_ptr<const detail::Pipeline> pipe, detail::PostProcessor post, TokenizerOptions opts)
+        : vocab_(pipe->tokens, ""), opts_(std::move(opts)), pipe_(std::move(pipe)), post_(std::move(post)) {
+        TINYBERT_CHECK(!vocab_.empty(), "tokenizer: empty vocabulary");
+        unk_id_ = vocab_.find(opts_.unk_token);
+        sep_id_ = vocab_.find(opts_.sep_token);
+        pad_id_ = vocab_.find(opts_.pad_token);
+        cls_id_ = vocab_.find(opts_.cls_token);
+        mask_id_ = vocab_.find(opts_.mask_token);
+        post_.pad_id = pad_id_;
+        for (const detail::AddedToken& t : pipe_->added)
+            if (t.special) specials_.push_back({t.content, t.id, t.chars});
     }
 
     static Tokenizer from_vocab(const std::string& vocab_path, TokenizerOptions opts = {}) {
@@ -75,15 +94,16 @@ public:
 
     // One text. Returns one encoding, plus its overflow windows when o.return_overflowing.
     std::vector<Encoding> encode(std::string_view text, const EncodeOptions& o = {}) const {
-        return detail::post_process(tokenize(text), nullptr, o, effective_max_length(o), special_ids());
+        return detail::post_process(tokenize(text), nullptr, o, effective_max_length(o), post_);
     }
     std::vector<Encoding> encode_pair(std::string_view a, std::string_view b, const EncodeOptions& o = {}) const {
         const detail::TokenSequence sa = tokenize(a), sb = tokenize(b);
-        return detail::post_process(sa, &sb, o, effective_max_length(o), special_ids());
+        return detail::post_process(sa, &sb, o, effective_max_length(o), post_);
     }
     // Pre-split words (is_split_into_words): word ids are indices into `words`, offsets are relative to each word.
+    // Each word is tokenised on its own (a ByteLevel add_prefix_space adds its space to every word, as HF does).
     std::vector<Encoding> encode_words(const std::vector<std::string>& words, const EncodeOptions& o = {}) const {
-        return detail::post_process(tokenize_words(words), nullptr, o, effective_max_length(o), special_ids());
+        return detail::post_process(tokenize_words(words), nullptr, o, effective_max_length(o), post_);
     }
 
     // Batch versions: parallel over all cores (OpenMP; serial with TINYBERT_OPENMP=OFF), results in input order with
@@ -105,7 +125,15 @@ public:
 
     // decoders::WordPiece: "##" pieces glue to the previous one, others are space-joined; per-token cleanup of
     // " ." " ?" " !" " ," " ' " " n't" " 'm" " do not" " 's" " 've" " 're". Out-of-range ids are skipped.
+    // BPE / Unigram: the tokenizer.json decoder (ByteLevel or Metaspace), without clean-up.
     std::string decode(const std::vector<std::int64_t>& ids, bool skip_special_tokens = true) const {
+        if (pipe_) {
+            std::vector<std::string_view> toks;
+            for (const std::int64_t id : ids)
+                if (id >= 0 && static_cast<std::size_t>(id) < vocab_.size() && !(skip_special_tokens && is_special_id(id)))
+                    toks.push_back(vocab_.token(static_cast<std::size_t>(id)));
+            return pipe_->decode(toks);
+        }
         std::string out, piece;
         bool first = true;
         const std::string& prefix = vocab_.continuation_prefix();
@@ -152,6 +180,8 @@ public:
     std::size_t model_max_length() const { return opts_.model_max_length; }
     const TokenizerOptions& options() const { return opts_; }
     const Vocab& vocab() const { return vocab_; }
+    // "WordPiece", "BPE" or "Unigram".
+    std::string_view model_type() const { return pipe_ ? std::string_view(pipe_->kind) : "WordPiece"; }
 
 private:
     struct Special {
@@ -170,9 +200,9 @@ private:
             if (sp.id == id) return true;
         return false;
     }
-    detail::SpecialIds special_ids() const { return {cls_id_, sep_id_, pad_id_}; }
-
     std::size_t effective_max_length(const EncodeOptions& o) const {
+        TINYBERT_CHECK(o.padding == Padding::none || pad_id_ >= 0, "padding needs a pad token; the vocabulary has no \"",
+                       opts_.pad_token, "\"");
         if (o.max_length > 0) return o.max_length;
         const bool needs = o.truncation != Truncation::none || o.padding == Padding::max_length;
         if (!needs || opts_.model_max_length == no_max_length) {
@@ -195,6 +225,7 @@ private:
     // Appends the tokens of `text` to out. word_id >= 0: every token gets that word id (split-into-words input);
     // otherwise word ids count the pre-tokenised words (special tokens found in the text count as words).
     void tokenize_into(std::string_view text, std::int64_t word_id, detail::TokenSequence& out) const {
+        if (pipe_) return pipe_->tokenize_into(text, word_id, out);
         thread_local detail::WordBuffer w;
         thread_local std::vector<detail::Piece> pieces;
         w.clear();
@@ -297,6 +328,8 @@ private:
 
     Vocab vocab_;
     TokenizerOptions opts_;
+    std::shared_ptr<const detail::Pipeline> pipe_;  // BPE / Unigram; null for WordPiece
+    detail::PostProcessor post_;
     detail::Normalizer normalizer_;
     std::vector<Special> specials_;
     std::array<bool, 256> first_byte_{};

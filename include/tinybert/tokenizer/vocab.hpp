@@ -172,6 +172,8 @@ public:
     // Exact lookup; -1 when absent.
     std::int64_t find(std::string_view s) const { return full_.find(s.data(), s.size()); }
     std::int64_t find(const char* p, std::size_t n) const { return full_.find(p, n); }
+    // Length in bytes of the longest token.
+    std::size_t max_token_bytes() const { return full_.max_len(); }
     // Lookup of prefix + s (a word-internal piece); -1 when absent.
     std::int64_t find_continuation(const char* p, std::size_t n) const { return continuation_.find(p, n); }
 

@@ -1,0 +1,60 @@
+// Helpers for the tokenizer.json tests: the fixture tokenizers of tools/tokenizer/make_bpe_unigram_fixtures.py
+// (tests/fixtures/tokenizer/{bpe,bpe_files,unigram}, and bpe_prefix written from bpe with add_prefix_space=true)
+// and a scratch folder.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <random>
+#include <string>
+
+#include "conformance_support.hpp"
+#include "tinybert/io/files.hpp"
+
+namespace tok_test {
+
+inline const std::string fixture_dir = TINYBERT_TEST_DATA_DIR "/tokenizer";
+
+// A fresh empty folder under the system temp dir, removed at exit of the scope.
+struct TempDir {
+    std::filesystem::path path;
+    TempDir() {
+        std::random_device rd;
+        path = std::filesystem::temp_directory_path() / ("tinybert_tok_" + std::to_string(rd()) + std::to_string(rd()));
+        std::filesystem::create_directories(path);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    std::string str() const { return path.string(); }
+};
+
+inline void write_text(const std::filesystem::path& p, const std::string& text) {
+    std::ofstream f(p, std::ios::binary);
+    f << text;
+}
+
+// bpe/tokenizer.json with add_prefix_space=true in the pre-tokenizer and the post-processor (the tool's
+// prefix_variant()).
+inline std::string prefix_variant(std::string text) {
+    const std::string off = "\"add_prefix_space\": false", on = "\"add_prefix_space\": true";
+    for (std::size_t p = text.find(off); p != std::string::npos; p = text.find(off, p)) text.replace(p, off.size(), on);
+    return text;
+}
+
+inline const Tokenizer& fixture(const std::string& kind) {
+    static std::map<std::string, Tokenizer> cache;
+    if (auto it = cache.find(kind); it != cache.end()) return it->second;
+    if (kind == "bpe_prefix") {
+        TempDir d;
+        write_text(d.path / "tokenizer.json", prefix_variant(json::read_file(fixture_dir + "/bpe/tokenizer.json")));
+        std::filesystem::copy_file(fixture_dir + "/bpe/tokenizer_config.json", d.path / "tokenizer_config.json");
+        return cache.emplace(kind, Tokenizer::from_pretrained(d.str())).first->second;
+    }
+    return cache.emplace(kind, Tokenizer::from_pretrained(fixture_dir + "/" + kind)).first->second;
+}
+
+}  // namespace tok_test
