@@ -8,97 +8,9 @@
 #include <map>
 #include <sstream>
 
-#include "conformance_support.hpp"
+#include "corpus_support.hpp"
 
 using namespace tok_test;
-
-namespace {
-
-const std::string data_dir = TINYBERT_SHARED_DIR "/data";
-
-struct Fnv {
-    std::uint64_t h = 0xCBF29CE484222325ull;
-    void add(std::int64_t v) {
-        auto u = static_cast<std::uint64_t>(v);
-        for (int k = 0; k < 8; ++k, u >>= 8) {
-            h ^= u & 0xFF;
-            h *= 0x100000001B3ull;
-        }
-    }
-    std::string hex() const {
-        char buf[16];
-        std::snprintf(buf, sizeof buf, "%08x", static_cast<unsigned>((h >> 32) ^ (h & 0xFFFFFFFFull)));
-        return buf;
-    }
-};
-
-// The digest fields of corpus.py's digest(): n_encodings, n_tokens, then the four hashes.
-std::vector<std::string> digest(const std::vector<const Encoding*>& encs) {
-    Fnv ids, types, offsets, words;
-    std::size_t n_tok = 0;
-    for (const Encoding* e : encs) {
-        const auto n = static_cast<std::int64_t>(e->size());
-        n_tok += e->size();
-        for (Fnv* h : {&ids, &types, &offsets, &words}) h->add(n);
-        for (auto v : e->input_ids) ids.add(v);
-        for (const auto* f : {&e->token_type_ids, &e->attention_mask, &e->special_tokens_mask})
-            for (auto v : *f) types.add(v);
-        for (const auto& [s, t] : e->offsets) {
-            offsets.add(static_cast<std::int64_t>(s));
-            offsets.add(static_cast<std::int64_t>(t));
-        }
-        for (auto v : e->word_ids) words.add(v);
-        for (auto v : e->sequence_ids) words.add(v);
-    }
-    return {std::to_string(encs.size()), std::to_string(n_tok), ids.hex(), types.hex(), offsets.hex(), words.hex()};
-}
-
-std::vector<std::string> split(const std::string& s, char sep) {
-    std::vector<std::string> out;
-    std::size_t pos = 0;
-    for (std::size_t end; (end = s.find(sep, pos)) != std::string::npos; pos = end + 1) out.push_back(s.substr(pos, end - pos));
-    out.push_back(s.substr(pos));
-    return out;
-}
-
-std::vector<std::string> imdb_texts() {
-    std::vector<std::string> out;
-    const std::vector<std::string> lines = split(json::read_file(data_dir + "/imdb/MANIFEST.tsv"), '\n');
-    for (std::size_t i = 1; i < lines.size(); ++i)
-        if (!lines[i].empty()) out.push_back(json::read_file(data_dir + "/imdb/aclImdb/" + split(lines[i], '\t')[0]));
-    return out;
-}
-
-std::vector<std::pair<std::string, std::string>> squad_pairs() {
-    std::vector<std::pair<std::string, std::string>> out;
-    for (const char* name : {"train-v1.1-subset.json", "dev-v1.1-devsubset.json"}) {
-        const json::Value doc = json::parse_file(data_dir + "/squad-v1.1/" + name);
-        for (const auto& article : doc.at("data").as_array())
-            for (const auto& para : article.at("paragraphs").as_array())
-                for (const auto& qa : para.at("qas").as_array())
-                    out.emplace_back(qa.at("question").as_string(), para.at("context").as_string());
-    }
-    return out;
-}
-
-std::vector<std::vector<std::string>> wikiann_sentences() {
-    std::vector<std::vector<std::string>> out;
-    for (const char* name : {"train.tsv", "validation.tsv"}) {
-        std::vector<std::string> words;
-        for (const std::string& line : split(json::read_file(data_dir + "/wikiann-en/" + name), '\n')) {
-            if (line.empty()) {
-                if (!words.empty()) out.push_back(std::move(words));
-                words.clear();
-            } else {
-                words.push_back(split(line, '\t')[0]);
-            }
-        }
-        if (!words.empty()) out.push_back(std::move(words));
-    }
-    return out;
-}
-
-}  // namespace
 
 TEST_CASE("corpus: IMDb, SQuAD and WikiAnn from ../shared/data match Hugging Face exactly") {
     if (!std::filesystem::exists(data_dir) || !std::filesystem::exists(shared_vocab)) {

@@ -18,6 +18,8 @@ Kinds (= fixture folders, the C++ tests load the same folders):
 
 The reference is transformers' AutoTokenizer on the folder, i.e. what a user gets.
 Run: /opt/ref/bin/python tools/tokenizer/make_bpe_unigram_fixtures.py [--train]
+     TINYBERT_SAVE_TOKENIZERS=/tmp/saved build/tests/tokenizer/test_tokenizer_json && \
+     /opt/ref/bin/python tools/tokenizer/make_bpe_unigram_fixtures.py --check-saved /tmp/saved
 """
 import argparse
 import json
@@ -239,11 +241,39 @@ def make_corpus(kind, out):
     print("wrote", out)
 
 
+def check_saved(root):
+    """Folders written by tinybert's save_pretrained (TINYBERT_SAVE_TOKENIZERS=DIR test_tokenizer_json) must load in
+    transformers' AutoTokenizer and encode every conformance case exactly as the original fixture does."""
+    from transformers import AutoTokenizer
+
+    bad = 0
+    for kind in ("bpe", "bpe_prefix", "bpe_files", "unigram"):
+        saved = AutoTokenizer.from_pretrained(os.path.join(root, kind))
+        ref = load(kind)
+        n = 0
+        for c in cases():
+            try:
+                want = hf.encode(ref, c["input"], c["options"])
+            except BaseException:  # noqa: BLE001 - cases the reference rejects
+                continue
+            got = hf.encode(saved, c["input"], c["options"])
+            n += 1
+            if got != want:
+                bad += 1
+                print("DIFFERENT", kind, c["name"])
+        print(kind, type(saved).__name__, n, "cases compared")
+    print("check-saved:", "all identical" if bad == 0 else "%d differ" % bad)
+    return bad == 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--train", action="store_true", help="retrain the fixture tokenizers first")
+    ap.add_argument("--check-saved", metavar="DIR", help="only compare tinybert-saved folders DIR/<kind> with HF")
     ap.add_argument("--no-corpus", action="store_true", help="skip the corpus digests")
     args = ap.parse_args()
+    if args.check_saved:
+        raise SystemExit(0 if check_saved(args.check_saved) else 1)
     if args.train:
         train()
     for kind in ("bpe", "bpe_prefix", "bpe_files", "unigram"):
