@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <functional>
+#include <random>
 #include <set>
 
 #include "json_support.hpp"
@@ -254,4 +256,37 @@ TEST_CASE("bad input: malformed vocab.json or merges.txt is refused with the fil
     CHECK(msg.find("tokenizer_class \"BartTokenizer\"") != std::string::npos);
     msg = load("{\"a\": -1}", merges);
     CHECK(msg.find("must be a non-negative integer") != std::string::npos);
+}
+
+TEST_CASE("bad input: randomly mutated BPE and Unigram tokenizer.json load and encode or throw Error") {
+    std::mt19937 rng(1234);
+    std::size_t loaded = 0, refused = 0;
+    for (const std::string kind : {"bpe", "unigram"}) {
+        const std::string good = json::parse_file(fixture_dir + "/" + kind + "/tokenizer.json").dump();
+        // Mutate the structure, not the 2,000-token vocabulary: pick positions in the first and last 3 KB.
+        for (int round = 0; round < 150; ++round) {
+            std::string doc = good;
+            for (int k = 0; k < 1 + round % 3; ++k) {
+                const std::size_t span = std::min<std::size_t>(3000, doc.size() / 2);
+                std::size_t pos = rng() % span;
+                if (rng() % 2) pos = doc.size() - 1 - pos;
+                static const char alphabet[] = "0123456789-\"{}[],: aBtnfl.e\\";
+                doc[pos] = alphabet[rng() % (sizeof alphabet - 1)];
+            }
+            TempDir d;
+            const std::string msg = error_of([&] {
+                const Tokenizer t = from_json_text(d, doc);
+                const EncodeOptions o{.max_length = 12, .truncation = Truncation::longest_first, .stride = 3,
+                                      .return_overflowing = true};
+                (void)t.encode("Hello <mask> world, naïve ﬁ 😀!", o);
+                (void)t.encode_pair("q", "some context here", o);
+                (void)t.encode_words({"a", "", "<s>"}, o);
+                (void)t.decode(t.encode("x y").at(0).input_ids);
+            });
+            INFO(kind << " round " << round << ": " << msg);
+            CHECK(msg.find("non-tinybert exception") == std::string::npos);
+            (msg == "no error" ? loaded : refused) += 1;
+        }
+    }
+    WARN("mutated tokenizer.json: " << loaded << " loaded, " << refused << " refused with an Error");
 }
