@@ -159,6 +159,23 @@ TEST_CASE("fixtures: pair layouts, sequence ids and type ids follow the post-pro
     CHECK(std::count(u.sequence_ids.begin(), u.sequence_ids.end(), 1) >= 1);
 }
 
+TEST_CASE("tokenizer_config.json add_prefix_space of a RobertaTokenizer applies to tokenizer.json as in transformers") {
+    TempDir d;
+    std::filesystem::copy_file(fixture_dir + "/bpe/tokenizer.json", d.path / "tokenizer.json");
+    write_text(d.path / "tokenizer_config.json",
+               R"({"tokenizer_class": "RobertaTokenizer", "add_prefix_space": true, "model_max_length": 512})");
+    const Tokenizer t = Tokenizer::from_pretrained(d.str());
+    const Tokenizer& want = fixture("bpe_prefix");  // what AutoTokenizer builds for this folder (checked in Python)
+    for (const std::string s : {"Hello world", "  two  spaces", "<mask> x", ""}) {
+        CHECK(t.encode(s).at(0).input_ids == want.encode(s).at(0).input_ids);
+        CHECK(t.encode(s).at(0).offsets == want.encode(s).at(0).offsets);
+    }
+    const Encoding w = t.encode_words({"New", "York"}).at(0), ww = want.encode_words({"New", "York"}).at(0);
+    CHECK(w.input_ids == ww.input_ids);
+    CHECK(w.offsets == ww.offsets);
+    CHECK(w.input_ids != fixture("bpe").encode_words({"New", "York"}).at(0).input_ids);
+}
+
 TEST_CASE("save_pretrained: BPE and Unigram round-trip through tokenizer.json") {
     const Strings texts{"Hello world, don't <mask> it!", "  naïve ﬁnance ``quoted''  ", "", "x\ty\nz 3.14 😀"};
     for (const std::string kind : {"bpe", "bpe_prefix", "bpe_files", "unigram"}) {

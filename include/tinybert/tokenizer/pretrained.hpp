@@ -55,6 +55,35 @@ inline void read_tokenizer_config(const json::Value& cfg, const std::string& sou
                 o.additional_special_tokens.push_back(token_string(t, source, "added_tokens_decoder"));
 }
 
+// transformers' RobertaTokenizer / GPT2Tokenizer rebuild their ByteLevel pre-tokenizer and RobertaProcessing with
+// tokenizer_config.json's add_prefix_space (what RoBERTa NER sets for is_split_into_words): the same edit on the
+// tokenizer.json document, so that save_pretrained keeps it.
+inline json::Value apply_add_prefix_space(const json::Value& doc, const json::Value* cfg) {
+    if (!cfg || !cfg->is_object()) return doc;
+    const json::Value* cls = cfg->find("tokenizer_class");
+    const json::Value* aps = cfg->find("add_prefix_space");
+    if (!cls || !cls->is_string() || !aps || !aps->is_bool()) return doc;
+    std::string c = cls->as_string();
+    if (c.size() > 4 && c.compare(c.size() - 4, 4, "Fast") == 0) c.resize(c.size() - 4);
+    if (c != "RobertaTokenizer" && c != "GPT2Tokenizer") return doc;
+    json::Object out = doc.as_object();
+    for (auto& [key, v] : out) {
+        if ((key != "pre_tokenizer" && key != "post_processor") || !v.is_object()) continue;
+        const json::Value* t = v.find("type");
+        if (!t || !t->is_string() || (t->as_string() != "ByteLevel" && t->as_string() != "RobertaProcessing")) continue;
+        json::Object o = v.as_object();
+        bool set = false;
+        for (auto& [k, x] : o)
+            if (k == "add_prefix_space") {
+                x = aps->as_bool();
+                set = true;
+            }
+        if (!set) o.push_back({"add_prefix_space", aps->as_bool()});
+        v = json::Value(std::move(o));
+    }
+    return json::Value(std::move(out));
+}
+
 }  // namespace detail
 
 inline Tokenizer Tokenizer::from_pretrained(const std::string& dir) {
@@ -90,7 +119,7 @@ inline Tokenizer Tokenizer::from_pretrained(const std::string& dir) {
         TINYBERT_CHECK(type && type->is_string(), src, ": model.type must be a string (WordPiece, BPE or Unigram)");
         if (type->as_string() != "WordPiece") {
             detail::PostProcessor post;
-            auto pipe = detail::read_pipeline(doc, src, post);
+            auto pipe = detail::read_pipeline(detail::apply_add_prefix_space(doc, cfg ? &*cfg : nullptr), src, post);
             return Tokenizer(std::move(pipe), std::move(post), pipeline_options());
         }
         std::string prefix = "##";
