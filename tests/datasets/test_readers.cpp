@@ -111,7 +111,7 @@ TEST_CASE("CSV errors name the file and line") {
     CHECK_THROWS_WITH(tb::read_csv_dataset(empty), Contains("e.csv") && Contains("no records"));
 }
 
-TEST_CASE("JSONL splits on \\n only: U+2028, U+2029, U+0085 and \\r in strings are content") {
+TEST_CASE("JSONL splits on LF only: U+2028, U+2029, U+0085 and CR in strings are content") {
     const auto d = tb::read_jsonl_dataset(fixtures + "text.jsonl");
     REQUIRE(d.size() == 3);
     CHECK(d[0].text == "line\u2028sep and para\u2029sep");
