@@ -1,69 +1,103 @@
 #!/usr/bin/env python3
 """Writes `tinybert parity` fixtures with Hugging Face transformers + torch (never needed by the C++ build).
 
-For each head (sequence classification, token classification, question answering) it builds a tiny random BERT,
-saves it with save_pretrained (config.json + model.safetensors, float32) into OUT/<head>/, and writes
-OUT/<head>/reference.safetensors with, computed in float64 from those same float32 weights:
+For each family (bert, roberta, xlm-roberta, distilbert, electra) and head (sequence classification, token
+classification, question answering) it builds a tiny random model, saves it with save_pretrained (config.json +
+model.safetensors, float32) into OUT/<head>/ (bert) or OUT/<family>/<head>/, and writes reference.safetensors there
+with, computed in float64 from those same float32 weights:
   input_ids, attention_mask, token_type_ids (int64 [B,S]); labels (label_labels or label_start/end_positions);
   logits (or start_logits/end_logits), loss [1], grad.<name> for every parameter,
   train_losses [3] and after3.<name>: three AdamW steps (lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 0.01
   except biases and LayerNorm weights, linear schedule 1 warmup step of 4, clip at global norm 1.0; each loss is
-  taken before its update). Dropout is 0 in the fixtures' config.json.
+  taken before its update; the no-decay group is the Trainer's: LayerNorm modules' parameters and biases).
+Dropout is 0 in the fixtures' config.json. RoBERTa/XLM-R inputs pad with pad_token_id 1 (position ids skip it) and
+have one token type; DistilBERT takes no token_type_ids (zeros are stored for the C++ side, which ignores them);
+ELECTRA's embeddings are 8 wide, projected to 16.
 
-usage: python tools/make_reference.py [OUT=tests/fixtures/parity]
+usage: python tools/make_reference.py [OUT=tests/fixtures/parity] [FAMILY...]   (default: every family)
 """
 import os
 import sys
 
 import torch
 from safetensors.torch import save_file
-from transformers import (BertConfig, BertForQuestionAnswering, BertForSequenceClassification,
-                          BertForTokenClassification, get_linear_schedule_with_warmup)
+import transformers
+from transformers import get_linear_schedule_with_warmup
 
 B, S = 3, 7
 LENGTHS = [7, 5, 3]  # rows 1 and 2 are padded
 
 
-def tiny_config(num_labels):
-    return BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=2, num_attention_heads=4,
-                      intermediate_size=24, max_position_embeddings=16, type_vocab_size=2,
-                      hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, num_labels=num_labels,
-                      id2label={i: f"LABEL_{i}" for i in range(num_labels)},
-                      label2id={f"LABEL_{i}": i for i in range(num_labels)})
+# family -> (class name prefix, config class, pad id, token types)
+FAMILIES = {
+    "bert": ("Bert", "BertConfig", 0, 2),
+    "roberta": ("Roberta", "RobertaConfig", 1, 1),
+    "xlm-roberta": ("XLMRoberta", "XLMRobertaConfig", 1, 1),
+    "distilbert": ("DistilBert", "DistilBertConfig", 0, 0),
+    "electra": ("Electra", "ElectraConfig", 0, 2),
+}
+HEADS = {"sequence_classification": ("ForSequenceClassification", 3, 1),
+         "token_classification": ("ForTokenClassification", 5, 2),
+         "question_answering": ("ForQuestionAnswering", 2, 3)}
 
 
-def inputs(gen):
+def tiny_config(family, num_labels):
+    _, config_cls, pad, types = FAMILIES[family]
+    labels = dict(num_labels=num_labels, id2label={i: f"LABEL_{i}" for i in range(num_labels)},
+                  label2id={f"LABEL_{i}": i for i in range(num_labels)})
+    config_cls = getattr(transformers, config_cls)
+    if family == "distilbert":
+        return config_cls(vocab_size=50, dim=16, n_layers=2, n_heads=4, hidden_dim=24, max_position_embeddings=16,
+                          dropout=0.0, attention_dropout=0.0, qa_dropout=0.0, seq_classif_dropout=0.0,
+                          pad_token_id=pad, **labels)
+    extra = {"embedding_size": 8} if family == "electra" else {}
+    return config_cls(vocab_size=50, hidden_size=16, num_hidden_layers=2, num_attention_heads=4,
+                      intermediate_size=24, max_position_embeddings=16, type_vocab_size=types, pad_token_id=pad,
+                      hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, **extra, **labels)
+
+
+def inputs(gen, family):
+    _, _, pad, type_vocab = FAMILIES[family]
     ids = torch.randint(5, 50, (B, S), generator=gen)
     mask = torch.zeros(B, S, dtype=torch.int64)
     types = torch.zeros(B, S, dtype=torch.int64)
     for b, n in enumerate(LENGTHS):
         mask[b, :n] = 1
         ids[b, 0], ids[b, n - 1] = 2, 3  # [CLS] ... [SEP] stand-ins
-        ids[b, n:] = 0
-        types[b, n // 2:n] = 1  # both token types in every row
+        ids[b, n:] = pad
+        if type_vocab > 1:
+            types[b, n // 2:n] = 1  # both token types in every row
     return ids, mask, types
 
 
-def no_decay(name):
-    return "bias" in name or "LayerNorm.weight" in name
+def no_decay_names(model):
+    """The Trainer's no-decay group: parameters of LayerNorm modules, and every bias."""
+    norms = {f"{m}.{p}" if m else p for m, module in model.named_modules() if isinstance(module, torch.nn.LayerNorm)
+             for p, _ in module.named_parameters(recurse=False)}
+    return {n for n, _ in model.named_parameters() if n in norms or "bias" in n}
 
 
-def make(head, cls, num_labels, out_dir, seed):
+def make(family, head, out_dir):
+    suffix, num_labels, seed = HEADS[head]
+    cls = getattr(transformers, FAMILIES[family][0] + suffix)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    model = cls(tiny_config(num_labels)).float()
+    model = cls(tiny_config(family, num_labels)).float()
     # Non-trivial LayerNorm/bias values so their gradients and updates are exercised.
     with torch.no_grad():
         for name, p in model.named_parameters():
             if "LayerNorm" in name or name.endswith("bias"):
                 p.add_(0.1 * torch.randn(p.shape, generator=gen))
-    path = os.path.join(out_dir, head)
+    path = os.path.join(out_dir, head) if family == "bert" else os.path.join(out_dir, family, head)
     model.save_pretrained(path, safe_serialization=True)
 
     model = cls.from_pretrained(path).double()
     model.train()  # dropout is 0, so train mode equals eval mode numerically
-    ids, mask, types = inputs(gen)
+    ids, mask, types = inputs(gen, family)
     ref = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+    model_inputs = {"input_ids": ids, "attention_mask": mask}
+    if family != "distilbert":
+        model_inputs["token_type_ids"] = types
     if head == "sequence_classification":
         labels = torch.tensor([1, 0, 2])
         ref["label_labels"] = labels
@@ -80,7 +114,7 @@ def make(head, cls, num_labels, out_dir, seed):
         kwargs = {"start_positions": starts, "end_positions": ends}
 
     params = dict(model.named_parameters())
-    out = model(input_ids=ids, attention_mask=mask, token_type_ids=types, **kwargs)
+    out = model(**model_inputs, **kwargs)
     if head == "question_answering":
         ref["start_logits"], ref["end_logits"] = out.start_logits.detach(), out.end_logits.detach()
     else:
@@ -91,13 +125,14 @@ def make(head, cls, num_labels, out_dir, seed):
         ref["grad." + name] = p.grad.detach().clone()
     model.zero_grad()
 
-    groups = [{"params": [p for n, p in params.items() if not no_decay(n)], "weight_decay": 0.01},
-              {"params": [p for n, p in params.items() if no_decay(n)], "weight_decay": 0.0}]
+    no_decay = no_decay_names(model)
+    groups = [{"params": [p for n, p in params.items() if n not in no_decay], "weight_decay": 0.01},
+              {"params": [p for n, p in params.items() if n in no_decay], "weight_decay": 0.0}]
     opt = torch.optim.AdamW(groups, lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
     sched = get_linear_schedule_with_warmup(opt, num_warmup_steps=1, num_training_steps=4)
     losses = []
     for _ in range(3):
-        loss = model(input_ids=ids, attention_mask=mask, token_type_ids=types, **kwargs).loss
+        loss = model(**model_inputs, **kwargs).loss
         losses.append(loss.item())
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -115,10 +150,11 @@ def make(head, cls, num_labels, out_dir, seed):
 def main():
     out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "tests",
                                                                   "fixtures", "parity")
+    families = sys.argv[2:] or list(FAMILIES)
     torch.use_deterministic_algorithms(True)
-    make("sequence_classification", BertForSequenceClassification, 3, out_dir, 1)
-    make("token_classification", BertForTokenClassification, 5, out_dir, 2)
-    make("question_answering", BertForQuestionAnswering, 2, out_dir, 3)
+    for family in families:
+        for head in HEADS:
+            make(family, head, out_dir)
 
 
 if __name__ == "__main__":

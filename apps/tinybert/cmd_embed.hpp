@@ -32,12 +32,6 @@ inline const char* embed_usage =
     "1_Pooling/config.json, sentence_bert_config.json); a plain Hugging Face folder: mean pooling, no normalization.\n"
     "Without --out: one {\"embedding\": [...]} line per input; with --out: a float32 (N,H) .npy file.\n";
 
-// The one place that loads the embedding model (a sentence-transformers or plain BERT folder).
-using EmbedModel = Bert<Encoder<dynamic>, NoHead>;
-inline EmbedModel load_embed_model(const std::string& dir) {
-    return EmbedModel::from_pretrained(dir);
-}
-
 // {"embedding":[...]} with each float in its shortest round-trip form.
 inline void write_embedding_json(std::string& out, std::span<const float> e) {
     out += "{\"embedding\":[";
@@ -114,30 +108,33 @@ inline int run_embed(int argc, char** argv) {
     apply_threads(args);
     args.finish();
 
-    const Tokenizer tok = Tokenizer::from_pretrained(model_dir);
-    detail::EmbedModel model = detail::load_embed_model(model_dir);
-    model.eval();
-    std::cerr << "tinybert embed: pooling " << pooling_name(o.pooling) << ", normalize " << (o.normalize ? "on" : "off")
-              << ", max length " << o.max_length << "\n";
-    if (out_path.empty()) {
-        std::string buf;
-        embed_jsonl(model, tok, std::cin, o, [&](const EmbeddingMatrix& e) {
-            for (std::size_t i = 0; i < e.rows; ++i) detail::write_embedding_json(buf, e.row(i));
-            std::cout << buf;
-            buf.clear();
+    // any family (config.json's model_type) as its bare base model
+    return with_model<NoHead>(model_dir, [&]<class Model>(std::type_identity<Model>) {
+        const Tokenizer tok = Tokenizer::from_pretrained(model_dir);
+        Model model = Model::from_pretrained(model_dir);
+        model.eval();
+        std::cerr << "tinybert embed: pooling " << pooling_name(o.pooling) << ", normalize "
+                  << (o.normalize ? "on" : "off") << ", max length " << o.max_length << "\n";
+        if (out_path.empty()) {
+            std::string buf;
+            embed_jsonl(model, tok, std::cin, o, [&](const EmbeddingMatrix& e) {
+                for (std::size_t i = 0; i < e.rows; ++i) detail::write_embedding_json(buf, e.row(i));
+                std::cout << buf;
+                buf.clear();
+            });
+            std::cout.flush();
+            return std::cout.good() ? 0 : 1;
+        }
+        std::vector<float> rows;
+        std::size_t h = 0;
+        const std::size_t n = embed_jsonl(model, tok, std::cin, o, [&](const EmbeddingMatrix& e) {
+            h = e.cols;
+            rows.insert(rows.end(), e.data.begin(), e.data.end());
         });
-        std::cout.flush();
-        return std::cout.good() ? 0 : 1;
-    }
-    std::vector<float> rows;
-    std::size_t h = 0;
-    const std::size_t n = embed_jsonl(model, tok, std::cin, o, [&](const EmbeddingMatrix& e) {
-        h = e.cols;
-        rows.insert(rows.end(), e.data.begin(), e.data.end());
+        detail::write_npy(out_path, rows, n, h);
+        std::cerr << "tinybert embed: wrote " << out_path << " (" << n << ", " << h << ") float32\n";
+        return 0;
     });
-    detail::write_npy(out_path, rows, n, h);
-    std::cerr << "tinybert embed: wrote " << out_path << " (" << n << ", " << h << ") float32\n";
-    return 0;
 }
 
 }  // namespace tinybert::cli

@@ -24,19 +24,20 @@ inline int run_evaluate(int argc, char** argv) {
     args.finish();
     return with_task(task, [&]<Task K>() {
         using Data = TaskData<K>;
-        using Model = Bert<Encoder<dynamic>, typename Data::Head>;
-        const Tokenizer tok = Tokenizer::from_pretrained(model_dir);
-        Model model = Model::from_pretrained(model_dir);
-        if (int8) quantize_dynamic(model);
-        detail::print_int8_note(model, std::cerr);
-        const Data data(data_path, tok, max_length, limit, model.config().id2label, stride);
-        json::Object o;
-        for (const auto& [k, v] : data.evaluate(model, tok.pad_id(), batch_size)) {
-            if (K == Task::ner && k == "accuracy") continue;
-            o.emplace_back(k, v);
-        }
-        print_result(o);
-        return 0;
+        return with_model<typename Data::Head>(model_dir, [&]<class Model>(std::type_identity<Model>) {
+            const Tokenizer tok = Tokenizer::from_pretrained(model_dir);
+            Model model = Model::from_pretrained(model_dir);
+            if (int8) quantize_dynamic(model);
+            detail::print_int8_note(model, std::cerr);
+            const Data data(data_path, tok, max_length, limit, model.config().id2label, stride);
+            json::Object o;
+            for (const auto& [k, v] : data.evaluate(model, tok.pad_id(), batch_size)) {
+                if (K == Task::ner && k == "accuracy") continue;
+                o.emplace_back(k, v);
+            }
+            print_result(o);
+            return 0;
+        });
     });
 }
 

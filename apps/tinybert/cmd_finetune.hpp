@@ -73,32 +73,34 @@ inline int run_finetune(int argc, char** argv) {
 
     return with_task(task, [&]<Task K>() {
         using Data = TaskData<K>;
-        using Model = Bert<Encoder<dynamic>, typename Data::Head>;
-        const Tokenizer tok = Tokenizer::from_pretrained(model_dir);
-        const Data train(train_path, tok, max_length, max_train, {}, stride);
-        const Data eval(eval_path, tok, max_length, max_eval, train.labels(), stride);
-        Model model = Model::from_pretrained(model_dir, {.labels = train.labels(), .seed = ta.seed});
-        for (const auto& name : model.load_report().missing) std::fprintf(stderr, "newly initialised: %s\n", name.c_str());
-        std::fprintf(stderr, "%zu training examples (%zu features), %zu evaluation examples (%zu features)\n",
-                     train.examples.size(), train.features.size(), eval.examples.size(), eval.features.size());
-        ta.metric_for_best_model = Data::best_metric;
-        Trainer<Model> trainer(model, ta);
-        const TrainResult r = trainer.train(
-            train.features, tok.pad_id(), [&](Model& m) { return eval.evaluate(m, tok.pad_id(), eval_bs); },
-            [&](const std::string& dir) { tok.save_pretrained(dir); });
-        json::Object o{{"task", task_name(K)},
-                       {"output_dir", out},
-                       {"train_examples", static_cast<std::int64_t>(train.examples.size())},
-                       {"updates", r.updates},
-                       {"train_loss", r.train_loss},
-                       {"train_runtime", r.seconds},
-                       {"eval_runtime", r.eval_seconds},
-                       {"train_samples_per_second", r.sequences_per_second},
-                       {"stopped_on_nan", r.stopped_on_nan},
-                       {"stopped_early", r.stopped_early}};
-        for (const auto& [k, v] : r.best_metrics) o.emplace_back("eval_" + k, v);
-        print_result(o);
-        return r.stopped_on_nan ? 1 : 0;
+        return with_model<typename Data::Head>(model_dir, [&]<class Model>(std::type_identity<Model>) {
+            const Tokenizer tok = Tokenizer::from_pretrained(model_dir);
+            const Data train(train_path, tok, max_length, max_train, {}, stride);
+            const Data eval(eval_path, tok, max_length, max_eval, train.labels(), stride);
+            Model model = Model::from_pretrained(model_dir, {.labels = train.labels(), .seed = ta.seed});
+            for (const auto& name : model.load_report().missing)
+                std::fprintf(stderr, "newly initialised: %s\n", name.c_str());
+            std::fprintf(stderr, "%zu training examples (%zu features), %zu evaluation examples (%zu features)\n",
+                         train.examples.size(), train.features.size(), eval.examples.size(), eval.features.size());
+            ta.metric_for_best_model = Data::best_metric;
+            Trainer<Model> trainer(model, ta);
+            const TrainResult r = trainer.train(
+                train.features, tok.pad_id(), [&](Model& m) { return eval.evaluate(m, tok.pad_id(), eval_bs); },
+                [&](const std::string& dir) { tok.save_pretrained(dir); });
+            json::Object o{{"task", task_name(K)},
+                           {"output_dir", out},
+                           {"train_examples", static_cast<std::int64_t>(train.examples.size())},
+                           {"updates", r.updates},
+                           {"train_loss", r.train_loss},
+                           {"train_runtime", r.seconds},
+                           {"eval_runtime", r.eval_seconds},
+                           {"train_samples_per_second", r.sequences_per_second},
+                           {"stopped_on_nan", r.stopped_on_nan},
+                           {"stopped_early", r.stopped_early}};
+            for (const auto& [k, v] : r.best_metrics) o.emplace_back("eval_" + k, v);
+            print_result(o);
+            return r.stopped_on_nan ? 1 : 0;
+        });
     });
 }
 

@@ -1,5 +1,5 @@
 // tinybert parity --model DIR --reference FILE [--dtype f32|f64]
-// Proves a checkpoint computes what transformers computes: logits, loss, every parameter's gradient, and three
+// Proves a checkpoint of any family (config.json's model_type, nn/auto.hpp) computes what transformers computes: logits, loss, every parameter's gradient, and three
 // AdamW + linear-warmup + clipping steps, against a reference file written by tools/make_reference.py. One line per
 // quantity with ‖ours − ref‖/‖ref‖; exit status 1 if any exceeds 1e-4 (f32) or 1e-8 (f64). A gradient's ‖ref‖ is
 // floored at 1e-3 × the norm of all reference gradients.
@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "args.hpp"
-#include "tinybert/nn/bert.hpp"
+#include "tinybert/nn/auto.hpp"
 #include "tinybert/train/clip.hpp"
 #include "tinybert/train/optimizer.hpp"
 #include "tinybert/train/schedule.hpp"
@@ -95,9 +95,9 @@ inline double adam_ratio_bound(std::int64_t t, double beta1, double beta2) {
     return std::sqrt(sum);
 }
 
-template <class Head, class T>
+template <class Family, class Head, class T>
 int run_parity_typed(const std::string& dir, const std::string& ref_path, double tol) {
-    using Model = Bert<Encoder<dynamic>, Head, Cpu, T>;
+    using Model = EncoderModel<Family, Encoder<dynamic>, Head, Cpu, T>;
     const SafetensorsFile ref(ref_path);
     const auto ints = [&](const std::string& name) {
         const CheckpointTensor& t = ref.tensor(name);
@@ -169,14 +169,19 @@ int run_parity_typed(const std::string& dir, const std::string& ref_path, double
     return report.finish();
 }
 
+// The head from architectures[0]'s class name: "<Family>ForSequenceClassification", … (the family from model_type).
 template <class T>
-int run_parity_arch(const std::string& arch, const std::string& dir, const std::string& ref, double tol) {
-    if (arch == SequenceClassification::architecture) return run_parity_typed<SequenceClassification, T>(dir, ref, tol);
-    if (arch == TokenClassification::architecture) return run_parity_typed<TokenClassification, T>(dir, ref, tol);
-    if (arch == QuestionAnswering::architecture) return run_parity_typed<QuestionAnswering, T>(dir, ref, tol);
-    TINYBERT_FAIL(dir, "/config.json: architectures[0] is \"", arch,
-                  "\"; parity supports BertForSequenceClassification, BertForTokenClassification, "
-                  "BertForQuestionAnswering");
+int run_parity_arch(const BertConfig& config, const std::string& dir, const std::string& ref, double tol) {
+    const std::string& arch = config.architectures.front();
+    const auto is = [&](const char* suffix) { return std::string_view(arch).ends_with(suffix); };
+    return with_family(config.model_type, dir + "/config.json", [&]<class F>(std::type_identity<F>) {
+        if (is(SequenceClassification::suffix)) return run_parity_typed<F, SequenceClassification, T>(dir, ref, tol);
+        if (is(TokenClassification::suffix)) return run_parity_typed<F, TokenClassification, T>(dir, ref, tol);
+        if (is(QuestionAnswering::suffix)) return run_parity_typed<F, QuestionAnswering, T>(dir, ref, tol);
+        TINYBERT_FAIL(dir, "/config.json: architectures[0] is \"", arch,
+                      "\"; parity supports the ForSequenceClassification, ForTokenClassification and "
+                      "ForQuestionAnswering heads");
+    });
 }
 
 }  // namespace detail
@@ -189,9 +194,8 @@ inline int run_parity(int argc, char** argv) {
     args.finish();
     const BertConfig config = BertConfig::from_file((std::filesystem::path(dir) / "config.json").string());
     TINYBERT_CHECK(!config.architectures.empty(), dir, "/config.json: no architectures field: which head is it?");
-    const std::string& arch = config.architectures.front();
-    if (dtype == "f32") return detail::run_parity_arch<float>(arch, dir, ref, 1e-4);
-    if (dtype == "f64") return detail::run_parity_arch<double>(arch, dir, ref, 1e-8);
+    if (dtype == "f32") return detail::run_parity_arch<float>(config, dir, ref, 1e-4);
+    if (dtype == "f64") return detail::run_parity_arch<double>(config, dir, ref, 1e-8);
     TINYBERT_FAIL("--dtype must be f32 or f64, got \"", dtype, "\"");
 }
 

@@ -94,13 +94,14 @@ inline int run_predict(int argc, char** argv) {
     apply_threads(args);
     args.finish();
     return with_task(task, [&]<Task K>() {
-        using Model = Bert<Encoder<dynamic>, typename TaskData<K>::Head>;
-        const Tokenizer tok = Tokenizer::from_pretrained(model_dir);
-        Model model = Model::from_pretrained(model_dir);
-        if (int8) quantize_dynamic(model);
-        detail::print_int8_note(model, std::cerr);
-        predict_jsonl<K>(model, tok, std::cin, std::cout, max_length, stride);
-        return 0;
+        return with_model<typename TaskData<K>::Head>(model_dir, [&]<class Model>(std::type_identity<Model>) {
+            const Tokenizer tok = Tokenizer::from_pretrained(model_dir);
+            Model model = Model::from_pretrained(model_dir);
+            if (int8) quantize_dynamic(model);
+            detail::print_int8_note(model, std::cerr);
+            predict_jsonl<K>(model, tok, std::cin, std::cout, max_length, stride);
+            return 0;
+        });
     });
 }
 

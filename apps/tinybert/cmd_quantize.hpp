@@ -38,9 +38,8 @@ inline void copy_if_present(const std::filesystem::path& from, const std::filesy
     f.commit();
 }
 
-template <class Head>
+template <class Model>
 json::Object quantize_folder(const std::string& model_dir, const std::string& out_dir) {
-    using Model = Bert<Encoder<dynamic>, Head>;
     Model model = Model::from_pretrained(model_dir);
     quantize_dynamic(model);
     model.save_pretrained(out_dir);
@@ -55,7 +54,7 @@ json::Object quantize_folder(const std::string& model_dir, const std::string& ou
         return static_cast<std::int64_t>(n);
     };
     return {{"out", out_dir},
-            {"head", Head::architecture},
+            {"head", model.architecture()},
             {"quantized_weights", static_cast<std::int64_t>(6 * model.encoder.layers.size())},
             {"bytes", size(out_dir)},
             {"float_bytes", size(model_dir)}};
@@ -71,14 +70,17 @@ inline int run_quantize(int argc, char** argv) {
                    "--out must differ from --model (", out_dir, ")");
     const BertConfig c = BertConfig::from_file((std::filesystem::path(model_dir) / "config.json").string());
     const std::string arch = c.architectures.empty() ? "" : c.architectures.front();
-    json::Object result =
-        arch == SequenceClassification::architecture
-            ? detail::quantize_folder<SequenceClassification>(model_dir, out_dir)
-        : arch == TokenClassification::architecture ? detail::quantize_folder<TokenClassification>(model_dir, out_dir)
-        : arch == QuestionAnswering::architecture   ? detail::quantize_folder<QuestionAnswering>(model_dir, out_dir)
-                                                    : detail::quantize_folder<NoHead>(model_dir, out_dir);
-    print_result(result);
-    return 0;
+    const auto is = [&](const char* suffix) { return std::string_view(arch).ends_with(suffix); };
+    const auto quantize = [&]<class Head>() {
+        return with_model<Head>(model_dir, [&]<class Model>(std::type_identity<Model>) {
+            print_result(detail::quantize_folder<Model>(model_dir, out_dir));
+            return 0;
+        });
+    };
+    if (is(SequenceClassification::suffix)) return quantize.template operator()<SequenceClassification>();
+    if (is(TokenClassification::suffix)) return quantize.template operator()<TokenClassification>();
+    if (is(QuestionAnswering::suffix)) return quantize.template operator()<QuestionAnswering>();
+    return quantize.template operator()<NoHead>();
 }
 
 }  // namespace tinybert::cli

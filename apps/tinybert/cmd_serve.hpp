@@ -59,8 +59,8 @@ inline sigset_t block_stop_signals() {
 }
 
 // The routes, limits and error answers of the server for one loaded model.
-template <ServeTask K>
-void configure(httplib::Server& server, Service<K>& service, ::tinybert::serve::Batcher<Input, json::Value>& batcher,
+template <ServeTask K, class Family>
+void configure(httplib::Server& server, Service<K, Family>& service, ::tinybert::serve::Batcher<Input, json::Value>& batcher,
                const ServerOptions& o) {
     const std::size_t threads = o.http_threads;
     server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -142,9 +142,9 @@ void configure(httplib::Server& server, Service<K>& service, ::tinybert::serve::
 
 // Loads the model, listens until SIGTERM/SIGINT, then stops accepting, lets in-flight requests finish and drains the
 // batcher. Returns 0 after a signal, 1 when the server could not listen.
-template <ServeTask K>
+template <ServeTask K, class Family>
 int serve_model(const ServiceOptions& so, const ServerOptions& o, const sigset_t& stop_signals) {
-    Service<K> service(so);
+    Service<K, Family> service(so);
     ::tinybert::serve::Batcher<Input, json::Value> batcher([&service](const std::vector<Input>& in) { return service.run(in); },
                                         o.max_batch_tokens);
     httplib::Server server;
@@ -216,12 +216,14 @@ inline int run_serve(int argc, char** argv) {
     apply_threads(args);
     args.finish();
     const sigset_t stop_signals = block_stop_signals();
-    switch (so.task) {
-        case ServeTask::classification: return serve_model<ServeTask::classification>(so, o, stop_signals);
-        case ServeTask::ner: return serve_model<ServeTask::ner>(so, o, stop_signals);
-        case ServeTask::qa: return serve_model<ServeTask::qa>(so, o, stop_signals);
-        default: return serve_model<ServeTask::embed>(so, o, stop_signals);
-    }
+    return with_pretrained_family(so.model_dir, [&]<class F>(std::type_identity<F>) {
+        switch (so.task) {
+            case ServeTask::classification: return serve_model<ServeTask::classification, F>(so, o, stop_signals);
+            case ServeTask::ner: return serve_model<ServeTask::ner, F>(so, o, stop_signals);
+            case ServeTask::qa: return serve_model<ServeTask::qa, F>(so, o, stop_signals);
+            default: return serve_model<ServeTask::embed, F>(so, o, stop_signals);
+        }
+    });
 }
 
 }  // namespace tinybert::cli

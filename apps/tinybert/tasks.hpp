@@ -1,6 +1,6 @@
 // apps/tinybert/tasks.hpp: what `finetune`, `evaluate` and `predict` share: the task name → model head, the data
 // loading per task (format detected from the path), and the per-task evaluation. Models use Encoder<dynamic>, so
-// any checkpoint depth works from the command line.
+// any checkpoint depth works from the command line, and the family of config.json's model_type (with_model).
 #pragma once
 
 #include <cerrno>
@@ -14,7 +14,7 @@
 #include "tinybert/backend/cpu/eigen_map.hpp"
 #include "tinybert/data/detect.hpp"
 #include "tinybert/data/qa_features.hpp"
-#include "tinybert/nn/bert.hpp"
+#include "tinybert/nn/auto.hpp"
 #include "tinybert/tasks/classification.hpp"
 #include "tinybert/tasks/ner.hpp"
 #include "tinybert/tasks/qa.hpp"
@@ -48,6 +48,15 @@ template <class E>
 VectorDataset<E> take(const VectorDataset<E>& d, std::size_t n) {
     if (n == 0 || n >= d.size()) return d;
     return VectorDataset<E>(std::vector<E>(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(n)), d.label_names());
+}
+
+// f(std::type_identity<Model>{}) with Model the EncoderModel of `model_dir`'s family (config.json model_type: bert,
+// roberta, xlm-roberta, distilbert, electra) under Head, any depth.
+template <class Head, class F>
+int with_model(const std::string& model_dir, F&& f) {
+    return with_pretrained_family(model_dir, [&]<class Family>(std::type_identity<Family>) {
+        return f(std::type_identity<EncoderModel<Family, Encoder<dynamic>, Head>>{});
+    });
 }
 
 // Sets the CPU thread count from --threads (0 = all cores).

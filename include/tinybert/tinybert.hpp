@@ -29,6 +29,7 @@
 #include "tinybert/data/features.hpp"
 #include "tinybert/data/loader.hpp"
 #include "tinybert/data/qa_features.hpp"
+#include "tinybert/nn/auto.hpp"
 #include "tinybert/nn/bert.hpp"
 #include "tinybert/quant/model.hpp"
 #include "tinybert/tasks/classification.hpp"

@@ -104,7 +104,13 @@ TEST_CASE("config validation errors name config.json and the field", "[io][confi
     CHECK_THAT(config_error(R"({"hidden_size": 7.5})"), Contains("field 'hidden_size' must be an integer, got 7.5"));
     CHECK_THAT(config_error(R"({"vocab_size": 0})"), Contains("field 'vocab_size' must be positive"));
     CHECK_THAT(config_error(R"({"hidden_dropout_prob": 1.5})"), Contains("field 'hidden_dropout_prob' must be in [0, 1)"));
-    CHECK_THAT(config_error(R"({"model_type": "roberta"})"), Contains("field 'model_type' is \"roberta\""));
+    CHECK_THAT(config_error(R"({"model_type": "gpt2"})"),
+               Contains("field 'model_type' is \"gpt2\"") && Contains("roberta, xlm-roberta, distilbert and electra"));
+    CHECK_THAT(config_error(R"({"model_type": "distilbert", "dim": 30, "n_heads": 4})"),
+               Contains("field 'dim' (30) is not a multiple of 'n_heads' (4)"));
+    CHECK_THAT(config_error(R"({"model_type": "distilbert", "sinusoidal_pos_embds": true})"),
+               Contains("field 'sinusoidal_pos_embds'"));
+    CHECK_THAT(config_error(R"({"model_type": "distilbert", "qa_dropout": 1.0})"), Contains("field 'qa_dropout'"));
     CHECK_THAT(config_error(R"({"id2label": {"0": "a", "2": "b"}})"), Contains("field 'id2label': key \"2\""));
     CHECK_THAT(config_error(R"({"id2label": {"x": "a"}})"), Contains("field 'id2label': key \"x\""));
     CHECK_THAT(config_error(R"({"id2label": {"0": 5}})"), Contains("field 'id2label': label of id 0 must be a string"));

@@ -1,26 +1,30 @@
-// save_for_hf MODEL_DIR OUT_DIR: for each head, loads MODEL_DIR with a fresh head, takes two AdamW steps on a small
-// batch (so every saved weight differs from the checkpoint), saves OUT_DIR/<head> with save_pretrained, and writes
-// OUT_DIR/<head>/tinybert_outputs.safetensors (the batch and tinybert's eval-mode logits) for
+// save_for_hf MODEL_DIR OUT_DIR: for each head, loads MODEL_DIR (any family, from its model_type) with a fresh head,
+// takes two AdamW steps on a small batch (so every saved weight differs from the checkpoint), saves
+// OUT_DIR/<architecture> (e.g. RobertaForTokenClassification) with save_pretrained, and writes
+// OUT_DIR/<architecture>/tinybert_outputs.safetensors (the batch and tinybert's eval-mode logits) for
 // tools/check_hf_roundtrip.py, which loads the directory with transformers and compares.
 #include <cstdio>
 #include <string>
 
-#include "tinybert/nn/bert.hpp"
+#include "tinybert/nn/auto.hpp"
 #include "tinybert/train/optimizer.hpp"
 
 using namespace tinybert;
 
 namespace {
 
-template <class Head>
+template <class Family, class Head>
 void run(const std::string& model_dir, const std::string& out_dir, std::vector<std::string> labels) {
-    using Model = Bert<Encoder<dynamic>, Head>;
+    using Model = EncoderModel<Family, Encoder<dynamic>, Head>;
     Model model = Model::from_pretrained(model_dir, {.labels = std::move(labels), .seed = 1});
+    const BertConfig& c = model.config();
+    const std::int64_t pad = c.pad_token_id, tt = c.type_vocab_size > 1 ? 1 : 0;
+    const auto id = [&](std::int64_t i) { return pad + 1 + i % (c.vocab_size - pad - 1); };  // never the pad id
     Batch<Cpu> batch;
-    batch.input_ids = Tensor<std::int64_t>::from_vector({2, 6}, {101, 2023, 3185, 2001, 2307, 102,  //
-                                                                  101, 6659, 999, 102, 0, 0});
+    batch.input_ids = Tensor<std::int64_t>::from_vector({2, 6}, {id(101), id(2023), id(3185), id(2001), id(2307), id(102),
+                                                                  id(101), id(6659), id(999), id(102), pad, pad});
     batch.attention_mask = Tensor<std::int64_t>::from_vector({2, 6}, {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0});
-    batch.token_type_ids = Tensor<std::int64_t>::from_vector({2, 6}, {0, 0, 0, 1, 1, 1, 0, 0, 1, 1, 0, 0});
+    batch.token_type_ids = Tensor<std::int64_t>::from_vector({2, 6}, {0, 0, 0, tt, tt, tt, 0, 0, tt, tt, 0, 0});
     if constexpr (std::is_same_v<Head, QuestionAnswering>) {
         batch.start_positions = Tensor<std::int64_t>::from_vector({2}, {3, 2});
         batch.end_positions = Tensor<std::int64_t>::from_vector({2}, {4, 2});
@@ -36,7 +40,7 @@ void run(const std::string& model_dir, const std::string& out_dir, std::vector<s
         opt.step(1e-3);
         model.zero_grad();
     }
-    const std::string dir = out_dir + "/" + Head::architecture;
+    const std::string dir = out_dir + "/" + model.architecture();
     model.save_pretrained(dir);
     model.eval();
     NoGradGuard no_grad;
@@ -71,9 +75,11 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        run<SequenceClassification>(argv[1], argv[2], {"negative", "positive"});
-        run<TokenClassification>(argv[1], argv[2], {"O", "B-PER", "I-PER"});
-        run<QuestionAnswering>(argv[1], argv[2], {"start", "end"});
+        with_pretrained_family(argv[1], [&]<class F>(std::type_identity<F>) {
+            run<F, SequenceClassification>(argv[1], argv[2], {"negative", "positive"});
+            run<F, TokenClassification>(argv[1], argv[2], {"O", "B-PER", "I-PER"});
+            run<F, QuestionAnswering>(argv[1], argv[2], {"start", "end"});
+        });
     } catch (const std::exception& e) {
         std::fprintf(stderr, "save_for_hf: %s\n", e.what());
         return 1;

@@ -4,9 +4,11 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
+#include "tinybert/tokenizer/pretrained.hpp"
 #include "tinybert/tokenizer/tokenizer.hpp"
 
 using namespace tinybert;
@@ -180,4 +182,32 @@ TEST_CASE("from_pretrained reads a transformers-saved tokenizer.json folder like
         CHECK(t.encode(s).at(0).input_ids == v.encode(s).at(0).input_ids);
         CHECK(t.encode(s).at(0).offsets == v.encode(s).at(0).offsets);
     }
+}
+
+TEST_CASE("model_input_names: the RoBERTa, XLM-R and DistilBERT classes take no token types, a file may say so too",
+          "[tokenizer][pretrained]") {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / "tinybert_test_tokenizer_input_names";
+    const auto with_config = [&](const std::string& config) {
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+        fs::copy_file(vocab_path, dir / "vocab.txt");
+        std::ofstream(dir / "tokenizer_config.json") << config;
+        return Tokenizer::from_pretrained(dir.string());
+    };
+    CHECK(with_config(R"({"tokenizer_class": "BertTokenizer"})").returns_token_type_ids());
+    CHECK(with_config(R"({"tokenizer_class": "ElectraTokenizerFast"})").returns_token_type_ids());
+    CHECK_FALSE(with_config(R"({"tokenizer_class": "DistilBertTokenizerFast"})").returns_token_type_ids());
+    CHECK_FALSE(with_config(R"({"model_input_names": ["input_ids", "attention_mask"]})").returns_token_type_ids());
+    CHECK(with_config(R"({"tokenizer_class": "DistilBertTokenizer",
+                          "model_input_names": ["input_ids", "token_type_ids", "attention_mask"]})")
+              .returns_token_type_ids());
+    // saved and loaded back: the setting survives (transformers reads model_input_names from tokenizer_config.json)
+    const Tokenizer distil = with_config(R"({"tokenizer_class": "DistilBertTokenizer"})");
+    const fs::path saved = dir / "saved";
+    distil.save_pretrained(saved.string());
+    CHECK_FALSE(Tokenizer::from_pretrained(saved.string()).returns_token_type_ids());
+    // the encodings keep the post-processor's type ids either way; model inputs (data/features.hpp) zero them
+    CHECK(distil.encode_pair("a", "b").front().token_type_ids.back() == 1);
+    fs::remove_all(dir);
 }

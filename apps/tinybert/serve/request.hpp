@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tinybert/io/hf_config.hpp"
@@ -33,13 +34,14 @@ inline const char* serve_task_name(ServeTask t) {
     }
 }
 
-// The task of a checkpoint from config.json's architectures; a bare encoder (BertModel, or anything else) embeds.
+// The task of a checkpoint from config.json's architectures (any family: BertForTokenClassification,
+// RobertaForTokenClassification, …); a bare encoder (BertModel, or anything else) embeds.
 inline ServeTask task_of_checkpoint(const std::string& model_dir) {
     const auto c = BertConfig::from_file((std::filesystem::path(model_dir) / "config.json").string());
-    for (const auto& a : c.architectures) {
-        if (a == "BertForSequenceClassification") return ServeTask::classification;
-        if (a == "BertForTokenClassification") return ServeTask::ner;
-        if (a == "BertForQuestionAnswering") return ServeTask::qa;
+    for (const std::string_view a : c.architectures) {
+        if (a.ends_with("ForSequenceClassification")) return ServeTask::classification;
+        if (a.ends_with("ForTokenClassification")) return ServeTask::ner;
+        if (a.ends_with("ForQuestionAnswering")) return ServeTask::qa;
     }
     return ServeTask::embed;
 }

@@ -23,16 +23,17 @@ struct ServiceOptions {
     bool int8 = false;             // quantise the encoder's linears on load (`--int8`; an int8 folder is int8 anyway)
 };
 
-// The model type that serves task K.
-template <ServeTask K>
-using ServeModel = Bert<Encoder<dynamic>, std::conditional_t<K == ServeTask::classification, SequenceClassification,
-                                         std::conditional_t<K == ServeTask::ner, TokenClassification,
-                                         std::conditional_t<K == ServeTask::qa, QuestionAnswering, NoHead>>>>;
+// The model type that serves task K with a model of Family (config.json's model_type, nn/auto.hpp).
+template <ServeTask K, class Family = BertFamily>
+using ServeModel = EncoderModel<Family, Encoder<dynamic>,
+                                std::conditional_t<K == ServeTask::classification, SequenceClassification,
+                                std::conditional_t<K == ServeTask::ner, TokenClassification,
+                                std::conditional_t<K == ServeTask::qa, QuestionAnswering, NoHead>>>>;
 
-template <ServeTask K>
+template <ServeTask K, class Family = BertFamily>
 class Service {
 public:
-    using Model = ServeModel<K>;
+    using Model = ServeModel<K, Family>;
 
     explicit Service(ServiceOptions o)
         : opts_(std::move(o)),

@@ -33,10 +33,13 @@ struct Feature {
 
 namespace detail {
 
-inline Feature feature_from(const Encoding& e, std::size_t example_index) {
+// The model inputs of one encoding; token types all 0 when the tokenizer's model takes none (RoBERTa, XLM-R,
+// DistilBERT: transformers' model_input_names lacks token_type_ids, so the model sees zeros).
+inline Feature feature_from(const Encoding& e, std::size_t example_index, const Tokenizer& tok) {
     Feature f;
     f.input_ids = e.input_ids;
-    f.token_type_ids = e.token_type_ids;
+    f.token_type_ids = tok.returns_token_type_ids() ? e.token_type_ids
+                                                    : std::vector<std::int64_t>(e.token_type_ids.size(), 0);
     f.attention_mask = e.attention_mask;
     f.example_index = example_index;
     return f;
@@ -52,7 +55,7 @@ std::vector<Feature> classification_features(const Data& data, const Tokenizer& 
     parallel_for(data.size(), [&](std::size_t i) {
         const TextExample& ex = data[i];
         const auto enc = ex.text_pair ? tok.encode_pair(ex.text, *ex.text_pair, opt) : tok.encode(ex.text, opt);
-        out[i] = detail::feature_from(enc.front(), i);
+        out[i] = detail::feature_from(enc.front(), i, tok);
         out[i].label = ex.label;
     });
     return out;
@@ -84,7 +87,7 @@ std::vector<Feature> ner_features(const Data& data, const Tokenizer& tok, const 
     parallel_for(data.size(), [&](std::size_t i) {
         const TokenExample& ex = data[i];
         const Encoding e = tok.encode_words(ex.words, opt).front();
-        Feature f = detail::feature_from(e, i);
+        Feature f = detail::feature_from(e, i, tok);
         f.word_ids = e.word_ids;
         f.token_labels.assign(e.size(), -100);
         std::int64_t previous = -1;

@@ -78,7 +78,7 @@ std::vector<Feature> qa_features(const Data& data, const Tokenizer& tok, const Q
             truncated[i] = 1;
         }
         for (const Encoding& e : windows) {
-            Feature f = detail::feature_from(e, i);
+            Feature f = detail::feature_from(e, i, tok);
             f.context_offsets.resize(e.size());
             for (std::size_t k = 0; k < e.size(); ++k)
                 if (e.sequence_ids[k] == 1) f.context_offsets[k] = CharSpan{e.offsets[k].first, e.offsets[k].second};

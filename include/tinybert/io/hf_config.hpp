@@ -1,14 +1,19 @@
-// tinybert/io/hf_config.hpp: BertConfig, the config.json of a Hugging Face BERT checkpoint (transformers
-// configuration_bert.py + configuration_utils.py; spec §2 and §8.3). Fields default to bert-base; fields tinybert does
-// not know are kept and written back unchanged. Errors name the file and the field.
+// tinybert/io/hf_config.hpp: BertConfig, the config.json of a Hugging Face encoder checkpoint (transformers
+// configuration_bert.py + configuration_utils.py; spec §2 and §8.3) in BERT's field names, for every family tinybert
+// runs: bert, roberta, xlm-roberta and electra use those names (electra adds embedding_size); distilbert's own names
+// (dim, n_layers, …) are read and written through distilbert_keys. Fields default to bert-base; fields tinybert does not
+// know are kept and written back unchanged (a family reads its own ones, e.g. distilbert's qa_dropout, from `extra`).
+// Errors name the file and the field.
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <exception>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -24,7 +29,31 @@ namespace tinybert {
 inline constexpr std::uint64_t max_model_parameters = std::uint64_t{1} << 34;  // 64 GiB of float32
 inline constexpr std::int64_t max_hidden_layers = 1024;
 
+// config.json model_type values tinybert runs (nn/auto.hpp maps each to its family).
+inline constexpr std::array<std::string_view, 5> supported_model_types{"bert", "roberta", "xlm-roberta", "distilbert",
+                                                                      "electra"};
+
+// DistilBertConfig's names for BERT's fields (configuration_distilbert.py): {BERT name, distilbert name}.
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 7> distilbert_keys{{
+    {"hidden_size", "dim"},
+    {"num_hidden_layers", "n_layers"},
+    {"num_attention_heads", "n_heads"},
+    {"intermediate_size", "hidden_dim"},
+    {"hidden_act", "activation"},
+    {"hidden_dropout_prob", "dropout"},
+    {"attention_probs_dropout_prob", "attention_dropout"},
+}};
+
+// The name a BERT field has in the config.json of `model_type`.
+inline std::string_view config_key(std::string_view model_type, std::string_view bert_name) {
+    if (model_type == "distilbert")
+        for (const auto& [bert, distil] : distilbert_keys)
+            if (bert == bert_name) return distil;
+    return bert_name;
+}
+
 struct BertConfig {
+    std::string model_type = "bert";  // one of supported_model_types
     std::int64_t vocab_size = 30522;
     std::int64_t hidden_size = 768;
     std::int64_t num_hidden_layers = 12;
@@ -34,7 +63,8 @@ struct BertConfig {
     double hidden_dropout_prob = 0.1;
     double attention_probs_dropout_prob = 0.1;
     std::int64_t max_position_embeddings = 512;
-    std::int64_t type_vocab_size = 2;
+    std::int64_t type_vocab_size = 2;  // 0 for distilbert (no token type embeddings)
+    std::int64_t embedding_size = 0;   // electra: width of the embeddings, projected to hidden_size; 0 = hidden_size
     double initializer_range = 0.02;
     double layer_norm_eps = 1e-12;
     std::int64_t pad_token_id = 0;
@@ -48,6 +78,14 @@ struct BertConfig {
 
     std::size_t num_labels() const { return id2label.size(); }
     std::int64_t head_dim() const { return hidden_size / num_attention_heads; }
+    std::int64_t embedding_width() const { return embedding_size > 0 ? embedding_size : hidden_size; }
+    bool has_token_types() const { return type_vocab_size > 0; }
+    // A family's own field kept in `extra` (e.g. distilbert's qa_dropout), or `fallback` when absent or null.
+    double extra_number(std::string_view key, double fallback) const {
+        for (const auto& [k, v] : extra)
+            if (k == key && v.is_number()) return v.as_double();
+        return fallback;
+    }
     double classifier_dropout_or_default() const { return classifier_dropout.value_or(hidden_dropout_prob); }
 
     // Replaces the labels: id2label = labels, label2id its inverse. requires: labels non-empty.
@@ -67,7 +105,7 @@ struct BertConfig {
     // Throws tinybert::Error "<source>: field 'x': …" for values tinybert cannot run.
     void validate(const std::string& source = "config.json") const {
         auto positive = [&](const char* name, std::int64_t v) {
-            TINYBERT_CHECK(v > 0, source, ": field '", name, "' must be positive, got ", v);
+            TINYBERT_CHECK(v > 0, source, ": field '", config_key(model_type, name), "' must be positive, got ", v);
         };
         positive("vocab_size", vocab_size);
         positive("hidden_size", hidden_size);
@@ -75,20 +113,36 @@ struct BertConfig {
         positive("num_attention_heads", num_attention_heads);
         positive("intermediate_size", intermediate_size);
         positive("max_position_embeddings", max_position_embeddings);
-        positive("type_vocab_size", type_vocab_size);
+        TINYBERT_CHECK(std::find(supported_model_types.begin(), supported_model_types.end(), model_type) !=
+                           supported_model_types.end(),
+                       source, ": field 'model_type' is \"", model_type,
+                       "\"; tinybert runs bert, roberta, xlm-roberta, distilbert and electra");
+        if (model_type == "distilbert") {
+            TINYBERT_CHECK(type_vocab_size == 0, source, ": distilbert has no token type embeddings");
+        } else {
+            positive("type_vocab_size", type_vocab_size);
+        }
+        TINYBERT_CHECK(embedding_size >= 0, source, ": field 'embedding_size' must be positive, got ", embedding_size);
+        TINYBERT_CHECK(embedding_size == 0 || embedding_size == hidden_size || model_type == "electra", source,
+                       ": field 'embedding_size' (", embedding_size, ") differs from 'hidden_size' (", hidden_size,
+                       "), which only electra supports");
         check_size(source);
-        TINYBERT_CHECK(hidden_size % num_attention_heads == 0, source, ": field 'hidden_size' (", hidden_size,
-                       ") is not a multiple of 'num_attention_heads' (", num_attention_heads, ")");
-        TINYBERT_CHECK(hidden_act == "gelu", source, ": field 'hidden_act' is \"", hidden_act,
-                       "\"; tinybert implements only \"gelu\" (exact erf)");
+        TINYBERT_CHECK(hidden_size % num_attention_heads == 0, source, ": field '", config_key(model_type, "hidden_size"),
+                       "' (", hidden_size, ") is not a multiple of '", config_key(model_type, "num_attention_heads"),
+                       "' (", num_attention_heads, ")");
+        TINYBERT_CHECK(hidden_act == "gelu", source, ": field '", config_key(model_type, "hidden_act"), "' is \"",
+                       hidden_act, "\"; tinybert implements only \"gelu\" (exact erf)");
         TINYBERT_CHECK(position_embedding_type == "absolute", source, ": field 'position_embedding_type' is \"",
                        position_embedding_type, "\"; tinybert implements only \"absolute\"");
         auto probability = [&](const char* name, double p) {
-            TINYBERT_CHECK(p >= 0.0 && p < 1.0, source, ": field '", name, "' must be in [0, 1), got ", p);
+            TINYBERT_CHECK(p >= 0.0 && p < 1.0, source, ": field '", config_key(model_type, name),
+                           "' must be in [0, 1), got ", p);
         };
         probability("hidden_dropout_prob", hidden_dropout_prob);
         probability("attention_probs_dropout_prob", attention_probs_dropout_prob);
         if (classifier_dropout) probability("classifier_dropout", *classifier_dropout);
+        if (model_type == "distilbert")
+            for (const char* key : {"qa_dropout", "seq_classif_dropout"}) probability(key, extra_number(key, 0.0));
         TINYBERT_CHECK(layer_norm_eps > 0.0, source, ": field 'layer_norm_eps' must be positive, got ", layer_norm_eps);
         TINYBERT_CHECK(initializer_range >= 0.0, source, ": field 'initializer_range' must be >= 0, got ",
                        initializer_range);
@@ -111,7 +165,9 @@ struct BertConfig {
                        ") is above tinybert's limit of ", max_hidden_layers, " layers");
         const auto d = [](std::int64_t v) { return static_cast<double>(v); };
         const double h = d(hidden_size), i = d(intermediate_size), labels = static_cast<double>(num_labels());
-        const double embeddings = (d(vocab_size) + d(max_position_embeddings) + d(type_vocab_size) + 2) * h;
+        const double e = d(embedding_width());
+        const double projection = embedding_width() != hidden_size ? (e + 1) * h : 0.0;  // electra's E -> H
+        const double embeddings = (d(vocab_size) + d(max_position_embeddings) + d(type_vocab_size) + 2) * e + projection;
         const double layer = 4 * (h * h + h) + 2 * h * i + i + h + 4 * h;  // attention, FFN, two LayerNorms
         const double params = embeddings + d(num_hidden_layers) * layer + (h * h + h) + (labels * h + labels);
         TINYBERT_CHECK(params <= static_cast<double>(max_model_parameters), source, ": these sizes would need ", params,
@@ -127,13 +183,17 @@ struct BertConfig {
 
     static BertConfig from_file(const std::string& path) { return from_json(json::parse_file(path), path); }
 
-    // The config.json tree transformers writes (keys sorted, as json.dumps(sort_keys=True)): model_type "bert",
-    // architectures [architecture] (or the stored ones when empty), every field, string-keyed id2label/label2id,
-    // torch_dtype "float32", then the preserved unknown fields.
+    // The config.json tree transformers writes (keys sorted, as json.dumps(sort_keys=True)): model_type,
+    // architectures [architecture] (or the stored ones when empty), every field of the family under its own name,
+    // string-keyed id2label/label2id, torch_dtype "float32", then the preserved unknown fields.
     json::Value to_json(const std::string& architecture = "") const {
         json::Object o;
         o.reserve(24 + extra.size());
-        o.emplace_back("model_type", "bert");
+        const bool distil = model_type == "distilbert";
+        const auto put = [&](std::string_view bert_name, json::Value v) {
+            o.emplace_back(std::string(config_key(model_type, bert_name)), std::move(v));
+        };
+        o.emplace_back("model_type", model_type);
         json::Array arch;
         if (!architecture.empty()) {
             arch.emplace_back(architecture);
@@ -142,20 +202,23 @@ struct BertConfig {
         }
         o.emplace_back("architectures", json::Value(std::move(arch)));
         o.emplace_back("vocab_size", vocab_size);
-        o.emplace_back("hidden_size", hidden_size);
-        o.emplace_back("num_hidden_layers", num_hidden_layers);
-        o.emplace_back("num_attention_heads", num_attention_heads);
-        o.emplace_back("intermediate_size", intermediate_size);
-        o.emplace_back("hidden_act", hidden_act);
-        o.emplace_back("hidden_dropout_prob", hidden_dropout_prob);
-        o.emplace_back("attention_probs_dropout_prob", attention_probs_dropout_prob);
+        put("hidden_size", hidden_size);
+        put("num_hidden_layers", num_hidden_layers);
+        put("num_attention_heads", num_attention_heads);
+        put("intermediate_size", intermediate_size);
+        put("hidden_act", hidden_act);
+        put("hidden_dropout_prob", hidden_dropout_prob);
+        put("attention_probs_dropout_prob", attention_probs_dropout_prob);
         o.emplace_back("max_position_embeddings", max_position_embeddings);
-        o.emplace_back("type_vocab_size", type_vocab_size);
         o.emplace_back("initializer_range", initializer_range);
-        o.emplace_back("layer_norm_eps", layer_norm_eps);
         o.emplace_back("pad_token_id", pad_token_id);
-        o.emplace_back("position_embedding_type", position_embedding_type);
-        o.emplace_back("classifier_dropout", classifier_dropout ? json::Value(*classifier_dropout) : json::Value());
+        if (!distil) {  // distilbert: no token types, LayerNorm eps fixed at 1e-12, no classifier_dropout
+            o.emplace_back("type_vocab_size", type_vocab_size);
+            o.emplace_back("layer_norm_eps", layer_norm_eps);
+            o.emplace_back("position_embedding_type", position_embedding_type);
+            o.emplace_back("classifier_dropout", classifier_dropout ? json::Value(*classifier_dropout) : json::Value());
+        }
+        if (model_type == "electra") o.emplace_back("embedding_size", embedding_width());
         o.emplace_back("problem_type", problem_type ? json::Value(*problem_type) : json::Value());
         json::Object i2l, l2i;
         for (std::size_t i = 0; i < id2label.size(); ++i) i2l.emplace_back(std::to_string(i), id2label[i]);
@@ -239,24 +302,41 @@ inline BertConfig BertConfig::from_json(const json::Value& root, const std::stri
     TINYBERT_CHECK(root.is_object(), source, ": expected a JSON object, got ", root.kind_name());
     BertConfig c;
     detail::ConfigReader r(root, source);
-    std::string model_type = "bert";
-    r.read("model_type", model_type);
-    TINYBERT_CHECK(model_type == "bert", source, ": field 'model_type' is \"", model_type, "\", expected \"bert\"");
+    r.read("model_type", c.model_type);
+    TINYBERT_CHECK(std::find(supported_model_types.begin(), supported_model_types.end(), c.model_type) !=
+                       supported_model_types.end(),
+                   source, ": field 'model_type' is \"", c.model_type,
+                   "\"; tinybert runs bert, roberta, xlm-roberta, distilbert and electra");
+    // the defaults of the family's config class, for fields the file leaves out
+    if (c.model_type == "distilbert") c.num_hidden_layers = 6;
+    if (c.model_type == "roberta" || c.model_type == "xlm-roberta") c.pad_token_id = 1;
+    if (c.model_type == "electra") {
+        c.embedding_size = 128, c.hidden_size = 256, c.num_attention_heads = 4, c.intermediate_size = 1024;
+    }
+    const auto named = [&](const char* bert_name) { return std::string(config_key(c.model_type, bert_name)); };
     r.read("vocab_size", c.vocab_size);
-    r.read("hidden_size", c.hidden_size);
-    r.read("num_hidden_layers", c.num_hidden_layers);
-    r.read("num_attention_heads", c.num_attention_heads);
-    r.read("intermediate_size", c.intermediate_size);
-    r.read("hidden_act", c.hidden_act);
-    r.read("hidden_dropout_prob", c.hidden_dropout_prob);
-    r.read("attention_probs_dropout_prob", c.attention_probs_dropout_prob);
+    r.read(named("hidden_size").c_str(), c.hidden_size);
+    r.read(named("num_hidden_layers").c_str(), c.num_hidden_layers);
+    r.read(named("num_attention_heads").c_str(), c.num_attention_heads);
+    r.read(named("intermediate_size").c_str(), c.intermediate_size);
+    r.read(named("hidden_act").c_str(), c.hidden_act);
+    r.read(named("hidden_dropout_prob").c_str(), c.hidden_dropout_prob);
+    r.read(named("attention_probs_dropout_prob").c_str(), c.attention_probs_dropout_prob);
     r.read("max_position_embeddings", c.max_position_embeddings);
-    r.read("type_vocab_size", c.type_vocab_size);
     r.read("initializer_range", c.initializer_range);
-    r.read("layer_norm_eps", c.layer_norm_eps);
     r.read("pad_token_id", c.pad_token_id);
-    r.read("position_embedding_type", c.position_embedding_type);
-    r.read("classifier_dropout", c.classifier_dropout);
+    if (c.model_type == "distilbert") {
+        c.type_vocab_size = 0;
+        bool sinusoidal = false;
+        if (const json::Value* v = root.find("sinusoidal_pos_embds"); v && v->is_bool()) sinusoidal = v->as_bool();
+        if (sinusoidal) r.fail("sinusoidal_pos_embds", "sinusoidal position embeddings are not implemented");
+    } else {
+        r.read("type_vocab_size", c.type_vocab_size);
+        r.read("layer_norm_eps", c.layer_norm_eps);
+        r.read("position_embedding_type", c.position_embedding_type);
+        r.read("classifier_dropout", c.classifier_dropout);
+    }
+    if (c.model_type == "electra") r.read("embedding_size", c.embedding_size);
     r.read("problem_type", c.problem_type);
     r.field("torch_dtype");  // rewritten as "float32" on save
     r.field("dtype");        // newer transformers' spelling of torch_dtype

@@ -1,5 +1,9 @@
-// tinybert/nn/embeddings.hpp: BertEmbeddings: LN(word[id] + position[pos] + token_type[tt]), then dropout.
-// Positions are 0..S-1 for every row (independent of padding), as Hugging Face does (spec §2.1).
+// tinybert/nn/embeddings.hpp: the embeddings of every family: LN(word[id] + position[pos] (+ token_type[tt])), then
+// dropout, each table (·,E) with E = embedding_width() (hidden_size, or ELECTRA's embedding_size).
+// Positions (spec §2.1): BERT, DistilBERT and ELECTRA number every row 0..S-1 whatever the padding; RoBERTa and
+// XLM-R number the tokens that are not pad_token_id from pad_token_id + 1 on and give padding pad_token_id
+// (create_position_ids_from_input_ids), whose row of the position table then receives no gradient.
+// DistilBERT has no token type table (type_vocab_size 0): token_type_ids are ignored.
 #pragma once
 
 #include <string>
@@ -14,19 +18,23 @@
 
 namespace tinybert {
 
+enum class Positions { from_zero, after_padding };
+
 template <class T, class D>
 struct Embeddings {
-    Var<T, D> word, position, token_type, ln_weight, ln_bias;  // (V,H) (P,H) (TV,H) (H) (H)
+    Var<T, D> word, position, token_type, ln_weight, ln_bias;  // (V,E) (P,E) (TV,E), undefined if TV = 0; (E) (E)
+    Positions positions;
     T eps;
     double dropout_p;
     std::int64_t pad_token_id;  // its word-embedding row never receives a gradient (nn.Embedding padding_idx)
 
-    explicit Embeddings(const BertConfig& c)
-        : word(parameter<T, D>({c.vocab_size, c.hidden_size})),
-          position(parameter<T, D>({c.max_position_embeddings, c.hidden_size})),
-          token_type(parameter<T, D>({c.type_vocab_size, c.hidden_size})),
-          ln_weight(parameter<T, D>({c.hidden_size})),
-          ln_bias(parameter<T, D>({c.hidden_size})),
+    explicit Embeddings(const BertConfig& c, Positions p = Positions::from_zero)
+        : word(parameter<T, D>({c.vocab_size, c.embedding_width()})),
+          position(parameter<T, D>({c.max_position_embeddings, c.embedding_width()})),
+          token_type(c.has_token_types() ? parameter<T, D>({c.type_vocab_size, c.embedding_width()}) : Var<T, D>()),
+          ln_weight(parameter<T, D>({c.embedding_width()})),
+          ln_bias(parameter<T, D>({c.embedding_width()})),
+          positions(p),
           eps(static_cast<T>(c.layer_norm_eps)),
           dropout_p(c.hidden_dropout_prob),
           pad_token_id(c.pad_token_id) {}
@@ -35,24 +43,44 @@ struct Embeddings {
     void visit(const std::string& prefix, F&& f) {
         f(prefix + "word_embeddings.weight", word);
         f(prefix + "position_embeddings.weight", position);
-        f(prefix + "token_type_embeddings.weight", token_type);
+        if (token_type.defined()) f(prefix + "token_type_embeddings.weight", token_type);
         f(prefix + "LayerNorm.weight", ln_weight);
         f(prefix + "LayerNorm.bias", ln_bias);
     }
 
-    // input_ids, token_type_ids (B,S) -> (B,S,H)
+    // input_ids, token_type_ids (B,S) -> (B,S,E)
     Var<T, D> forward(const Tensor<std::int64_t, D>& input_ids, const Tensor<std::int64_t, D>& token_type_ids,
                       const ForwardContext& ctx) const {
-        const std::int64_t B = input_ids.shape().dim(0), S = input_ids.shape().dim(1);
-        TINYBERT_CHECK(S <= position.shape().dim(0), "Embeddings: sequence length ", S,
-                       " exceeds max_position_embeddings ", position.shape().dim(0),
+        const std::int64_t S = input_ids.shape().dim(1);
+        const std::int64_t last = positions == Positions::from_zero ? S - 1 : S + pad_token_id;
+        TINYBERT_CHECK(last < position.shape().dim(0), "Embeddings: sequence length ", S, " needs position ", last,
+                       ", beyond max_position_embeddings ", position.shape().dim(0),
                        " (truncate the input with the tokenizer's max_length)");
-        std::vector<std::int64_t> pos(static_cast<std::size_t>(B * S));
-        for (std::size_t i = 0; i < pos.size(); ++i) pos[i] = static_cast<std::int64_t>(i) % S;
-        const auto positions = Tensor<std::int64_t, Cpu>::from_vector({B, S}, pos).template to<D>();
-        const Var<T, D> sum =
-            add(add(embedding(input_ids, word, pad_token_id), embedding(token_type_ids, token_type)), embedding(positions, position));
+        Var<T, D> sum = embedding(input_ids, word, pad_token_id);
+        if (token_type.defined()) sum = add(sum, embedding(token_type_ids, token_type));
+        sum = positions == Positions::from_zero
+                  ? add(sum, embedding(position_ids(input_ids), position))
+                  : add(sum, embedding(position_ids(input_ids), position, pad_token_id));
         return dropout(layer_norm(sum, ln_weight, ln_bias, eps), dropout_p, ctx.gen, ctx.training);
+    }
+
+    // input_ids (B,S) -> position ids (B,S), as described at the top
+    Tensor<std::int64_t, D> position_ids(const Tensor<std::int64_t, D>& input_ids) const {
+        const std::int64_t B = input_ids.shape().dim(0), S = input_ids.shape().dim(1);
+        std::vector<std::int64_t> pos(static_cast<std::size_t>(B * S));
+        if (positions == Positions::from_zero) {
+            for (std::size_t i = 0; i < pos.size(); ++i) pos[i] = static_cast<std::int64_t>(i) % S;
+        } else {
+            const std::vector<std::int64_t> ids = input_ids.to_vector();
+            for (std::int64_t b = 0; b < B; ++b) {
+                std::int64_t count = 0;
+                for (std::int64_t s = 0; s < S; ++s) {
+                    const auto i = static_cast<std::size_t>(b * S + s);
+                    pos[i] = ids[i] == pad_token_id ? pad_token_id : pad_token_id + (++count);
+                }
+            }
+        }
+        return Tensor<std::int64_t, Cpu>::from_vector({B, S}, pos).template to<D>();
     }
 };
 

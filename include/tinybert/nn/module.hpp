@@ -10,6 +10,7 @@
 #include "tinybert/autograd/tape.hpp"
 #include "tinybert/core/rng.hpp"
 #include "tinybert/core/torch_random.hpp"
+#include "tinybert/io/hf_names.hpp"
 
 namespace tinybert {
 
@@ -47,15 +48,15 @@ void init_constant(Var<T, D>& p, T value) {
     p.value().fill(value);
 }
 
-// The parameter-name rule for init (and for AdamW's no-decay group): LayerNorm weights → 1, biases → 0,
-// everything else N(0, initializer_range²); row pad_token_id of the word embeddings → 0.
+// The parameter-name rule for init: LayerNorm weights → 1 (is_layer_norm_parameter), biases → 0, everything else
+// N(0, initializer_range²); row pad_token_id of the word embeddings → 0.
 template <class T, class D, class Gen>
 void init_parameter(const std::string& name, Var<T, D>& p, double initializer_range, std::int64_t pad_token_id,
                     Gen& gen) {
     const auto ends_with = [&](const std::string& suffix) {
         return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
-    if (ends_with("LayerNorm.weight")) {
+    if (is_layer_norm_parameter(name) && ends_with(".weight")) {
         init_constant(p, T{1});
     } else if (ends_with(".bias")) {
         init_constant(p, T{0});

@@ -1,5 +1,6 @@
 // tinybert/ops/elementwise.hpp: differentiable pointwise ops: residual add (BertSelfOutput/BertOutput), scale,
-// GELU with exact erf (BertIntermediate), tanh (BertPooler). Saved for backward: GELU its input, tanh its output.
+// GELU with exact erf (BertIntermediate), tanh (BertPooler), ReLU (DistilBERT's pre-classifier).
+// Saved for backward: GELU its input, tanh and ReLU their output.
 #pragma once
 
 #include <type_traits>
@@ -50,6 +51,16 @@ Var<T, D> tanh(const Var<T, D>& x) {
     tanh_forward(y, x.value());
     Var<T, D> out = make_output(y, x);
     record_backward(out, [x, y](const Tensor<T, D>& dout) mutable { tanh_backward(x.grad_ptr(), dout, y); });
+    return out;
+}
+
+// x (...) -> max(x, 0) (...)
+template <class T, class D>
+Var<T, D> relu(const Var<T, D>& x) {
+    auto y = Tensor<T, D>::empty(x.shape());
+    relu_forward(y, x.value());
+    Var<T, D> out = make_output(y, x);
+    record_backward(out, [x, y](const Tensor<T, D>& dout) mutable { relu_backward(x.grad_ptr(), dout, y); });
     return out;
 }
 

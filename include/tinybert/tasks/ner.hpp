@@ -115,7 +115,7 @@ template <class Model>
 std::vector<NamedEntity> find_entities(Model& model, const Tokenizer& tok, const std::string& text,
                                        std::size_t max_length = 512) {
     const Encoding e = tok.encode(text, {.max_length = max_length, .truncation = Truncation::longest_first}).front();
-    std::vector<Feature> f{detail::feature_from(e, 0)};
+    std::vector<Feature> f{detail::feature_from(e, 0, tok)};
     const auto logits = token_logits(model, f, tok.pad_id(), 1).front();
     std::int64_t words = 0;
     for (const auto w : e.word_ids) words = std::max(words, w + 1);
@@ -138,7 +138,7 @@ template <class Model>
 std::vector<NamedEntity> find_entities(Model& model, const Tokenizer& tok, const std::vector<std::string>& words,
                                        std::size_t max_length = 512) {
     const Encoding e = tok.encode_words(words, {.max_length = max_length, .truncation = Truncation::longest_first}).front();
-    std::vector<Feature> f{detail::feature_from(e, 0)};
+    std::vector<Feature> f{detail::feature_from(e, 0, tok)};
     const auto logits = token_logits(model, f, tok.pad_id(), 1).front();
     std::vector<std::string> tags;
     std::vector<double> probs;

@@ -49,6 +49,18 @@ inline void read_tokenizer_config(const json::Value& cfg, const std::string& sou
     if (const json::Value* v = cfg.find("additional_special_tokens"); v && v->is_array())
         for (const json::Value& t : v->as_array())
             o.additional_special_tokens.push_back(token_string(t, source, "additional_special_tokens"));
+    // transformers' model_input_names: the file's, else the class default (the classes below take no token types)
+    if (const json::Value* v = cfg.find("model_input_names"); v && v->is_array()) {
+        o.token_type_ids_input = false;
+        for (const json::Value& n : v->as_array())
+            if (n.is_string() && n.as_string() == "token_type_ids") o.token_type_ids_input = true;
+    } else if (const json::Value* c = cfg.find("tokenizer_class"); c && c->is_string()) {
+        std::string cls = c->as_string();
+        if (cls.size() > 4 && cls.compare(cls.size() - 4, 4, "Fast") == 0) cls.resize(cls.size() - 4);
+        for (const char* no_types : {"RobertaTokenizer", "XLMRobertaTokenizer", "GPT2Tokenizer", "DistilBertTokenizer",
+                                     "CamembertTokenizer", "BartTokenizer"})
+            if (cls == no_types) o.token_type_ids_input = false;
+    }
     if (const json::Value* v = cfg.find("added_tokens_decoder"); v && v->is_object())
         for (const auto& [id, t] : v->as_object())
             if (const json::Value* sp = t.find("special"); sp && sp->is_bool() && sp->as_bool())
@@ -224,6 +236,7 @@ inline void Tokenizer::save_pretrained(const std::string& dir) const {
                                                                              ? 512
                                                                              : opts_.model_max_length)}};
         for (const auto& kv : special) cfg.push_back(kv);
+        if (!opts_.token_type_ids_input) cfg.push_back({"model_input_names", json::Array{"input_ids", "attention_mask"}});
         write("tokenizer_config.json", json::Value(std::move(cfg)).dump(2) + "\n");
         write("special_tokens_map.json", json::Value(std::move(special)).dump(2) + "\n");
         return;
@@ -242,6 +255,7 @@ inline void Tokenizer::save_pretrained(const std::string& dir) const {
                                                                         : opts_.model_max_length)},
                      {"tokenizer_class", "BertTokenizer"}};
     for (const auto& kv : special) cfg.push_back(kv);
+    if (!opts_.token_type_ids_input) cfg.push_back({"model_input_names", json::Array{"input_ids", "attention_mask"}});
     write("tokenizer_config.json", json::Value(std::move(cfg)).dump(2) + "\n");
     write("special_tokens_map.json", json::Value(std::move(special)).dump(2) + "\n");
 }

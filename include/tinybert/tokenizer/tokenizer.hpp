@@ -35,6 +35,9 @@ struct TokenizerOptions {
     std::string unk_token = "[UNK]", sep_token = "[SEP]", pad_token = "[PAD]", cls_token = "[CLS]",
                 mask_token = "[MASK]";
     std::vector<std::string> additional_special_tokens;  // also cut from raw text as whole tokens
+    // transformers' model_input_names has "token_type_ids": false for the RoBERTa, XLM-R, GPT-2 and DistilBERT
+    // tokenizer classes, whose models then get no token types (all 0); the encodings still carry the post-processor's
+    bool token_type_ids_input = true;
 };
 
 class Tokenizer {
@@ -178,6 +181,8 @@ public:
     }
     std::size_t vocab_size() const { return vocab_.size(); }
     std::size_t model_max_length() const { return opts_.model_max_length; }
+    // Whether models get this tokenizer's token_type_ids (TokenizerOptions::token_type_ids_input).
+    bool returns_token_type_ids() const { return opts_.token_type_ids_input; }
     const TokenizerOptions& options() const { return opts_; }
     const Vocab& vocab() const { return vocab_; }
     // "WordPiece", "BPE" or "Unigram".

@@ -8,6 +8,7 @@
 
 #include "tinybert/autograd/tape.hpp"
 #include "tinybert/backend/cpu/adamw.hpp"
+#include "tinybert/io/hf_names.hpp"
 #if defined(TINYBERT_WITH_CUDA) && defined(__CUDACC__)
 #include "tinybert/backend/cuda/adamw.cuh"
 #endif
@@ -23,7 +24,7 @@ struct AdamWOptions {
 
 // Trainer's rule (get_decay_parameter_names): parameters of LayerNorm modules and every "bias" are not decayed.
 inline bool decays(const std::string& name) {
-    return name.find("bias") == std::string::npos && name.find("LayerNorm") == std::string::npos;
+    return name.find("bias") == std::string::npos && !is_layer_norm_parameter(name);
 }
 
 template <class T, class D>

@@ -1,5 +1,5 @@
 // tinybert/backend/cpu/elementwise.hpp: pointwise kernels on the CPU: residual add, scale, GELU (exact erf, as
-// HF GELUActivation), tanh (BertPooler). Every tensor is treated as a flat array of numel() elements.
+// HF GELUActivation), tanh (BertPooler), ReLU (DistilBERT's pre-classifier). Every tensor is treated as a flat array of numel() elements.
 // Saved for backward: GELU needs its input, tanh its output. Backward accumulates (+=) into non-null gradients.
 #pragma once
 
@@ -92,6 +92,18 @@ void tanh_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp) {
 template <class T>
 void tanh_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, const Tensor<T, Device>& out) {
     if (dinp) as_row(*dinp).array() += as_row(dout).array() * (T(1) - as_row(out).array().square());
+}
+
+// out (N) = max(inp (N), 0)
+template <class T>
+void relu_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp) {
+    as_row(out).array() = as_row(inp).array().max(T(0));
+}
+
+// dinp (N) += dout · [out > 0]
+template <class T>
+void relu_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, const Tensor<T, Device>& out) {
+    if (dinp) as_row(*dinp).array() += (as_row(out).array() > T(0)).select(as_row(dout).array(), T(0));
 }
 
 }  // namespace tinybert::cpu

@@ -1,4 +1,5 @@
-// tinybert/backend/cuda/elementwise.cuh: residual add, scaling, GELU (exact erf, HF "gelu") and tanh (BertPooler)
+// tinybert/backend/cuda/elementwise.cuh: residual add, scaling, GELU (exact erf, HF "gelu"), tanh (BertPooler) and
+// ReLU (DistilBERT's pre-classifier)
 // on the GPU. Every tensor is treated as a flat array of numel() elements; shapes of the operands must be equal.
 // Saved for backward: GELU needs its input, tanh its output. Backward accumulates (+=) into non-null gradients.
 #pragma once
@@ -67,6 +68,22 @@ __global__ void tanh_backward_kernel(T* __restrict__ dinp, const T* __restrict__
     if (i >= n) return;
     const T y = out[i];
     dinp[i] += dout[i] * (T(1) - y * y);
+}
+
+template <class T>
+__global__ void relu_forward_kernel(T* __restrict__ out, const T* __restrict__ inp, std::size_t n) {
+    const std::size_t i = global_index();
+    if (i >= n) return;
+    out[i] = inp[i] > T(0) ? inp[i] : T(0);
+}
+
+// drelu/dx = [out > 0], from the saved output
+template <class T>
+__global__ void relu_backward_kernel(T* __restrict__ dinp, const T* __restrict__ dout, const T* __restrict__ out,
+                                     std::size_t n) {
+    const std::size_t i = global_index();
+    if (i >= n) return;
+    if (out[i] > T(0)) dinp[i] += dout[i];
 }
 
 }  // namespace detail
@@ -165,6 +182,30 @@ void tanh_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, const
     check_same_shape(*dinp, dout, "cuda::tanh_backward");
     check_same_shape(out, dout, "cuda::tanh_backward");
     detail::tanh_backward_kernel<<<grid_for(dout.numel()), block_size>>>(dinp->data(), dout.data(), out.data(),
+                                                                         dout.numel());
+    TINYBERT_CUDA_CHECK_LAUNCH();
+}
+
+// out = max(inp, 0)
+template <class T>
+void relu_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp) {
+    TINYBERT_NVTX_RANGE_FN();
+    detail::check_float_type<T>();
+    check_same_shape(out, inp, "cuda::relu_forward");
+    if (out.numel() == 0) return;
+    detail::relu_forward_kernel<<<grid_for(out.numel()), block_size>>>(out.data(), inp.data(), out.numel());
+    TINYBERT_CUDA_CHECK_LAUNCH();
+}
+
+// dinp += dout · [out > 0]
+template <class T>
+void relu_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, const Tensor<T, Device>& out) {
+    TINYBERT_NVTX_RANGE_FN();
+    detail::check_float_type<T>();
+    if (!dinp || dout.numel() == 0) return;
+    check_same_shape(*dinp, dout, "cuda::relu_backward");
+    check_same_shape(out, dout, "cuda::relu_backward");
+    detail::relu_backward_kernel<<<grid_for(dout.numel()), block_size>>>(dinp->data(), dout.data(), out.data(),
                                                                          dout.numel());
     TINYBERT_CUDA_CHECK_LAUNCH();
 }

@@ -1,4 +1,5 @@
-// tinybert/nn/heads/no_head.hpp: the bare BertModel (no task head): last_hidden_state and pooler_output.
+// tinybert/nn/heads/no_head.hpp: the bare base model (BertModel, RobertaModel, …; no task head): last_hidden_state
+// and, for the families that have a pooler (BERT, RoBERTa), pooler_output.
 #pragma once
 
 #include <string>
@@ -12,11 +13,12 @@ namespace tinybert {
 struct NoHead {
     static constexpr bool has_pooler = true;
     static constexpr const char* architecture = "BertModel";
+    static constexpr const char* suffix = "Model";  // the class name after the family's: RobertaModel
 
     template <class T, class D>
     struct Output {
         Var<T, D> last_hidden_state;  // (B,S,H)
-        Var<T, D> pooler_output;      // (B,H)
+        Var<T, D> pooler_output;      // (B,H), undefined for families without a pooler
     };
 
     template <class T, class D>

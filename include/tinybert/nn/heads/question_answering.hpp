@@ -1,6 +1,6 @@
-// tinybert/nn/heads/question_answering.hpp: BertForQuestionAnswering's head (no pooler, no dropout before it):
-// logits = Linear(hidden) (B,S,2) split into start/end (B,S); positions clamped to [0,S], CE with ignore_index S,
-// loss = (CE_start + CE_end) / 2.
+// tinybert/nn/heads/question_answering.hpp: BertForQuestionAnswering's head (no pooler, no dropout before it;
+// DistilBERT's has dropout qa_dropout): logits = Linear(Dropout(hidden)) (B,S,2) split into start/end (B,S);
+// positions clamped to [0,S], CE with ignore_index S, loss = (CE_start + CE_end) / 2.
 #pragma once
 
 #include <algorithm>
@@ -11,6 +11,7 @@
 #include "tinybert/nn/batch.hpp"
 #include "tinybert/nn/module.hpp"
 #include "tinybert/ops/cross_entropy.hpp"
+#include "tinybert/ops/dropout.hpp"
 #include "tinybert/ops/elementwise.hpp"
 #include "tinybert/ops/linear.hpp"
 #include "tinybert/ops/reshape.hpp"
@@ -21,6 +22,7 @@ namespace tinybert {
 struct QuestionAnswering {
     static constexpr bool has_pooler = false;
     static constexpr const char* architecture = "BertForQuestionAnswering";
+    static constexpr const char* suffix = "ForQuestionAnswering";
 
     template <class T, class D>
     struct Output {
@@ -31,10 +33,12 @@ struct QuestionAnswering {
     template <class T, class D>
     struct Layer {
         Var<T, D> weight, bias;  // (2,H) (2)
+        double dropout_p;
 
-        explicit Layer(const BertConfig& c)
+        explicit Layer(const BertConfig& c, double dropout = 0.0)
             : weight(parameter<T, D>({static_cast<std::int64_t>(c.num_labels()), c.hidden_size})),
-              bias(parameter<T, D>({static_cast<std::int64_t>(c.num_labels())})) {
+              bias(parameter<T, D>({static_cast<std::int64_t>(c.num_labels())})),
+              dropout_p(dropout) {
             TINYBERT_CHECK(c.num_labels() == 2, "QuestionAnswering: the head needs exactly 2 labels (start, end), config has ",
                            c.num_labels());
         }
@@ -47,9 +51,10 @@ struct QuestionAnswering {
 
         // hidden (B,S,H) -> start/end logits (B,S)
         Output<T, D> forward(const Var<T, D>& hidden, const Var<T, D>&, const Batch<D>& batch,
-                             const ForwardContext&) const {
+                             const ForwardContext& ctx) const {
             const std::int64_t B = hidden.shape().dim(0), S = hidden.shape().dim(1);
-            const Var<T, D> logits = reshape(linear(hidden, weight, bias), {B * S, 2});
+            const Var<T, D> in = dropout(hidden, dropout_p, ctx.gen, ctx.training);
+            const Var<T, D> logits = reshape(linear(in, weight, bias), {B * S, 2});
             Output<T, D> out{reshape(column(logits, 0), {B, S}), reshape(column(logits, 1), {B, S}), {}};
             if (batch.start_positions.defined() && batch.end_positions.defined()) {
                 const auto clamp = [S](const Tensor<std::int64_t, D>& p) {

@@ -14,6 +14,7 @@ namespace tinybert {
 struct TokenClassification {
     static constexpr bool has_pooler = false;
     static constexpr const char* architecture = "BertForTokenClassification";
+    static constexpr const char* suffix = "ForTokenClassification";
 
     template <class T, class D>
     struct Output {
