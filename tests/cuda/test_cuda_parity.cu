@@ -13,6 +13,7 @@
 
 #include "tinybert/backend/cpu/adamw.hpp"
 #include "tinybert/backend/cpu/attention.hpp"
+#include "tinybert/backend/cpu/bce_with_logits.hpp"
 #include "tinybert/backend/cpu/cross_entropy.hpp"
 #include "tinybert/backend/cpu/dropout.hpp"
 #include "tinybert/backend/cpu/elementwise.hpp"
@@ -20,11 +21,13 @@
 #include "tinybert/backend/cpu/layernorm.hpp"
 #include "tinybert/backend/cpu/linear.hpp"
 #include "tinybert/backend/cpu/matmul.hpp"
+#include "tinybert/backend/cpu/mse_loss.hpp"
 #include "tinybert/backend/cpu/reduce.hpp"
 #include "tinybert/backend/cpu/select.hpp"
 #include "tinybert/backend/cpu/softmax.hpp"
 #include "tinybert/backend/cuda/adamw.cuh"
 #include "tinybert/backend/cuda/attention.cuh"
+#include "tinybert/backend/cuda/bce_with_logits.cuh"
 #include "tinybert/backend/cuda/cross_entropy.cuh"
 #include "tinybert/backend/cuda/dropout.cuh"
 #include "tinybert/backend/cuda/elementwise.cuh"
@@ -32,6 +35,7 @@
 #include "tinybert/backend/cuda/layernorm.cuh"
 #include "tinybert/backend/cuda/linear.cuh"
 #include "tinybert/backend/cuda/matmul.cuh"
+#include "tinybert/backend/cuda/mse_loss.cuh"
 #include "tinybert/backend/cuda/reduce.cuh"
 #include "tinybert/backend/cuda/select.cuh"
 #include "tinybert/backend/cuda/softmax.cuh"
@@ -498,6 +502,54 @@ TEMPLATE_TEST_CASE("cuda cross-entropy forward/backward match cpu (ignore_index)
         tinybert::cpu::cross_entropy_backward(&dz, dloss, probs, targets, ignore);
         tinybert::cuda::cross_entropy_backward(&dzc, to_cuda(dloss), probsc, to_cuda(targets), ignore);
         check_close(dzc, dz, "cross-entropy dlogits");
+    }
+}
+
+TEMPLATE_TEST_CASE("cuda weighted cross-entropy matches cpu", "[cuda]", float, double) {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    using T = TestType;
+    const std::int64_t n = 29, c = 6, ignore = -100;
+    const auto logits = random_tensor<T>(Shape{n, c}, 11, -5, 5);
+    auto t = random_ids(Shape{n}, 12, c).to_vector();
+    for (std::size_t i = 0; i < t.size(); i += 5) t[i] = ignore;
+    const auto targets = CpuTensor<std::int64_t>::from_vector(Shape{n}, t);
+    const auto weight = random_tensor<T>(Shape{c}, 13, 0.2, 3);
+    const auto dloss = CpuTensor<T>::from_vector(Shape{1}, {T(0.75)});
+    CpuTensor<T> loss(Shape{1}), probs(Shape{n, c});
+    CudaTensor<T> lossc(Shape{1}), probsc(Shape{n, c});
+    tinybert::cpu::cross_entropy_forward(loss, probs, logits, targets, ignore, weight);
+    tinybert::cuda::cross_entropy_forward(lossc, probsc, to_cuda(logits), to_cuda(targets), ignore, to_cuda(weight));
+    check_close(lossc, loss, "weighted cross-entropy loss");
+    auto dz = random_tensor<T>(Shape{n, c}, 14);
+    auto dzc = to_cuda(dz);
+    tinybert::cpu::cross_entropy_backward(&dz, dloss, probs, targets, ignore, weight);
+    tinybert::cuda::cross_entropy_backward(&dzc, to_cuda(dloss), probsc, to_cuda(targets), ignore, to_cuda(weight));
+    check_close(dzc, dz, "weighted cross-entropy dlogits");
+}
+
+TEMPLATE_TEST_CASE("cuda mse and bce-with-logits losses match cpu", "[cuda]", float, double) {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    using T = TestType;
+    const auto dloss = CpuTensor<T>::from_vector(Shape{1}, {T(1.5)});
+    for (const std::int64_t n : {1, 7, 3000}) {
+        INFO("n " << n);
+        const auto x = random_tensor<T>(Shape{n}, 21, -40, 40), y = random_tensor<T>(Shape{n}, 22, 0, 1);
+        CpuTensor<T> loss(Shape{1});
+        CudaTensor<T> lossc(Shape{1});
+        tinybert::cpu::mse_loss_forward(loss, x, y);
+        tinybert::cuda::mse_loss_forward(lossc, to_cuda(x), to_cuda(y));
+        check_close(lossc, loss, "mse loss");
+        auto dx = random_tensor<T>(Shape{n}, 23);
+        auto dxc = to_cuda(dx);
+        tinybert::cpu::mse_loss_backward(&dx, dloss, x, y);
+        tinybert::cuda::mse_loss_backward(&dxc, to_cuda(dloss), to_cuda(x), to_cuda(y));
+        check_close(dxc, dx, "mse dinput");
+        tinybert::cpu::bce_with_logits_forward(loss, x, y);
+        tinybert::cuda::bce_with_logits_forward(lossc, to_cuda(x), to_cuda(y));
+        check_close(lossc, loss, "bce loss");
+        tinybert::cpu::bce_with_logits_backward(&dx, dloss, x, y);
+        tinybert::cuda::bce_with_logits_backward(&dxc, to_cuda(dloss), to_cuda(x), to_cuda(y));
+        check_close(dxc, dx, "bce dlogits");
     }
 }
 

@@ -187,16 +187,57 @@ TEST_CASE("weights whose shape disagrees with config.json are a clear error nami
     fs::remove_all(dir);
 }
 
-// transformers infers the loss from the config: 1 label and no problem_type is regression (MSE), float labels with
-// several labels multi-label (BCE). tinybert implements single-label classification only, and says so.
-TEST_CASE("a classification head that transformers would train as regression or multi-label is a clear error", "[nn]") {
-    using Model = Bert<Encoder<2>, SequenceClassification>;
+// transformers infers the loss when config.problem_type is null: 1 label is regression (MSE), int64 labels
+// single-label (CE), float labels multi-label (BCE); the forward that infers it writes it into the config.
+TEST_CASE("the sequence-classification loss follows problem_type and infers it as transformers does", "[nn]") {
+    using Model = Bert<Encoder<2>, SequenceClassification, Cpu, double>;
+    const auto ids = Tensor<std::int64_t>::from_vector({2, 3}, {2, 7, 3, 2, 9, 3});
     BertConfig one = BertConfig::from_file(fixture + "/config.json");
     one.set_num_labels(1);
-    CHECK_THROWS_WITH(Model(one), Catch::Contains("1 label and no problem_type means regression"));
-    BertConfig multi = BertConfig::from_file(fixture + "/config.json");
-    multi.problem_type = "multi_label_classification";
-    CHECK_THROWS_WITH(Model(multi), Catch::Contains("problem_type \"multi_label_classification\" is not implemented"));
-    one.problem_type = "single_label_classification";  // explicit: cross-entropy over one class, as transformers
-    CHECK_NOTHROW(Model(one));
+    Model regression(one);
+    Batch<Cpu> batch{ids, {}, {}, {}, {}, {}};
+    batch.float_labels = Tensor<float>::from_vector({2}, {0.5f, -1.25f});
+    CHECK_FALSE(regression.config().problem_type);
+    auto out = regression.forward(batch);
+    const auto z = out.logits.value().to_vector();
+    const double mse = ((z[0] - 0.5) * (z[0] - 0.5) + (z[1] + 1.25) * (z[1] + 1.25)) / 2;
+    CHECK(out.loss.value().to_vector()[0] == Approx(mse).epsilon(1e-12));
+    CHECK(regression.config().problem_type == "regression");
+
+    BertConfig three = BertConfig::from_file(fixture + "/config.json");  // 3 labels
+    Model multi(three);
+    batch.float_labels = Tensor<float>::from_vector({2, 3}, {1, 0, 1, 0, 0, 0});
+    out = multi.forward(batch);
+    double bce = 0;
+    const auto zm = out.logits.value().to_vector();
+    const std::vector<double> y{1, 0, 1, 0, 0, 0};
+    for (std::size_t i = 0; i < 6; ++i) bce += std::max(zm[i], 0.0) - zm[i] * y[i] + std::log1p(std::exp(-std::abs(zm[i])));
+    CHECK(out.loss.value().to_vector()[0] == Approx(bce / 6).epsilon(1e-12));
+    CHECK(multi.config().problem_type == "multi_label_classification");
+    // fixed at the first forward, as transformers fixes config.problem_type: int64 labels are now an error
+    batch.float_labels = {};
+    batch.labels = Tensor<std::int64_t>::from_vector({2}, {0, 2});
+    CHECK_THROWS_WITH(multi.forward(batch), Catch::Contains("multi_label_classification needs float labels"));
+
+    Model single(three);
+    out = single.forward(batch);
+    CHECK(single.config().problem_type == "single_label_classification");
+    // class weights: torch's weighted mean; equal weights give the plain mean
+    const double plain = out.loss.value().to_vector()[0];
+    single.head.loss.set_class_weights({2, 2, 2});
+    CHECK(single.forward(batch).loss.value().to_vector()[0] == Approx(plain).epsilon(1e-12));
+    single.head.loss.set_class_weights({0, 1, 3});  // row 0 (class 0) weighs nothing: row 1 alone
+    const auto zs = out.logits.value().to_vector();
+    const double lse = std::log(std::exp(zs[3]) + std::exp(zs[4]) + std::exp(zs[5]));
+    CHECK(single.forward(batch).loss.value().to_vector()[0] == Approx(lse - zs[5]).epsilon(1e-12));
+    CHECK_THROWS_WITH(single.head.loss.set_class_weights({1, 2}), Catch::Contains("2 weights for 3 labels"));
+
+    three.problem_type = "regression";  // explicit regression over 3 outputs: MSE over (B,3), as transformers
+    Model explicit_regression(three);
+    batch.labels = {};
+    batch.float_labels = Tensor<float>::from_vector({2, 3}, {1, 0, 1, 0, 0, 0});
+    CHECK_NOTHROW(explicit_regression.forward(batch));
+    batch.float_labels = {};
+    batch.labels = Tensor<std::int64_t>::from_vector({2}, {0, 2});
+    CHECK_THROWS_WITH(explicit_regression.forward(batch), Catch::Contains("regression needs float labels"));
 }

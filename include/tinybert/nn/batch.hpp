@@ -1,4 +1,5 @@
-// tinybert/nn/batch.hpp: the tensors of one model call, as Hugging Face models take them (all int64).
+// tinybert/nn/batch.hpp: the tensors of one model call, as Hugging Face models take them: int64 inputs and class
+// labels, float32 labels for regression and multi-label classification (as transformers' collator makes them).
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,9 @@ struct Batch {
     Tensor<std::int64_t, Device> token_type_ids;  // (B,S); undefined = all zeros
     Tensor<std::int64_t, Device> labels;          // (B) class ids or (B,S) tags with -100; undefined = no loss
     Tensor<std::int64_t, Device> start_positions, end_positions;  // (B) QA answer tokens; undefined = no loss
+    // (B) regression targets or (B,C) multi-hot multi-label targets; undefined = none. Defined instead of `labels`:
+    // float labels are what makes transformers pick multi_label_classification when problem_type is null.
+    Tensor<float, Device> float_labels{};
 
     std::int64_t batch_size() const { return input_ids.shape().dim(0); }
     std::int64_t seq_len() const { return input_ids.shape().dim(1); }
@@ -26,11 +30,11 @@ Batch<Device> to_device(const Batch<Cpu>& b) {
     if constexpr (std::is_same_v<Device, Cpu>) {
         return b;
     } else {
-        const auto move = [](const Tensor<std::int64_t, Cpu>& t) {
-            return t.defined() ? t.template to<Device>() : Tensor<std::int64_t, Device>();
+        const auto move = []<class V>(const Tensor<V, Cpu>& t) {
+            return t.defined() ? t.template to<Device>() : Tensor<V, Device>();
         };
-        return {move(b.input_ids), move(b.attention_mask),  move(b.token_type_ids),
-                move(b.labels),    move(b.start_positions), move(b.end_positions)};
+        return {move(b.input_ids),       move(b.attention_mask), move(b.token_type_ids), move(b.labels),
+                move(b.start_positions), move(b.end_positions),  move(b.float_labels)};
     }
 }
 

@@ -16,6 +16,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "tinybert/core/problem_type.hpp"
 #include "tinybert/io/hf_config.hpp"
 #include "tinybert/io/hf_names.hpp"
 #include "tinybert/io/safetensors.hpp"
@@ -34,6 +35,7 @@ namespace tinybert {
 struct PretrainedOptions {
     std::vector<std::string> labels;  // non-empty: replace config's id2label (a new head, initialised fresh)
     std::uint64_t seed = 42;          // init of weights missing from the checkpoint (torch's draws for this seed), dropout
+    std::optional<std::string> problem_type{};  // set: replaces config's (sequence classification: regression, ...)
 };
 
 // What from_pretrained did with the checkpoint's keys (transformers prints the same three lists).
@@ -95,6 +97,7 @@ public:
         const std::string config_path = (std::filesystem::path(dir) / "config.json").string();
         BertConfig config = BertConfig::from_file(config_path);
         if (!opts.labels.empty()) config.set_labels(opts.labels);
+        if (opts.problem_type) config.problem_type = problem_type_name(parse_problem_type(*opts.problem_type, "problem_type"));
         check_family(config, config_path);
         EncoderModel model(std::move(config), opts.seed, Uninitialised{});
         StateDict ckpt = load_state_dict(dir);
@@ -177,7 +180,13 @@ public:
             encoder.forward(x, additive_mask(ones_or(batch.attention_mask, 1, "attention_mask")), ctx);
         Var<T, Device> pooled;
         if constexpr (has_pooler) pooled = pooler.forward(hidden);
-        return head.forward(hidden, pooled, batch, ctx);
+        Output out = head.forward(hidden, pooled, batch, ctx);
+        // transformers' forward sets config.problem_type when it infers it (nn/heads/sequence_classification.hpp)
+        if constexpr (requires { head.loss.problem_type; }) {
+            if (!config_.problem_type && head.loss.problem_type)
+                config_.problem_type = problem_type_name(*head.loss.problem_type);
+        }
+        return out;
     }
 
     // f(hf_name, Var&) for every parameter, in Hugging Face's order.

@@ -1,5 +1,6 @@
 // tinybert/nn/heads/sentence_heads.hpp: the sequence-classification heads of the families without BERT's pooler.
-// Each reads the first token's hidden state (<s> or [CLS]) and gives SequenceClassification's Output and loss.
+// Each reads the first token's hidden state (<s> or [CLS]) and gives SequenceClassification's Output, with the loss of
+// SequenceLoss (regression, single- or multi-label classification).
 //   ClassificationHead<T, D, tanh>: RobertaClassificationHead (RoBERTa, XLM-R); with gelu ElectraClassificationHead:
 //     x = h[:,0]; x = Dropout(x); x = act(classifier.dense(x)); x = Dropout(x); logits = classifier.out_proj(x),
 //     dropout = classifier_dropout or hidden_dropout_prob.
@@ -25,13 +26,13 @@ template <class T, class D, HeadActivation Act>
 struct ClassificationHead {
     Linear<T, D> dense, out_proj;  // (H,H), (C,H)
     double dropout_p;
+    SequenceLoss<T, D> loss;
 
     explicit ClassificationHead(const BertConfig& c)
         : dense(c.hidden_size, c.hidden_size),
           out_proj(c.hidden_size, static_cast<std::int64_t>(c.num_labels())),
-          dropout_p(c.classifier_dropout_or_default()) {
-        SequenceClassification::check_config(c);
-    }
+          dropout_p(c.classifier_dropout_or_default()),
+          loss(c) {}
 
     template <class F>
     void visit(const std::string&, F&& f) {
@@ -44,7 +45,9 @@ struct ClassificationHead {
                                                  const ForwardContext& ctx) const {
         const Var<T, D> x = dense.forward(dropout(select_row(hidden, 0), dropout_p, ctx.gen, ctx.training));
         const Var<T, D> a = Act == HeadActivation::tanh ? tanh(x) : gelu(x);
-        return SequenceClassification::output(out_proj.forward(dropout(a, dropout_p, ctx.gen, ctx.training)), batch);
+        Var<T, D> logits = out_proj.forward(dropout(a, dropout_p, ctx.gen, ctx.training));
+        Var<T, D> l = loss(logits, batch);
+        return {std::move(logits), std::move(l)};
     }
 };
 
@@ -52,13 +55,13 @@ template <class T, class D>
 struct PreClassifierHead {
     Linear<T, D> pre_classifier, classifier;  // (H,H), (C,H)
     double dropout_p;
+    SequenceLoss<T, D> loss;
 
     explicit PreClassifierHead(const BertConfig& c)
         : pre_classifier(c.hidden_size, c.hidden_size),
           classifier(c.hidden_size, static_cast<std::int64_t>(c.num_labels())),
-          dropout_p(c.extra_number("seq_classif_dropout", 0.2)) {
-        SequenceClassification::check_config(c);
-    }
+          dropout_p(c.extra_number("seq_classif_dropout", 0.2)),
+          loss(c) {}
 
     template <class F>
     void visit(const std::string&, F&& f) {
@@ -70,7 +73,9 @@ struct PreClassifierHead {
     SequenceClassification::Output<T, D> forward(const Var<T, D>& hidden, const Var<T, D>&, const Batch<D>& batch,
                                                  const ForwardContext& ctx) const {
         const Var<T, D> x = relu(pre_classifier.forward(select_row(hidden, 0)));
-        return SequenceClassification::output(classifier.forward(dropout(x, dropout_p, ctx.gen, ctx.training)), batch);
+        Var<T, D> logits = classifier.forward(dropout(x, dropout_p, ctx.gen, ctx.training));
+        Var<T, D> l = loss(logits, batch);
+        return {std::move(logits), std::move(l)};
     }
 };
 
