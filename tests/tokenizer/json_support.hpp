@@ -1,6 +1,7 @@
 // Helpers for the tokenizer.json tests: the fixture tokenizers of tools/tokenizer/make_bpe_unigram_fixtures.py
-// (tests/fixtures/tokenizer/{bpe,bpe_files,unigram}, and bpe_prefix written from bpe with add_prefix_space=true)
-// and a scratch folder.
+// (tests/fixtures/tokenizer/{bpe,bpe_files,unigram}, and bpe_prefix written from bpe with add_prefix_space=true),
+// those of make_spm_fixtures.py (spm_xlmr, spm_albert, and spm_xlmr_file: spm_xlmr's tokenizer.json as it is) and a
+// scratch folder.
 #pragma once
 
 #include <filesystem>
@@ -52,6 +53,15 @@ inline const Tokenizer& fixture(const std::string& kind) {
         TempDir d;
         write_text(d.path / "tokenizer.json", prefix_variant(json::read_file(fixture_dir + "/bpe/tokenizer.json")));
         std::filesystem::copy_file(fixture_dir + "/bpe/tokenizer_config.json", d.path / "tokenizer_config.json");
+        return cache.emplace(kind, Tokenizer::from_pretrained(d.str())).first->second;
+    }
+    if (kind == "spm_xlmr_file") {  // spm_xlmr's tokenizer.json read as it is (make_spm_fixtures.py's load())
+        TempDir d;
+        std::filesystem::copy_file(fixture_dir + "/spm_xlmr/tokenizer.json", d.path / "tokenizer.json");
+        std::string cfg = json::read_file(fixture_dir + "/spm_xlmr/tokenizer_config.json");
+        const std::string from = "\"XLMRobertaTokenizer\"";
+        cfg.replace(cfg.find(from), from.size(), "\"PreTrainedTokenizerFast\"");
+        write_text(d.path / "tokenizer_config.json", cfg);
         return cache.emplace(kind, Tokenizer::from_pretrained(d.str())).first->second;
     }
     return cache.emplace(kind, Tokenizer::from_pretrained(fixture_dir + "/" + kind)).first->second;

@@ -1,7 +1,8 @@
-// Conformance of the byte-level BPE (RoBERTa layout, also with add_prefix_space and from vocab.json + merges.txt) and
-// Unigram (XLM-R layout) fixture tokenizers with Hugging Face on the committed tricky cases
-// (tests/fixtures/tokenizer/<kind>/conformance*.jsonl, tools/tokenizer/make_bpe_unigram_fixtures.py): every id, type
-// id, mask, offset, word id, sequence id and decoded string must be identical, and inputs HF rejects must throw.
+// Conformance of the byte-level BPE (RoBERTa layout, also with add_prefix_space and from vocab.json + merges.txt),
+// Unigram (XLM-R layout) and SentencePiece-converted (Precompiled charsmap) fixture tokenizers with Hugging Face on
+// the committed tricky cases (tests/fixtures/tokenizer/<kind>/conformance*.jsonl, tools/tokenizer/
+// make_bpe_unigram_fixtures.py and make_spm_fixtures.py): every id, type id, mask, offset, word id, sequence id and
+// decoded string must be identical, and inputs HF rejects must throw.
 #include <catch2/catch.hpp>
 
 #include <sstream>
@@ -83,3 +84,17 @@ TEST_CASE("tokenizer.json conformance: BPE from vocab.json and merges.txt") {
 }
 
 TEST_CASE("tokenizer.json conformance: Unigram, XLM-R layout") { check_cases("unigram", "unigram/conformance.jsonl"); }
+
+// SentencePiece conversions with the Precompiled normalizer (tools/tokenizer/make_spm_fixtures.py): the
+// make_bpe_unigram_fixtures cases plus normalisation cases, among them every character the charsmap rewrites.
+TEST_CASE("tokenizer.json conformance: Precompiled, XLM-R as transformers 5 rebuilds it") {
+    check_cases("spm_xlmr", "spm_xlmr/conformance.jsonl");
+}
+
+TEST_CASE("tokenizer.json conformance: Precompiled, XLM-R hub tokenizer.json read as it is") {
+    check_cases("spm_xlmr_file", "spm_xlmr/conformance_file.jsonl");
+}
+
+TEST_CASE("tokenizer.json conformance: Precompiled, ALBERT with nmt_nfkc_cf") {
+    check_cases("spm_albert", "spm_albert/conformance.jsonl");
+}

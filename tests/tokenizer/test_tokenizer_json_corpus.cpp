@@ -2,7 +2,8 @@
 // 3,000 IMDb reviews untruncated and at max_length 128, 5,436 SQuAD question/context pairs (only_second, 384, stride
 // 128, overflow windows, max_length padding) and 6,000 WikiAnn word lists (is_split_into_words, max_length 512; BPE
 // with add_prefix_space as RoBERTa NER uses it) must give Hugging Face's encodings. The expected digests per sample
-// (tests/fixtures/tokenizer/{bpe,unigram}/corpus_expected*.tsv) come from tools/tokenizer/make_bpe_unigram_fixtures.py.
+// (tests/fixtures/tokenizer/{bpe,unigram,spm_xlmr,spm_albert}/corpus_expected*.tsv) come from
+// tools/tokenizer/make_bpe_unigram_fixtures.py and make_spm_fixtures.py.
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -92,4 +93,18 @@ TEST_CASE("tokenizer.json corpus: Unigram matches Hugging Face on IMDb, SQuAD an
                                       encode_sets(fixture("unigram"), {"imdb", "imdb128", "squad", "wikiann"}));
     CHECK(n >= 10000);
     WARN("unigram corpus total: " << ok << "/" << n << " samples identical");
+}
+
+// SentencePiece conversions with the Precompiled normalizer (tools/tokenizer/make_spm_fixtures.py), each on all four
+// sets (17,436 samples).
+TEST_CASE("tokenizer.json corpus: Precompiled XLM-R and ALBERT match Hugging Face on IMDb, SQuAD and WikiAnn") {
+    skip_without_data();
+    const std::vector<std::string> sets{"imdb", "imdb128", "squad", "wikiann"};
+    for (const auto& [kind, file] : {std::pair<std::string, std::string>{"spm_xlmr", "spm_xlmr/corpus_expected.tsv"},
+                                     {"spm_xlmr_file", "spm_xlmr/corpus_expected_file.tsv"},
+                                     {"spm_albert", "spm_albert/corpus_expected.tsv"}}) {
+        const auto [n, ok] = compare_sets(kind, fixture_dir + "/" + file, encode_sets(fixture(kind), sets));
+        CHECK(n >= 10000);
+        WARN(kind << " corpus total: " << ok << "/" << n << " samples identical");
+    }
 }

@@ -19,6 +19,7 @@
 #include "tinybert/tokenizer/byte_level.hpp"
 #include "tinybert/tokenizer/encoding.hpp"
 #include "tinybert/tokenizer/normalizer.hpp"
+#include "tinybert/tokenizer/precompiled.hpp"
 #include "tinybert/tokenizer/unigram.hpp"
 
 namespace tinybert::detail {
@@ -33,9 +34,11 @@ using NString = std::vector<NChar>;
 // ---- normalizers -----------------------------------------------------------------------------------------------
 
 struct NormStep {
-    enum Kind { nfc, nfd, nfkc, nfkd, lowercase, strip, replace } kind;
+    enum Kind { nfc, nfd, nfkc, nfkd, lowercase, strip, replace, replace_run, strip_accents, prepend, precompiled } kind;
     bool strip_left = true, strip_right = true;
-    std::u32string pattern, content;  // replace: literal pattern -> content
+    std::u32string pattern, content;  // replace: literal pattern -> content; prepend: content
+    std::size_t run_min = 0;          // replace_run: runs of >= run_min copies of pattern[0] (Regex "x{n,}", "x+")
+    std::shared_ptr<const PrecompiledCharsmap> charsmap;  // precompiled
 };
 
 inline int combining_class(char32_t c) {
@@ -110,6 +113,69 @@ inline void unicode_normalize(NString& s, bool compat, bool compose) {
     s = std::move(out);
 }
 
+// NormalizedString::transform over a list of changes (see CharChange): a replacing char keeps the source of the
+// char it replaces, an inserted one the source of the char before it.
+inline void apply_changes(NString& s, const std::vector<CharChange>& changes) {
+    NString out;
+    out.reserve(changes.size());
+    std::size_t pos = 0;
+    for (const CharChange& x : changes) {
+        if (x.change > 0) {
+            out.push_back({x.c, s[pos > 0 ? pos - 1 : 0].src});
+            continue;
+        }
+        TINYBERT_CHECK(pos < s.size(), "Precompiled normalizer: the changes consume more chars than the text has");
+        out.push_back({x.c, s[pos].src});
+        pos += 1 + static_cast<std::size_t>(-x.change);
+    }
+    s = std::move(out);
+}
+
+// normalizers::Precompiled: each grapheme of under 6 bytes whose shortest prefix is a charsmap key becomes that
+// key's string (the rest of the grapheme is dropped, as spm_precompiled does); other graphemes go char by char.
+inline void precompiled_normalize(const PrecompiledCharsmap& map, NString& s) {
+    if (s.empty()) return;
+    thread_local std::vector<char32_t> cps;
+    thread_local std::vector<std::pair<std::size_t, std::size_t>> gs;
+    thread_local std::vector<CharChange> tr;
+    cps.clear();
+    tr.clear();
+    for (const NChar& x : s) cps.push_back(x.c);
+    graphemes(cps, gs);
+    bool modified = false;
+    std::string key;
+    std::string_view norm;
+    for (const auto& [gb, ge] : gs) {
+        key.clear();
+        for (std::size_t k = gb; k < ge; ++k) append_utf8(key, cps[k]);
+        if (key.size() < 6 && map.transform(key, norm)) {
+            modified = true;
+            push_replacement(tr, ge - gb, norm);
+            continue;
+        }
+        for (std::size_t k = gb; k < ge; ++k) {
+            key.clear();
+            append_utf8(key, cps[k]);
+            if (map.transform(key, norm)) {
+                modified = true;
+                push_replacement(tr, 1, norm);
+            } else {
+                tr.push_back({cps[k], 0});
+            }
+        }
+    }
+    if (modified) apply_changes(s, tr);
+}
+
+// General_Category Mark (Mn, Mc, Me) in tokenizers' older Unicode tables: what normalizers::StripAccents removes.
+inline bool is_combining_mark(char32_t c) {
+    if (c < 0x300) return false;
+    const auto cat = category(c);
+    if (cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_MC || cat == UTF8PROC_CATEGORY_ME)
+        return !in_ranges(unicode_compat::not_mark, c);
+    return in_ranges(unicode_compat::extra_mark, c);
+}
+
 inline void apply_normalizer(const NormStep& st, NString& s) {
     switch (st.kind) {
         case NormStep::nfc: unicode_normalize(s, false, true); return;
@@ -134,6 +200,35 @@ inline void apply_normalizer(const NormStep& st, NString& s) {
             if (st.strip_right)
                 while (e > b && is_whitespace(s[e - 1].c)) --e;
             s = NString(s.begin() + static_cast<std::ptrdiff_t>(b), s.begin() + static_cast<std::ptrdiff_t>(e));
+            return;
+        }
+        case NormStep::precompiled: precompiled_normalize(*st.charsmap, s); return;
+        case NormStep::strip_accents:
+            s.erase(std::remove_if(s.begin(), s.end(), [](const NChar& x) { return is_combining_mark(x.c); }), s.end());
+            return;
+        case NormStep::prepend:
+            if (!s.empty()) {
+                const SourceChar first = s.front().src;
+                NString pre;
+                for (const char32_t c : st.content) pre.push_back({c, first});
+                s.insert(s.begin(), pre.begin(), pre.end());
+            }
+            return;
+        case NormStep::replace_run: {  // leftmost-longest runs of >= run_min pattern[0]; content aligned to the last
+            NString out;
+            out.reserve(s.size());
+            for (std::size_t i = 0; i < s.size();) {
+                std::size_t j = i;
+                while (j < s.size() && s[j].c == st.pattern[0]) ++j;
+                if (j == i || j - i < st.run_min) {
+                    for (std::size_t k = i; k < std::max(j, i + 1); ++k) out.push_back(s[k]);
+                    i = std::max(j, i + 1);
+                    continue;
+                }
+                for (const char32_t c : st.content) out.push_back({c, s[j - 1].src});
+                i = j;
+            }
+            s = std::move(out);
             return;
         }
         case NormStep::replace: {
@@ -166,6 +261,7 @@ struct MetaspacePre {
     char32_t replacement = 0x2581;
     enum Scheme { always, first, never } prepend = always;
     bool split = true;
+    bool whitespace_split = false;  // Sequence[WhitespaceSplit, Metaspace]: Metaspace runs on each whitespace-free word
 };
 using PreTokenizer = std::variant<std::monostate, ByteLevelPre, MetaspacePre>;
 
@@ -343,20 +439,36 @@ private:
                 word(w);
             }
         } else if (const auto* ms = std::get_if<MetaspacePre>(&pre)) {
-            for (NChar& x : s)
-                if (x.c == ' ') x.c = ms->replacement;
-            const bool prepend = ms->prepend == MetaspacePre::always ||
-                                 (ms->prepend == MetaspacePre::first && chars[b].src.byte_begin == 0);
-            if (prepend && s.front().c != ms->replacement) s.insert(s.begin(), NChar{ms->replacement, s.front().src});
-            w.clear();
-            for (const NChar& x : s) {
-                if (ms->split && x.c == ms->replacement) {
-                    word(w);
-                    w.clear();
+            // One Metaspace split: ' ' -> replacement, the prefix (aligned to the first char), split before each
+            // replacement char. `at_start`: the split begins the input (prepend_scheme "first").
+            const auto metaspace = [&](NString::iterator pb, NString::iterator pe, bool at_start) {
+                w.clear();
+                const bool prepend = ms->prepend == MetaspacePre::always || (ms->prepend == MetaspacePre::first && at_start);
+                if (prepend && pb->c != ms->replacement && pb->c != ' ') w.push(ms->replacement, pb->src);
+                for (auto it = pb; it != pe; ++it) {
+                    const char32_t c = it->c == ' ' ? ms->replacement : it->c;
+                    if (ms->split && c == ms->replacement) {
+                        word(w);
+                        w.clear();
+                    }
+                    w.push(c, it->src);
                 }
-                w.push(x.c, x.src);
+                word(w);
+            };
+            if (!ms->whitespace_split) {
+                metaspace(s.begin(), s.end(), chars[b].src.byte_begin == 0);
+            } else {
+                for (auto it = s.begin(); it != s.end();) {
+                    if (is_whitespace(it->c)) {
+                        ++it;
+                        continue;
+                    }
+                    auto end = it;
+                    while (end != s.end() && !is_whitespace(end->c)) ++end;
+                    metaspace(it, end, it->src.byte_begin == 0);
+                    it = end;
+                }
             }
-            word(w);
         } else {
             w.clear();
             for (const NChar& x : s) w.push(x.c, x.src);

@@ -96,6 +96,88 @@ inline json::Value apply_add_prefix_space(const json::Value& doc, const json::Va
     return json::Value(std::move(out));
 }
 
+// transformers 5's XLMRobertaTokenizer, CamembertTokenizer and AlbertTokenizer rebuild the normalizer, the
+// pre-tokenizer, the decoder and the Unigram unk_id in __init__, keeping only the file's Precompiled charsmap, vocab,
+// added tokens and post-processor: hub files written by older converters (Precompiled + Replace " {2,}", a plain
+// Metaspace) run as Precompiled -> WhitespaceSplit -> Metaspace. The same edit on the tokenizer.json document.
+inline json::Value apply_spm_class(const json::Value& doc, const json::Value* cfg) {
+    if (!cfg || !cfg->is_object() || !doc.is_object()) return doc;
+    const json::Value* cls_v = cfg->find("tokenizer_class");
+    if (!cls_v || !cls_v->is_string()) return doc;
+    std::string cls = cls_v->as_string();
+    if (cls.size() > 4 && cls.compare(cls.size() - 4, 4, "Fast") == 0) cls.resize(cls.size() - 4);
+    const bool albert = cls == "AlbertTokenizer";
+    if (!albert && cls != "XLMRobertaTokenizer" && cls != "CamembertTokenizer") return doc;
+    const json::Value* model = doc.find("model");
+    const json::Value* mtype = model ? model->find("type") : nullptr;
+    if (!mtype || !mtype->is_string() || mtype->as_string() != "Unigram") return doc;
+    const auto flag = [&](const char* key, bool def) {
+        const json::Value* v = cfg->find(key);
+        return v && v->is_bool() ? v->as_bool() : def;
+    };
+    json::Value charsmap;  // the file's Precompiled normalizer (alone or in a Sequence), or null
+    if (const json::Value* n = doc.find("normalizer"); n && n->is_object()) {
+        const json::Value* t = n->find("type");
+        const json::Value* list = n->find("normalizers");
+        if (t && t->is_string() && t->as_string() == "Precompiled") charsmap = *n;
+        else if (t && t->is_string() && t->as_string() == "Sequence" && list && list->is_array())
+            for (const json::Value& x : list->as_array())
+                if (const json::Value* xt = x.find("type"); xt && xt->is_string() && xt->as_string() == "Precompiled") {
+                    charsmap = x;
+                    break;
+                }
+    }
+    json::Value normalizer = charsmap;
+    if (albert) {
+        const auto replace = [](const char* from, const char* to) {
+            return json::Object{{"type", "Replace"}, {"pattern", json::Object{{"String", from}}}, {"content", to}};
+        };
+        json::Array steps{replace("``", "\""), replace("''", "\"")};
+        if (!flag("keep_accents", false)) {
+            steps.push_back(json::Object{{"type", "NFKD"}});
+            steps.push_back(json::Object{{"type", "StripAccents"}});
+        }
+        if (flag("do_lower_case", true)) steps.push_back(json::Object{{"type", "Lowercase"}});
+        if (!charsmap.is_null()) steps.push_back(charsmap);
+        normalizer = json::Object{{"type", "Sequence"}, {"normalizers", std::move(steps)}};
+    }
+    const char* scheme = flag("add_prefix_space", true) ? "always" : "never";
+    const json::Object metaspace{{"type", "Metaspace"}, {"replacement", "\u2581"}, {"prepend_scheme", scheme},
+                                 {"split", true}};
+    const json::Value pre = json::Object{{"type", "Sequence"},
+                                         {"pretokenizers", json::Array{json::Object{{"type", "WhitespaceSplit"}}, metaspace}}};
+    std::int64_t unk_id = albert ? 1 : 3;
+    if (cls == "CamembertTokenizer") {  // the index of unk_token in the vocab, else 0
+        unk_id = 0;
+        const json::Value* u = cfg->find("unk_token");
+        const std::string unk = u && u->is_string() ? u->as_string() : "<unk>";
+        if (const json::Value* v = model->find("vocab"); v && v->is_array())
+            for (std::size_t i = 0; i < v->as_array().size(); ++i) {
+                const json::Value& e = v->as_array()[i];
+                if (e.is_array() && !e.as_array().empty() && e.as_array()[0].is_string() &&
+                    e.as_array()[0].as_string() == unk) {
+                    unk_id = static_cast<std::int64_t>(i);
+                    break;
+                }
+            }
+    }
+    json::Object out = doc.as_object();
+    for (const char* key : {"normalizer", "pre_tokenizer", "decoder"})
+        if (!doc.find(key)) out.push_back({key, nullptr});
+    for (auto& [key, v] : out) {
+        if (key == "normalizer") v = normalizer;
+        else if (key == "pre_tokenizer") v = pre;
+        else if (key == "decoder") v = json::Value(metaspace);
+        else if (key == "model") {
+            json::Object m = v.as_object();
+            for (auto& [k, x] : m)
+                if (k == "unk_id") x = unk_id;
+            v = json::Value(std::move(m));
+        }
+    }
+    return json::Value(std::move(out));
+}
+
 }  // namespace detail
 
 inline Tokenizer Tokenizer::from_pretrained(const std::string& dir) {
@@ -131,7 +213,9 @@ inline Tokenizer Tokenizer::from_pretrained(const std::string& dir) {
         TINYBERT_CHECK(type && type->is_string(), src, ": model.type must be a string (WordPiece, BPE or Unigram)");
         if (type->as_string() != "WordPiece") {
             detail::PostProcessor post;
-            auto pipe = detail::read_pipeline(detail::apply_add_prefix_space(doc, cfg ? &*cfg : nullptr), src, post);
+            auto pipe = detail::read_pipeline(
+                detail::apply_spm_class(detail::apply_add_prefix_space(doc, cfg ? &*cfg : nullptr), cfg ? &*cfg : nullptr),
+                src, post);
             return Tokenizer(std::move(pipe), std::move(post), pipeline_options());
         }
         std::string prefix = "##";

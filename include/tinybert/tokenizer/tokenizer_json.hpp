@@ -75,6 +75,35 @@ inline char32_t single_char(const JsonReader& r, const json::Value& v, const std
     return s[0];
 }
 
+// A Replace Regex that is a run of one char: "x{n,}" or "x+" (x literal or backslash-escaped punctuation), what the
+// SentencePiece conversions use (" {2,}"). Returns false for any other regex.
+inline bool parse_run_regex(const std::u32string& re, char32_t& ch, std::size_t& min) {
+    std::size_t i = 0;
+    if (re.empty()) return false;
+    const std::u32string meta = U".^$*+?()[]{}|\\";
+    if (re[0] == '\\') {
+        if (re.size() < 2 || re[1] >= 0x80 || !is_ascii_punctuation(re[1])) return false;
+        ch = re[1];
+        i = 2;
+    } else {
+        if (meta.find(re[0]) != std::u32string::npos) return false;
+        ch = re[0];
+        i = 1;
+    }
+    const std::u32string q = re.substr(i);
+    if (q == U"+") {
+        min = 1;
+        return true;
+    }
+    if (q.size() < 4 || q.front() != '{' || q.substr(q.size() - 2) != U",}") return false;
+    min = 0;
+    for (std::size_t k = 1; k + 2 < q.size(); ++k) {
+        if (q[k] < '0' || q[k] > '9' || min > 1000000) return false;
+        min = min * 10 + (q[k] - '0');
+    }
+    return min >= 1;
+}
+
 inline void read_normalizer(const JsonReader& r, const json::Value& n, const std::string& path,
                             std::vector<NormStep>& out) {
     const std::string t = r.type(n, path);
@@ -97,23 +126,55 @@ inline void read_normalizer(const JsonReader& r, const json::Value& n, const std
     } else if (t == "Replace") {
         st.kind = NormStep::replace;
         const json::Value& p = r.at(n, path, "pattern");
-        const json::Value* lit = p.find("String");
-        TINYBERT_CHECK(lit != nullptr, r.source(), ": ", path, ": Replace with a ",
-                       p.find("Regex") ? "Regex" : "non-String", " pattern is not supported (only {\"String\": ...})");
-        st.pattern = to_u32(r.str(*lit, path + ".pattern.String"));
+        TINYBERT_CHECK(p.is_object(), r.source(), ": ", path, ".pattern must be an object, got ", p.kind_name());
         st.content = to_u32(r.str(r.at(n, path, "content"), path + ".content"));
+        if (const json::Value* re = p.find("Regex")) {
+            const std::string src = r.str(*re, path + ".pattern.Regex");
+            char32_t ch = 0;
+            TINYBERT_CHECK(parse_run_regex(to_u32(src), ch, st.run_min), r.source(), ": ", path,
+                           ": Replace with the Regex \"", src, "\" is not supported (only runs of one char, such as ",
+                           "\" {2,}\" or \"x+\", and String patterns are)");
+            st.kind = NormStep::replace_run;
+            st.pattern = std::u32string(1, ch);
+        } else {
+            const json::Value* lit = p.find("String");
+            TINYBERT_CHECK(lit != nullptr, r.source(), ": ", path, ".pattern must be {\"String\": ...} or {\"Regex\": ...}");
+            st.pattern = to_u32(r.str(*lit, path + ".pattern.String"));
+        }
     } else if (t == "Precompiled") {
-        TINYBERT_FAIL(r.source(), ": ", path, ": the Precompiled normalizer (a SentencePiece charsmap, e.g. XLM-R's) ",
-                      "is not supported; NFC/NFD/NFKC/NFKD, Lowercase, Strip, Replace(String) and Sequence are");
+        st.kind = NormStep::precompiled;
+        const std::string what = r.source() + ": " + path + ".precompiled_charsmap";
+        const std::string b64 = r.str(r.at(n, path, "precompiled_charsmap"), path + ".precompiled_charsmap");
+        st.charsmap = std::make_shared<const PrecompiledCharsmap>(base64_decode(b64, what), what);
+    } else if (t == "StripAccents") {
+        st.kind = NormStep::strip_accents;
+    } else if (t == "Prepend") {
+        st.kind = NormStep::prepend;
+        st.content = to_u32(r.str(r.at(n, path, "prepend"), path + ".prepend"));
     } else {
         TINYBERT_FAIL(r.source(), ": ", path, ": normalizer type \"", t, "\" is not supported with a BPE or Unigram ",
-                      "model (NFC, NFD, NFKC, NFKD, Lowercase, Strip, Replace, Sequence are)");
+                      "model (NFC, NFD, NFKC, NFKD, Lowercase, Strip, StripAccents, Replace, Prepend, Precompiled, ",
+                      "Sequence are)");
     }
     out.push_back(std::move(st));
 }
 
 inline PreTokenizer read_pre_tokenizer(const JsonReader& r, const json::Value& p, const std::string& path) {
     const std::string t = r.type(p, path);
+    if (t == "Sequence") {  // only [WhitespaceSplit, Metaspace], what the SentencePiece classes of transformers build
+        const json::Array& a = r.array(r.at(p, path, "pretokenizers"), path + ".pretokenizers");
+        if (a.size() == 1) return read_pre_tokenizer(r, a[0], path + ".pretokenizers[0]");
+        if (a.size() == 2 && r.type(a[0], path + ".pretokenizers[0]") == "WhitespaceSplit" &&
+            r.type(a[1], path + ".pretokenizers[1]") == "Metaspace") {
+            PreTokenizer m = read_pre_tokenizer(r, a[1], path + ".pretokenizers[1]");
+            std::get<MetaspacePre>(m).whitespace_split = true;
+            return m;
+        }
+        std::string types;
+        for (std::size_t i = 0; i < a.size(); ++i) types += (i ? ", " : "") + r.type(a[i], path + ".pretokenizers[]");
+        TINYBERT_FAIL(r.source(), ": ", path, ": pre-tokenizer Sequence [", types, "] is not supported (only ",
+                      "[WhitespaceSplit, Metaspace] and single-element sequences are)");
+    }
     if (t == "ByteLevel") {
         ByteLevelPre b;
         b.add_prefix_space = r.flag(p, path, "add_prefix_space", true);
@@ -136,7 +197,7 @@ inline PreTokenizer read_pre_tokenizer(const JsonReader& r, const json::Value& p
         return m;
     }
     TINYBERT_FAIL(r.source(), ": ", path, ": pre-tokenizer type \"", t, "\" is not supported with a BPE or Unigram ",
-                  "model (ByteLevel and Metaspace are)");
+                  "model (ByteLevel, Metaspace and Sequence[WhitespaceSplit, Metaspace] are)");
 }
 
 inline DecoderSpec read_decoder(const JsonReader& r, const json::Value& d, const std::string& path) {
