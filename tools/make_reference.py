@@ -14,7 +14,12 @@ Dropout is 0 in the fixtures' config.json. RoBERTa/XLM-R inputs pad with pad_tok
 have one token type; DistilBERT takes no token_type_ids (zeros are stored for the C++ side, which ignores them);
 ELECTRA's embeddings are 8 wide, projected to 16.
 
-usage: python tools/make_reference.py [OUT=tests/fixtures/parity] [FAMILY...]   (default: every family)
+The multi_label and regression heads (sequence classification with float labels: BCEWithLogitsLoss over (B,C),
+MSELoss over (B)) are written only when asked for with --heads, so the existing fixtures stay as they are:
+  python tools/make_reference.py tests/fixtures/parity bert roberta --heads=multi_label,regression
+
+usage: python tools/make_reference.py [OUT=tests/fixtures/parity] [FAMILY...] [--heads=H1,H2]
+       (default: every family, the heads sequence_classification, token_classification, question_answering)
 """
 import os
 import sys
@@ -38,7 +43,16 @@ FAMILIES = {
 }
 HEADS = {"sequence_classification": ("ForSequenceClassification", 3, 1),
          "token_classification": ("ForTokenClassification", 5, 2),
-         "question_answering": ("ForQuestionAnswering", 2, 3)}
+         "question_answering": ("ForQuestionAnswering", 2, 3),
+         # the other problem types of *ForSequenceClassification (float labels, stored as label_float_labels)
+         "multi_label": ("ForSequenceClassification", 3, 4),
+         "regression": ("ForSequenceClassification", 1, 5)}
+# The heads written when no --heads is given: the first three (the fixtures of every family).
+DEFAULT_HEADS = ["sequence_classification", "token_classification", "question_answering"]
+# config.json problem_type of the multi_label and regression fixtures: null (transformers infers it from num_labels
+# and the labels' dtype at the first forward) or explicit, so that both ways are tested.
+PROBLEM_TYPES = {("bert", "multi_label"): None, ("bert", "regression"): "regression",
+                 ("roberta", "multi_label"): "multi_label_classification", ("roberta", "regression"): None}
 
 
 def tiny_config(family, num_labels):
@@ -82,7 +96,10 @@ def make(family, head, out_dir):
     cls = getattr(transformers, FAMILIES[family][0] + suffix)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    model = cls(tiny_config(family, num_labels)).float()
+    config = tiny_config(family, num_labels)
+    if head in ("multi_label", "regression"):
+        config.problem_type = PROBLEM_TYPES.get((family, head))
+    model = cls(config).float()
     # Non-trivial LayerNorm/bias values so their gradients and updates are exercised.
     with torch.no_grad():
         for name, p in model.named_parameters():
@@ -101,6 +118,14 @@ def make(family, head, out_dir):
     if head == "sequence_classification":
         labels = torch.tensor([1, 0, 2])
         ref["label_labels"] = labels
+        kwargs = {"labels": labels}
+    elif head == "multi_label":  # float multi-hot targets (B,C); row 1 has no label
+        labels = torch.tensor([[1.0, 0.0, 1.0], [0.0, 0.0, 0.0], [1.0, 1.0, 0.0]], dtype=torch.float64)
+        ref["label_float_labels"] = labels
+        kwargs = {"labels": labels}
+    elif head == "regression":  # float targets (B), exact in float32 (tinybert's float labels are float32)
+        labels = torch.tensor([0.5, -1.25, 2.0], dtype=torch.float64)
+        ref["label_float_labels"] = labels
         kwargs = {"labels": labels}
     elif head == "token_classification":
         labels = torch.randint(0, num_labels, (B, S), generator=gen)
@@ -148,12 +173,21 @@ def make(family, head, out_dir):
 
 
 def main():
-    out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "tests",
-                                                                  "fixtures", "parity")
-    families = sys.argv[2:] or list(FAMILIES)
+    heads = DEFAULT_HEADS
+    args = []
+    for a in sys.argv[1:]:
+        if a.startswith("--heads="):
+            heads = a[len("--heads="):].split(",")
+            unknown = [h for h in heads if h not in HEADS]
+            if unknown:
+                sys.exit(f"unknown heads {unknown}; known: {list(HEADS)}")
+        else:
+            args.append(a)
+    out_dir = args[0] if args else os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "parity")
+    families = args[1:] or list(FAMILIES)
     torch.use_deterministic_algorithms(True)
     for family in families:
-        for head in HEADS:
+        for head in heads:
             make(family, head, out_dir)
 
 

@@ -1,7 +1,9 @@
 // tinybert evaluate --task classification|ner|qa --model DIR --data PATH [--max-length L] [--batch-size B] [--int8]
 // --int8 quantises the encoder's linears on load (an int8 folder from `tinybert quantize` is int8 without it).
-// Prints {"accuracy","f1"} (classification), {"precision","recall","f1"} (NER, seqeval default mode, fractions) or
-// {"exact_match","f1"} (QA, percentages as the official SQuAD script prints them).
+// Prints {"accuracy","f1"} (single-label classification), {"f1_micro","f1_macro","subset_accuracy"} (multi-label, a
+// label predicted when σ(logit) > --threshold, 0.5), {"mse","mae","pearson","spearman"} (regression; the problem type
+// is config.json's), {"precision","recall","f1"} (NER, seqeval default mode, fractions) or {"exact_match","f1"} (QA,
+// percentages as the official SQuAD script prints them).
 #pragma once
 
 #include "cmd_quantize.hpp"
@@ -12,7 +14,7 @@ namespace tinybert::cli {
 inline int run_evaluate(int argc, char** argv) {
     Args args(argc, argv,
               "tinybert evaluate --task classification|ner|qa --model DIR --data PATH [--max-length L] "
-              "[--batch-size B] [--doc-stride K] [--max-examples N] [--threads T] [--int8]");
+              "[--batch-size B] [--doc-stride K] [--max-examples N] [--threads T] [--int8] [--threshold P]");
     const Task task = parse_task(args.required("--task"));
     const std::string model_dir = args.required("--model"), data_path = args.required("--data");
     const auto max_length = max_length_arg(args, task);
@@ -20,6 +22,7 @@ inline int run_evaluate(int argc, char** argv) {
     const auto stride = args.count("--doc-stride", 128);
     const auto limit = args.count("--max-examples", 0);
     const bool int8 = args.flag("--int8");
+    const double threshold = threshold_arg(args);
     apply_threads(args);
     args.finish();
     return with_task(task, [&]<Task K>() {
@@ -29,7 +32,9 @@ inline int run_evaluate(int argc, char** argv) {
             Model model = Model::from_pretrained(model_dir);
             if (int8) quantize_dynamic(model);
             detail::print_int8_note(model, std::cerr);
-            const Data data(data_path, tok, max_length, limit, model.config().id2label, stride);
+            Data data(data_path, tok, max_length, limit, model.config().id2label, stride,
+                      parse_optional_problem_type(model.config().problem_type, "config.json problem_type"));
+            if constexpr (K == Task::classification) data.threshold = threshold;
             json::Object o;
             for (const auto& [k, v] : data.evaluate(model, tok.pad_id(), batch_size)) {
                 if (K == Task::ner && k == "accuracy") continue;

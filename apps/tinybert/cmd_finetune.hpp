@@ -5,6 +5,9 @@
 // it; defaults: the --model folder's name and the name of the folder holding --train). Metrics go to --out/metrics.jsonl
 // and/or TensorBoard event files in --out/runs/<MMMdd_HH-MM-SS>_<hostname> (--report-to jsonl|tensorboard|
 // jsonl,tensorboard|none; default jsonl). Progress on stderr; one JSON line of results on stdout.
+// Classification: --problem-type single_label_classification|multi_label_classification|regression (default: what
+// the training file shows, docs/tasks.md; saved in config.json), --threshold (multi-label evaluation, 0.5),
+// --class-weights w0,w1,... (single-label: CrossEntropyLoss(weight=w), in label-id order).
 #pragma once
 
 #include "tasks.hpp"
@@ -25,6 +28,23 @@ inline std::vector<std::string> report_to_arg(const std::string& text) {
     return sinks;
 }
 
+// --class-weights "w0,w1,...": non-negative numbers (empty text: none).
+inline std::vector<double> class_weights_arg(const std::string& text) {
+    std::vector<double> w;
+    if (text.empty()) return w;
+    for (std::size_t at = 0; at <= text.size();) {
+        const std::size_t comma = std::min(text.find(',', at), text.size());
+        const std::string item = text.substr(at, comma - at);
+        char* end = nullptr;
+        const double x = std::strtod(item.c_str(), &end);
+        TINYBERT_CHECK(!item.empty() && end && *end == '\0' && std::isfinite(x) && x >= 0,
+                       "--class-weights needs non-negative numbers separated by commas, got '", text, "'");
+        w.push_back(x);
+        at = comma + 1;
+    }
+    return w;
+}
+
 inline int run_finetune(int argc, char** argv) {
     Args args(argc, argv,
               "tinybert finetune --task classification|ner|qa --model DIR --train PATH --eval PATH --out DIR\n"
@@ -32,7 +52,9 @@ inline int run_finetune(int argc, char** argv) {
               "  [--grad-accum K] [--seed S] [--threads T] [--max-train-examples N] [--max-eval-examples N]\n"
               "  [--eval-batch-size B] [--doc-stride K] [--eval-steps N] [--early-stopping N] [--resume] [--quiet]\n"
               "  [--dropout-stream torch|counter] [--logging-steps N]\n"
-              "  [--report-to jsonl|tensorboard|jsonl,tensorboard|none] [--base-model NAME] [--dataset NAME]");
+              "  [--report-to jsonl|tensorboard|jsonl,tensorboard|none] [--base-model NAME] [--dataset NAME]\n"
+              "  [--problem-type single_label_classification|multi_label_classification|regression] [--threshold P]\n"
+              "  [--class-weights W0,W1,...]");
     const Task task = parse_task(args.required("--task"));
     const std::string model_dir = args.required("--model"), train_path = args.required("--train"),
                       eval_path = args.required("--eval"), out = args.required("--out");
@@ -68,6 +90,11 @@ inline int run_finetune(int argc, char** argv) {
     const auto eval_bs = args.count("--eval-batch-size", 32);
     ta.per_device_eval_batch_size = eval_bs;
     const auto stride = args.count("--doc-stride", 128);
+    const std::optional<ProblemType> problem_type = problem_type_arg(args);
+    const double threshold = threshold_arg(args);
+    const std::vector<double> class_weights = class_weights_arg(args.value("--class-weights", ""));
+    TINYBERT_CHECK(task == Task::classification || (!problem_type && class_weights.empty()),
+                   "--problem-type and --class-weights are for --task classification");
     apply_threads(args);
     args.finish();
 
@@ -75,14 +102,37 @@ inline int run_finetune(int argc, char** argv) {
         using Data = TaskData<K>;
         return with_model<typename Data::Head>(model_dir, [&]<class Model>(std::type_identity<Model>) {
             const Tokenizer tok = Tokenizer::from_pretrained(model_dir);
-            const Data train(train_path, tok, max_length, max_train, {}, stride);
-            const Data eval(eval_path, tok, max_length, max_eval, train.labels(), stride);
-            Model model = Model::from_pretrained(model_dir, {.labels = train.labels(), .seed = ta.seed});
+            const Data train(train_path, tok, max_length, max_train, {}, stride, problem_type);
+            std::optional<ProblemType> data_problem;
+            if constexpr (K == Task::classification) data_problem = train.problem_type();
+            Data eval(eval_path, tok, max_length, max_eval, train.labels(), stride, data_problem);
+            PretrainedOptions opts{.labels = train.labels(), .seed = ta.seed};
+            if constexpr (K == Task::classification) {
+                eval.threshold = threshold;
+                // The problem type is the flag's, else left to the first forward (transformers' inference from the
+                // labels); a checkpoint whose config.json names another one than the data is told the data's.
+                const BertConfig base = BertConfig::from_file((std::filesystem::path(model_dir) / "config.json").string());
+                if (problem_type || (base.problem_type && *base.problem_type != problem_type_name(*data_problem)))
+                    opts.problem_type = problem_type_name(*data_problem);
+                const auto [metric, greater] = best_metric_of(*data_problem);
+                ta.metric_for_best_model = metric;
+                ta.greater_is_better = greater;
+            } else {
+                ta.metric_for_best_model = Data::best_metric;
+            }
+            Model model = Model::from_pretrained(model_dir, opts);
+            if constexpr (K == Task::classification) {
+                if (!class_weights.empty()) {
+                    TINYBERT_CHECK(*data_problem == ProblemType::single_label_classification,
+                                   "--class-weights are for single_label_classification, the data is ",
+                                   problem_type_name(*data_problem));
+                    model.head.loss.set_class_weights(class_weights);
+                }
+            }
             for (const auto& name : model.load_report().missing)
                 std::fprintf(stderr, "newly initialised: %s\n", name.c_str());
             std::fprintf(stderr, "%zu training examples (%zu features), %zu evaluation examples (%zu features)\n",
                          train.examples.size(), train.features.size(), eval.examples.size(), eval.features.size());
-            ta.metric_for_best_model = Data::best_metric;
             Trainer<Model> trainer(model, ta);
             const TrainResult r = trainer.train(
                 train.features, tok.pad_id(), [&](Model& m) { return eval.evaluate(m, tok.pad_id(), eval_bs); },
@@ -97,6 +147,7 @@ inline int run_finetune(int argc, char** argv) {
                            {"train_samples_per_second", r.sequences_per_second},
                            {"stopped_on_nan", r.stopped_on_nan},
                            {"stopped_early", r.stopped_early}};
+            if constexpr (K == Task::classification) o.emplace_back("problem_type", problem_type_name(*data_problem));
             for (const auto& [k, v] : r.best_metrics) o.emplace_back("eval_" + k, v);
             print_result(o);
             return r.stopped_on_nan ? 1 : 0;

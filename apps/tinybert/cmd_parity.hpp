@@ -1,5 +1,7 @@
 // tinybert parity --model DIR --reference FILE [--dtype f32|f64]
-// Proves a checkpoint of any family (config.json's model_type, nn/auto.hpp) computes what transformers computes: logits, loss, every parameter's gradient, and three
+// Proves a checkpoint of any family (config.json's model_type, nn/auto.hpp) computes what transformers computes: logits,
+// loss (sequence classification: by problem_type, float labels label_float_labels for regression and multi-label),
+// every parameter's gradient, and three
 // AdamW + linear-warmup + clipping steps, against a reference file written by tools/make_reference.py. One line per
 // quantity with ‖ours − ref‖/‖ref‖; exit status 1 if any exceeds 1e-4 (f32) or 1e-8 (f64). A gradient's ‖ref‖ is
 // floored at 1e-3 × the norm of all reference gradients.
@@ -109,6 +111,11 @@ int run_parity_typed(const std::string& dir, const std::string& ref_path, double
     if constexpr (std::is_same_v<Head, QuestionAnswering>) {
         batch.start_positions = ints("label_start_positions");
         batch.end_positions = ints("label_end_positions");
+    } else if (ref.contains("label_float_labels")) {  // regression (B) / multi-label (B,C) targets, exact in float32
+        const CheckpointTensor& t = ref.tensor("label_float_labels");
+        Shape s;
+        for (const auto d : t.shape()) s.push_back(d);
+        batch.float_labels = Tensor<float>::from_vector(s, t.template to<float>());
     } else {
         batch.labels = ints("label_labels");
     }

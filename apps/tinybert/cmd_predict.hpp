@@ -1,6 +1,8 @@
 // tinybert predict --task classification|ner|qa --model DIR [--max-length L] [--int8] < in.jsonl > out.jsonl
 // --int8 quantises the encoder's linears on load (an int8 folder from `tinybert quantize` is int8 without it).
-// One prediction per input line, in order: {"text"} → {"label","score"}; {"text"} or {"words"} → {"entities":[…]};
+// One prediction per input line, in order: {"text"[, "text_pair"]} → {"label","score"} (single-label), {"labels":[names with
+// σ > --threshold],"scores":{name: σ(logit), …}} (multi-label), {"value"} (regression; problem type from config.json);
+// {"text"} or {"words"} → {"entities":[…]};
 // {"question","context"} → {"answer","start","end","score"}. Other input fields are copied; records are split on '\n'
 // only (U+2028 etc. inside strings are content).
 #pragma once
@@ -42,7 +44,7 @@ inline const std::string& string_field(const json::Value& rec, const char* key, 
 // Errors name "stdin:<line>"; a line longer than max_line_bytes is refused before it is read whole.
 template <Task K, class Model>
 void predict_jsonl(Model& model, const Tokenizer& tok, std::istream& in, std::ostream& out, std::size_t max_length,
-                   std::size_t stride) {
+                   std::size_t stride, double threshold = 0.5) {
     std::string line;
     std::size_t offset = 0;
     for (std::size_t n = 1; tinybert::detail::read_line_bounded(in, line, "stdin", n, offset); ++n) {
@@ -52,9 +54,28 @@ void predict_jsonl(Model& model, const Tokenizer& tok, std::istream& in, std::os
         TINYBERT_CHECK(rec.is_object(), "stdin:", n, ": each line must be a JSON object");
         json::Object result = rec.as_object();
         if constexpr (K == Task::classification) {
-            const ClassPrediction p = classify(model, tok, {detail::string_field(rec, "text", n)}, max_length).front();
-            result.emplace_back("label", p.label_name);
-            result.emplace_back("score", p.score);
+            TextExample ex{detail::string_field(rec, "text", n), std::nullopt, 0};
+            if (const json::Value* pair = rec.find("text_pair"); pair && !pair->is_null())
+                ex.text_pair = detail::string_field(rec, "text_pair", n);
+            VectorDataset<TextExample> one;
+            one.push_back(std::move(ex));
+            const ClassPrediction p = classify(model, tok, one, max_length, 1, threshold).front();
+            const auto& names = model.config().id2label;
+            switch (output_problem_type(model.config())) {
+                case ProblemType::regression: result.emplace_back("value", p.value); break;
+                case ProblemType::multi_label_classification: {
+                    json::Array above;
+                    for (const std::int64_t id : p.labels) above.emplace_back(names[static_cast<std::size_t>(id)]);
+                    json::Object scores;
+                    for (std::size_t k = 0; k < p.scores.size(); ++k) scores.emplace_back(names[k], p.scores[k]);
+                    result.emplace_back("labels", json::Value(std::move(above)));
+                    result.emplace_back("scores", json::Value(std::move(scores)));
+                    break;
+                }
+                default:
+                    result.emplace_back("label", p.label_name);
+                    result.emplace_back("score", p.score);
+            }
         } else if constexpr (K == Task::ner) {
             if (const json::Value* words = rec.find("words")) {
                 TINYBERT_CHECK(words->is_array(), "stdin:", n, ": \"words\" must be an array of strings");
@@ -85,12 +106,13 @@ void predict_jsonl(Model& model, const Tokenizer& tok, std::istream& in, std::os
 inline int run_predict(int argc, char** argv) {
     Args args(argc, argv,
               "tinybert predict --task classification|ner|qa --model DIR [--max-length L] [--doc-stride K] [--threads T] "
-              "[--int8]");
+              "[--int8] [--threshold P]");
     const Task task = parse_task(args.required("--task"));
     const std::string model_dir = args.required("--model");
     const auto max_length = max_length_arg(args, task);
     const auto stride = args.count("--doc-stride", 128);
     const bool int8 = args.flag("--int8");
+    const double threshold = threshold_arg(args);
     apply_threads(args);
     args.finish();
     return with_task(task, [&]<Task K>() {
@@ -99,7 +121,7 @@ inline int run_predict(int argc, char** argv) {
             Model model = Model::from_pretrained(model_dir);
             if (int8) quantize_dynamic(model);
             detail::print_int8_note(model, std::cerr);
-            predict_jsonl<K>(model, tok, std::cin, std::cout, max_length, stride);
+            predict_jsonl<K>(model, tok, std::cin, std::cout, max_length, stride, threshold);
             return 0;
         });
     });

@@ -47,7 +47,22 @@ inline std::size_t max_length_arg(Args& args, Task t) {
 template <class E>
 VectorDataset<E> take(const VectorDataset<E>& d, std::size_t n) {
     if (n == 0 || n >= d.size()) return d;
-    return VectorDataset<E>(std::vector<E>(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(n)), d.label_names());
+    return VectorDataset<E>(std::vector<E>(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(n)), d.label_names(),
+                            d.problem_type());
+}
+
+// --problem-type (classification): empty when not given.
+inline std::optional<ProblemType> problem_type_arg(Args& args) {
+    const std::string v = args.value("--problem-type", "");
+    if (v.empty()) return std::nullopt;
+    return parse_problem_type(v, "--problem-type");
+}
+
+// --threshold (multi-label): a probability in [0, 1].
+inline double threshold_arg(Args& args) {
+    const double t = args.number("--threshold", 0.5);
+    TINYBERT_CHECK(t >= 0 && t <= 1, "--threshold needs a number in [0, 1], got ", t);
+    return t;
 }
 
 // f(std::type_identity<Model>{}) with Model the EncoderModel of `model_dir`'s family (config.json model_type: bert,
@@ -69,23 +84,36 @@ inline void apply_threads(Args& args) {
 template <Task K>
 struct TaskData;
 
+// Classification data: single-label, multi-label or regression, as `problem_type` says or the file shows
+// (data/dataset.hpp TextDatasetOptions).
 template <>
 struct TaskData<Task::classification> {
     using Head = SequenceClassification;
     VectorDataset<TextExample> examples;
     std::vector<Feature> features;
+    double threshold = 0.5;  // multi-label evaluation
 
     TaskData(const std::string& path, const Tokenizer& tok, std::size_t max_length, std::size_t limit,
-             const std::vector<std::string>& label_names, std::size_t)
-        : examples(take(load_text_dataset(path, {.label_names = label_names}), limit)),
+             const std::vector<std::string>& label_names, std::size_t,
+             const std::optional<ProblemType>& problem_type = std::nullopt)
+        : examples(take(load_text_dataset(path, {.label_names = label_names, .problem_type = problem_type}), limit)),
           features(classification_features(examples, tok, max_length)) {}
     std::vector<std::string> labels() const { return examples.label_names(); }
+    ProblemType problem_type() const { return examples.problem_type(); }
     template <class Model>
     Metrics evaluate(Model& m, std::int64_t pad, std::size_t bs) const {
-        return evaluate_classification(m, features, pad, bs);
+        return evaluate_classification(m, features, pad, bs, threshold);
     }
-    static constexpr const char* best_metric = "accuracy";
+    static constexpr const char* best_metric = "accuracy";  // single-label; see best_metric_of
 };
+
+// The metric the best model is chosen by, and whether higher is better: accuracy (single-label), f1_micro
+// (multi-label), mse (regression, lower is better: Pearson/Spearman are NaN on constant predictions).
+inline std::pair<const char*, bool> best_metric_of(ProblemType p) {
+    if (p == ProblemType::multi_label_classification) return {"f1_micro", true};
+    if (p == ProblemType::regression) return {"mse", false};
+    return {"accuracy", true};
+}
 
 template <>
 struct TaskData<Task::ner> {
@@ -94,7 +122,7 @@ struct TaskData<Task::ner> {
     std::vector<Feature> features;
 
     TaskData(const std::string& path, const Tokenizer& tok, std::size_t max_length, std::size_t limit,
-             const std::vector<std::string>& label_names, std::size_t)
+             const std::vector<std::string>& label_names, std::size_t, const std::optional<ProblemType>& = {})
         : examples(take(load_token_dataset(path, label_names), limit)),
           features(ner_features(examples, tok, examples.label_names(), max_length)) {}
     std::vector<std::string> labels() const { return examples.label_names(); }
@@ -113,7 +141,7 @@ struct TaskData<Task::qa> {
     std::size_t truncated_questions = 0;
 
     TaskData(const std::string& path, const Tokenizer& tok, std::size_t max_length, std::size_t limit,
-             const std::vector<std::string>&, std::size_t doc_stride)
+             const std::vector<std::string>&, std::size_t doc_stride, const std::optional<ProblemType>& = {})
         : examples(take(load_qa_dataset(path), limit)) {
         features = qa_features(examples, tok, {.max_length = max_length, .doc_stride = doc_stride},
                                &truncated_questions);

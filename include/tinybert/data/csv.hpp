@@ -1,6 +1,7 @@
 // tinybert/data/csv.hpp: RFC 4180 CSV text-classification reader. A header row names the columns: `text`,
-// `label` and optionally `text_pair` (other columns are ignored). Fields may be quoted, with embedded commas,
-// newlines and doubled quotes; records end with CRLF or LF; a UTF-8 BOM is skipped. Labels follow dataset.hpp.
+// `label` (or `labels` for multi-label, see read_csv_dataset) and optionally `text_pair` (other columns are ignored).
+// Fields may be quoted, with embedded commas, newlines and doubled quotes; records end with CRLF or LF; a UTF-8 BOM is
+// skipped. Labels follow dataset.hpp.
 #pragma once
 
 #include <algorithm>
@@ -87,8 +88,11 @@ inline std::vector<CsvRecord> parse_csv(std::string_view text, const std::string
     return records;
 }
 
-// Read a CSV text-classification file into TextExamples (file order). Errors name the file and line: missing
-// columns, a record with the wrong number of fields, an unknown label, no records.
+// Read a CSV text-classification file into TextExamples (file order). The target column is `label` (single-label,
+// or regression when its values are numbers and one has a fraction or exponent: "3.7") or, when the header has no
+// `label`, `labels`: multi-label, the labels of a record joined by opt.label_separator ("sports|politics"; an empty
+// field is no label). Errors name the file and line: missing columns, a record with the wrong number of fields, an
+// unknown label, a regression target that is not a number, no records.
 inline VectorDataset<TextExample> read_csv_dataset(const std::string& path, TextDatasetOptions opt = {}) {
     const std::string text = json::read_file(path);
     const std::size_t bad = detail::first_invalid_utf8(text);
@@ -99,13 +103,18 @@ inline VectorDataset<TextExample> read_csv_dataset(const std::string& path, Text
     const auto column = [&](const std::string& name) {
         return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
     };
-    const std::size_t text_col = column(opt.text_column), pair_col = column(opt.text_pair_column),
-                      label_col = column(opt.label_column);
+    const std::size_t text_col = column(opt.text_column), pair_col = column(opt.text_pair_column);
+    std::size_t label_col = column(opt.label_column);
+    bool lists = opt.problem_type == ProblemType::multi_label_classification;
+    if (label_col == header.size()) {
+        label_col = column(opt.labels_column);
+        lists = lists || label_col < header.size();
+    }
     TINYBERT_CHECK(text_col < header.size() && label_col < header.size(), path, ":1: header must name columns \"",
-                   opt.text_column, "\" and \"", opt.label_column, "\"");
+                   opt.text_column, "\" and \"", opt.label_column, "\" (or \"", opt.labels_column, "\" for multi-label)");
 
     std::vector<TextExample> examples;
-    std::vector<detail::RawLabel> raw;
+    std::vector<detail::RecordTarget> targets;
     for (std::size_t r = 1; r < records.size(); ++r) {
         const CsvRecord& rec = records[r];
         if (rec.fields.size() == 1 && rec.fields[0].empty()) continue;  // blank line
@@ -114,12 +123,29 @@ inline VectorDataset<TextExample> read_csv_dataset(const std::string& path, Text
         TextExample ex{rec.fields[text_col], std::nullopt, 0};
         if (pair_col < header.size()) ex.text_pair = rec.fields[pair_col];
         examples.push_back(std::move(ex));
-        raw.push_back({false, 0, rec.fields[label_col], path + ":" + std::to_string(rec.line)});
+        detail::RecordTarget t;
+        t.where = path + ":" + std::to_string(rec.line);
+        const std::string& field = rec.fields[label_col];
+        if (lists) {
+            t.is_list = true;
+            for (std::size_t at = 0; at < field.size();) {
+                const std::size_t end = std::min(field.find(opt.label_separator, at), field.size());
+                TINYBERT_CHECK(end > at, t.where, ": empty label in \"", field, "\" (labels are joined by '",
+                               opt.label_separator, "')");
+                t.items.push_back({false, 0, field.substr(at, end - at), t.where});
+                at = end + 1;
+                TINYBERT_CHECK(end == field.size() || at < field.size(), t.where, ": empty label in \"", field, "\"");
+            }
+        } else {
+            t.items.push_back({false, 0, field, t.where});
+            std::int64_t as_int = 0;
+            t.is_number = detail::parse_double(field, t.number);
+            t.fractional = t.is_number && !detail::parse_int64(field, as_int);
+        }
+        targets.push_back(std::move(t));
     }
     TINYBERT_CHECK(!examples.empty(), path, ": no records after the header");
-    const std::vector<std::int64_t> ids = detail::resolve_labels(raw, opt.label_names);
-    for (std::size_t i = 0; i < examples.size(); ++i) examples[i].label = ids[i];
-    return VectorDataset<TextExample>(std::move(examples), std::move(opt.label_names));
+    return detail::finish_text_dataset(std::move(examples), targets, std::move(opt));
 }
 
 }  // namespace tinybert

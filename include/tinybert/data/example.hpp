@@ -13,14 +13,19 @@
 #include <vector>
 
 #include "tinybert/core/error.hpp"
+#include "tinybert/core/problem_type.hpp"
 
 namespace tinybert {
 
-// One sequence (or pair) classification example; label is a class id in [0, num_labels).
+// One sequence (or pair) classification example. Which target counts is the dataset's problem type
+// (core/problem_type.hpp): single-label `label`, a class id in [0, num_labels); multi-label `label_ids`, the ids of
+// every class that applies (any number, none included); regression `value`.
 struct TextExample {
     std::string text;
     std::optional<std::string> text_pair;
     std::int64_t label = 0;
+    std::vector<std::int64_t> label_ids{};
+    double value = 0;
 };
 
 // One NER sentence: words and their tag strings (same length); a label list maps tags to ids.

@@ -22,6 +22,7 @@ namespace tinybert {
 struct Feature {
     std::vector<std::int64_t> input_ids, token_type_ids, attention_mask;
     std::int64_t label = -100;                  // sequence classification target
+    std::vector<float> float_labels;            // regression {value} or multi-label multi-hot (C); empty: use label
     std::vector<std::int64_t> token_labels;     // token classification targets, -100 = ignored
     std::int64_t start_position = 0, end_position = 0;  // QA targets (0 = [CLS]: no answer in this window)
     std::size_t example_index = 0;              // the example this feature (window) came from
@@ -47,16 +48,36 @@ inline Feature feature_from(const Encoding& e, std::size_t example_index, const 
 
 }  // namespace detail
 
-// Sequence classification: text (and text_pair) truncated longest_first to max_length.
+// Sequence classification: text (and text_pair) truncated longest_first to max_length. The targets follow the
+// dataset's problem_type() (single-label when it has none): the class id in `label`; or float labels, as
+// transformers' collator makes them (float32): multi-hot over num_labels() classes (multi-label), {value}
+// (regression).
 template <DatasetOf<TextExample> Data>
 std::vector<Feature> classification_features(const Data& data, const Tokenizer& tok, std::size_t max_length) {
     const EncodeOptions opt{.max_length = max_length, .truncation = Truncation::longest_first};
+    ProblemType problem = ProblemType::single_label_classification;
+    std::size_t classes = 0;
+    if constexpr (requires { data.problem_type(); data.num_labels(); }) {
+        problem = data.problem_type();
+        classes = data.num_labels();
+    }
     std::vector<Feature> out(data.size());
     parallel_for(data.size(), [&](std::size_t i) {
         const TextExample& ex = data[i];
         const auto enc = ex.text_pair ? tok.encode_pair(ex.text, *ex.text_pair, opt) : tok.encode(ex.text, opt);
         out[i] = detail::feature_from(enc.front(), i, tok);
-        out[i].label = ex.label;
+        if (problem == ProblemType::single_label_classification) {
+            out[i].label = ex.label;
+        } else if (problem == ProblemType::regression) {
+            out[i].float_labels = {static_cast<float>(ex.value)};
+        } else {
+            out[i].float_labels.assign(classes, 0.0f);
+            for (const std::int64_t id : ex.label_ids) {
+                TINYBERT_CHECK(id >= 0 && static_cast<std::size_t>(id) < classes, "example ", i, ": label id ", id,
+                               " is outside the ", classes, " classes");
+                out[i].float_labels[static_cast<std::size_t>(id)] = 1.0f;
+            }
+        }
     });
     return out;
 }

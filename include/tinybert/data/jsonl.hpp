@@ -1,7 +1,8 @@
 // tinybert/data/jsonl.hpp: JSON Lines input. Records are separated by "\n" only (spec §9 #33): U+2028, U+2029,
 // U+0085 and escaped "\r" inside strings are content. A "\r" before the "\n" is JSON whitespace after the value,
 // so CRLF files read the same; blank lines are skipped. Text-classification records are
-// {"text": ..., "label": int | string[, "text_pair": string | null]}; labels follow dataset.hpp.
+// {"text": ..., "label": int | string | number | [labels][, "text_pair": string | null]} or {"text": ...,
+// "labels": [labels]}; labels follow dataset.hpp.
 #pragma once
 
 #include <cstddef>
@@ -39,29 +40,50 @@ inline void for_each_jsonl_record(const std::string& path,
     }
 }
 
-// Read a JSONL text-classification file into TextExamples (file order).
+// Read a JSONL text-classification file into TextExamples (file order). The target of a record is its "label": an
+// integer or a string (single-label), a number with a fraction (regression: 3.7), or an array of labels
+// (multi-label: ["sports", "politics"] or [0, 3]); or its "labels" array (multi-label). Errors name the file and line.
 inline VectorDataset<TextExample> read_jsonl_dataset(const std::string& path, TextDatasetOptions opt = {}) {
     std::vector<TextExample> examples;
-    std::vector<detail::RawLabel> raw;
+    std::vector<detail::RecordTarget> targets;
+    const auto raw_label = [](const json::Value& v, const std::string& where) {
+        if (v.is_int()) return detail::RawLabel{true, v.as_int(), {}, where};
+        TINYBERT_CHECK(v.is_string(), where, ": a label must be an integer or a string, got ", v.kind_name());
+        return detail::RawLabel{false, 0, v.as_string(), where};
+    };
     for_each_jsonl_record(path, [&](const json::Value& rec, const std::string& where) {
         const json::Value* text = rec.find(opt.text_column);
         const json::Value* label = rec.find(opt.label_column);
+        if (!label) label = rec.find(opt.labels_column);
         TINYBERT_CHECK(text && text->is_string(), where, ": missing string field \"", opt.text_column, "\"");
-        TINYBERT_CHECK(label && (label->is_int() || label->is_string()), where, ": field \"", opt.label_column,
-                       "\" must be an integer or a string");
+        TINYBERT_CHECK(label && (label->is_number() || label->is_string() || label->is_array()), where, ": field \"",
+                       opt.label_column, "\" (or \"", opt.labels_column,
+                       "\") must be an integer, a string, a number (regression) or an array of labels (multi-label)");
         TextExample ex{text->as_string(), std::nullopt, 0};
         if (const json::Value* pair = rec.find(opt.text_pair_column); pair && !pair->is_null()) {
             TINYBERT_CHECK(pair->is_string(), where, ": field \"", opt.text_pair_column, "\" must be a string");
             ex.text_pair = pair->as_string();
         }
         examples.push_back(std::move(ex));
-        raw.push_back(label->is_int() ? detail::RawLabel{true, label->as_int(), {}, where}
-                                      : detail::RawLabel{false, 0, label->as_string(), where});
+        detail::RecordTarget t;
+        t.where = where;
+        if (label->is_array()) {
+            t.is_list = true;
+            for (const json::Value& v : label->as_array()) t.items.push_back(raw_label(v, where));
+        } else if (label->is_number()) {
+            t.is_number = true;
+            t.number = label->as_double();
+            t.fractional = !label->is_int();
+            t.items.push_back(label->is_int() ? raw_label(*label, where)
+                                              : detail::RawLabel{false, 0, json::Value(t.number).dump(), where});
+        } else {
+            t.items.push_back(raw_label(*label, where));
+            t.is_number = detail::parse_double(label->as_string(), t.number);  // "3.7" read as a regression target
+        }
+        targets.push_back(std::move(t));
     });
     TINYBERT_CHECK(!examples.empty(), path, ": no records");
-    const std::vector<std::int64_t> ids = detail::resolve_labels(raw, opt.label_names);
-    for (std::size_t i = 0; i < examples.size(); ++i) examples[i].label = ids[i];
-    return VectorDataset<TextExample>(std::move(examples), std::move(opt.label_names));
+    return detail::finish_text_dataset(std::move(examples), targets, std::move(opt));
 }
 
 }  // namespace tinybert

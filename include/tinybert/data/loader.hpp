@@ -26,6 +26,7 @@ struct LoaderOptions {
 };
 
 // Pads features [first, last) of `order` into one batch. Padding: pad_id / attention 0 / type 0 / labels -100.
+// Features with float labels (regression, multi-label) give float_labels (B,C) and no int64 labels.
 inline Batch<Cpu> collate(const std::vector<Feature>& features, const std::vector<std::size_t>& rows, std::int64_t pad_id,
                           std::size_t pad_to_multiple_of = 1) {
     TINYBERT_CHECK(!rows.empty(), "collate: empty batch");
@@ -35,8 +36,14 @@ inline Batch<Cpu> collate(const std::vector<Feature>& features, const std::vecto
     const auto B = rows.size();
     std::vector<std::int64_t> ids(B * S, pad_id), mask(B * S, 0), types(B * S, 0), tok(B * S, -100), labels(B), st(B), en(B);
     bool token_labels = false;
+    const std::size_t C = features[rows.front()].float_labels.size();
+    std::vector<float> float_labels;
+    float_labels.reserve(B * C);
     for (std::size_t b = 0; b < B; ++b) {
         const Feature& f = features[rows[b]];
+        TINYBERT_CHECK(f.float_labels.size() == C, "collate: feature ", rows[b], " has ", f.float_labels.size(),
+                       " float labels, feature ", rows.front(), " has ", C);
+        float_labels.insert(float_labels.end(), f.float_labels.begin(), f.float_labels.end());
         std::copy(f.input_ids.begin(), f.input_ids.end(), ids.begin() + static_cast<std::ptrdiff_t>(b * S));
         std::copy(f.attention_mask.begin(), f.attention_mask.end(), mask.begin() + static_cast<std::ptrdiff_t>(b * S));
         std::copy(f.token_type_ids.begin(), f.token_type_ids.end(), types.begin() + static_cast<std::ptrdiff_t>(b * S));
@@ -55,6 +62,8 @@ inline Batch<Cpu> collate(const std::vector<Feature>& features, const std::vecto
     batch.token_type_ids = Tensor<std::int64_t>::from_vector({bsz, s}, types);
     if (token_labels) {
         batch.labels = Tensor<std::int64_t>::from_vector({bsz, s}, tok);
+    } else if (C > 0) {
+        batch.float_labels = Tensor<float>::from_vector({bsz, static_cast<std::int64_t>(C)}, float_labels);
     } else {
         batch.labels = Tensor<std::int64_t>::from_vector({bsz}, labels);
     }

@@ -30,6 +30,7 @@ void predict_batches(Model& model, const std::vector<Feature>& features, std::in
         std::iota(rows.begin(), rows.end(), first);
         Batch<Cpu> batch = collate(features, rows, pad_id);
         batch.labels = {};
+        batch.float_labels = {};
         batch.start_positions = batch.end_positions = {};
         f(model.forward(to_device<typename Model::device_type>(batch)), rows);
     }
