@@ -222,3 +222,11 @@ TEST_CASE("bad input: corrupt or truncated precompiled charsmaps are refused nam
     }
     WARN("mutated charsmaps: " << loaded << " loaded, " << refused << " refused with an Error");
 }
+
+TEST_CASE("the tokenizer_json fuzz seed with a small charsmap loads and normalizes") {
+    TempDir d;
+    std::filesystem::copy_file(TINYBERT_TEST_DATA_DIR "/../fuzz/corpus/tokenizer_json/spm_precompiled.json",
+                               d.path / "tokenizer.json");
+    const Tokenizer t = Tokenizer::from_pretrained(d.str());
+    CHECK(t.decode(t.encode("\uFF21 \u2122\x1e hello", {}).at(0).input_ids) == "A TM hello");
+}

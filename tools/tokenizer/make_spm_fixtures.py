@@ -11,6 +11,7 @@
   (always)    from the committed files: <kind>/conformance.jsonl (make_bpe_unigram_fixtures' cases + normalisation
               cases: every character the charsmap rewrites, in running text, graphemes, removals at the start) and
               <kind>/corpus_expected.tsv (digests of the ../shared/data corpus, see corpus.py)
+  --train     also writes tests/fuzz/corpus/tokenizer_json/spm_precompiled.json (a small charsmap, see fuzz_seed())
 
 Kinds (the C++ tests load the same folders):
   spm_xlmr       the folder as AutoTokenizer loads it: tokenizer_class XLMRobertaTokenizer, which transformers 5
@@ -121,6 +122,44 @@ def train():
            "keep_accents": False, "bos_token": "[CLS]", "eos_token": "[SEP]", "unk_token": "<unk>",
            "sep_token": "[SEP]", "pad_token": "<pad>", "cls_token": "[CLS]", "mask_token": "[MASK]"}
     save(tok, "spm_albert", cfg)
+
+
+def fuzz_seed():
+    """tests/fuzz/corpus/tokenizer_json/spm_precompiled.json: a small XLM-R layout tokenizer.json whose ~1 KB
+    charsmap comes from a SentencePiece model trained with six custom normalisation rules."""
+    import base64
+
+    import sentencepiece as spm
+    from sentencepiece import sentencepiece_model_pb2 as pb
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+
+    d = tempfile.mkdtemp(prefix="tinybert_spm_seed_")
+    rules = os.path.join(d, "rules.tsv")
+    with open(rules, "w") as f:  # FULLWIDTH A, TM, a removed control, (1), the fi ligature, ideographic space
+        f.write("FF21\t41\n2122\t54 4D\n1E\t\n2474\t28 31 29\nFB01\t66 69\n3000\t20\n")
+    buf = io.BytesIO()
+    spm.SentencePieceTrainer.train(sentence_iterator=iter(["hello world \uff21 \u2122 \ufb01 (1)"] * 50),
+                                   model_writer=buf, vocab_size=30, model_type="unigram", normalization_rule_tsv=rules,
+                                   minloglevel=2, hard_vocab_limit=False, num_threads=1)
+    shutil.rmtree(d)
+    proto = pb.ModelProto()
+    proto.ParseFromString(buf.getvalue())
+    vocab = [("<s>", 0.0), ("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)]
+    vocab += [(p.piece, p.score) for p in proto.pieces[3:]] + [("<mask>", 0.0)]
+    tok = Tokenizer(models.Unigram(vocab, unk_id=3, byte_fallback=False))
+    charsmap = proto.normalizer_spec.precompiled_charsmap
+    tok.normalizer = normalizers.Sequence([normalizers.Precompiled(charsmap), normalizers.Replace(Regex(" {2,}"), " ")])
+    tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Metaspace()])
+    tok.decoder = decoders.Metaspace()
+    tok.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in ("<s>", "<pad>", "</s>", "<unk>")]
+                           + [AddedToken("<mask>", lstrip=True, special=True, normalized=False)])
+    tok.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
+        special_tokens=[("<s>", tok.token_to_id("<s>")), ("</s>", tok.token_to_id("</s>"))])
+    out = os.path.join(FIX, "..", "..", "fuzz", "corpus", "tokenizer_json", "spm_precompiled.json")
+    with open(out, "w", encoding="utf-8") as f:
+        f.write(tok.to_str() + "\n")
+    print("wrote", os.path.normpath(out), len(charsmap), "charsmap bytes,", len(base64.b64encode(charsmap)), "base64")
 
 
 def folder(kind):
@@ -240,6 +279,7 @@ def main():
     args = ap.parse_args()
     if args.train:
         train()
+        fuzz_seed()
     for kind in KINDS:
         make_conformance(kind)
     if not args.no_corpus:
