@@ -81,8 +81,8 @@ struct TextDatasetOptions {
     std::string text_column = "text";
     std::string text_pair_column = "text_pair";  // optional column
     std::string label_column = "label";
-    std::vector<std::string> label_names;  // empty: ids as given, or the sorted set of string labels
-    std::optional<ProblemType> problem_type;  // empty: from the file, as above
+    std::vector<std::string> label_names{};  // empty: ids as given, or the sorted set of string labels
+    std::optional<ProblemType> problem_type{};  // empty: from the file, as above
     std::string labels_column = "labels";     // multi-label: a list per record (JSONL array, CSV field split below)
     char label_separator = '|';               // CSV multi-label: "sports|politics"; an empty field is no label
 };

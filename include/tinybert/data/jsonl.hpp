@@ -75,7 +75,7 @@ inline VectorDataset<TextExample> read_jsonl_dataset(const std::string& path, Te
             t.number = label->as_double();
             t.fractional = !label->is_int();
             t.items.push_back(label->is_int() ? raw_label(*label, where)
-                                              : detail::RawLabel{false, 0, json::Value(t.number).dump(), where});
+                                              : detail::RawLabel{false, 0, detail::concat(t.number), where});
         } else {
             t.items.push_back(raw_label(*label, where));
             t.is_number = detail::parse_double(label->as_string(), t.number);  // "3.7" read as a regression target
