@@ -1,8 +1,9 @@
 // tinybert/tokenizer/pipeline.hpp: the tokenizer.json pipeline for BPE and Unigram models.
 // Mirrors tokenizers' Tokenizer::encode for one sequence: added tokens cut from the raw text (leftmost-longest, with
-// lstrip/rstrip), each remaining segment normalised (NFC/NFD/NFKC/NFKD, Lowercase, Strip, Replace, Sequence) with
-// every normalised char remembering its source char (NormalizedString alignments), pre-tokenised (ByteLevel,
-// Metaspace), cut into model tokens (BPE, Unigram) and given word ids = index of the pre-tokenised split, and the
+// lstrip/rstrip), each remaining segment normalised (NFC/NFD/NFKC/NFKD, Lowercase, Strip, StripAccents, Replace,
+// Prepend, Precompiled, Sequence) with every normalised char remembering its source char (NormalizedString
+// alignments), pre-tokenised (ByteLevel, Metaspace, WhitespaceSplit + Metaspace), cut into model tokens (BPE,
+// Unigram) and given word ids = index of the pre-tokenised split, and the
 // ByteLevel / Metaspace decoders. Reading tokenizer.json into a Pipeline is in tokenizer_json.hpp.
 #pragma once
 
