@@ -75,10 +75,10 @@ TEST_CASE("loading reports unexpected and missing keys and initialises a new hea
         0.0046079373f,  0.0218033027f,  -0.0316532925f, -0.00649133231f, 0.038527362f,   -0.00660023419f, 0.003968901f,
         0.0156414527f,  0.0207821541f,  -0.0144902142f, -0.0041868086f, -0.00430683047f, -0.0363145731f, -0.00690483907f,
         -0.0412295572f, 0.0134820137f,  -0.0264669154f, -0.0271953791f};
-    const auto w = qa.head.weight.value().to_vector();
+    const auto w = qa.head.qa_outputs.weight.value().to_vector();
     REQUIRE(w.size() == torch_head.size());
     for (std::size_t i = 0; i < w.size(); ++i) CHECK(w[i] == Approx(torch_head[i]).epsilon(1e-6));
-    CHECK(qa.head.bias.value().to_vector() == std::vector<float>{0.f, 0.f});
+    CHECK(qa.head.qa_outputs.bias.value().to_vector() == std::vector<float>{0.f, 0.f});
     // The base weights themselves were loaded, not re-initialised.
     CHECK(qa.embeddings.word.value().to_vector() == base.embeddings.word.value().to_vector());
     fs::remove_all(dir);

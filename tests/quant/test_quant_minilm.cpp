@@ -84,7 +84,7 @@ TEST_CASE("int8 all-MiniLM-L6-v2: the integer GEMM is exact on the model's activ
     NoGradGuard no_grad;
     const Var<float> hidden = model.forward(collate(features, rows, tok.pad_id())).last_hidden_state;
     const quant::QuantizedRows xq = quant::quantize_activation(hidden);
-    const auto& w = model.encoder.layers[3].i_w;  // intermediate.dense (1536, 384)
+    const auto& w = model.encoder.layers[3].intermediate.weight;  // intermediate.dense (1536, 384)
     const quant::QuantizedWeight qw = quant::QuantizedWeight::quantize(w.value().data(), w.shape()[0], w.shape()[1]);
     const std::int64_t m = xq.rows(), n = qw.out_features, k = qw.in_features;
     std::vector<std::int32_t> got(static_cast<std::size_t>(m * n)), loop(got.size());

@@ -147,7 +147,7 @@ TEST_CASE("int8 folder: I8 weights, F32 scales and the config marker, loaded bac
         CHECK(same(a.intermediate, b.intermediate));
         CHECK(same(a.output, b.output));
         // the float Vars hold the dequantised weights
-        CHECK(back.encoder.layers[l].q_w.value().to_vector() == a.query.dequantize<float>());
+        CHECK(back.encoder.layers[l].query.weight.value().to_vector() == a.query.dequantize<float>());
     }
     CHECK(logits(back) == logits(m));
 

@@ -123,7 +123,7 @@ TEST_CASE("a NaN loss stops training and keeps the last good model", "[train][tr
     std::vector<double> saved;
     const TrainResult r = Trainer<Model>(m, args(dir, 3)).train(features, 0, [&](Model& model) {
         saved = weights(model);
-        model.head.classifier.bias.value().data()[0] = std::nan("");  // the model diverges after the first evaluation
+        model.head.classifier.linear.bias.value().data()[0] = std::nan("");  // the model diverges after the first evaluation
         return Metrics{};
     });
     CHECK(r.stopped_on_nan);

@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "tinybert/io/hf_config.hpp"
+#include "tinybert/nn/layer_norm.hpp"
 #include "tinybert/nn/module.hpp"
 #include "tinybert/ops/dropout.hpp"
 #include "tinybert/ops/elementwise.hpp"
 #include "tinybert/ops/embedding.hpp"
-#include "tinybert/ops/layernorm.hpp"
 
 namespace tinybert {
 
@@ -22,9 +22,9 @@ enum class Positions { from_zero, after_padding };
 
 template <class T, class D>
 struct Embeddings {
-    Var<T, D> word, position, token_type, ln_weight, ln_bias;  // (V,E) (P,E) (TV,E), undefined if TV = 0; (E) (E)
+    Var<T, D> word, position, token_type;  // (V,E) (P,E) (TV,E), undefined if TV = 0
+    LayerNorm<T, D> norm;                  // (E)
     Positions positions;
-    T eps;
     double dropout_p;
     std::int64_t pad_token_id;  // its word-embedding row never receives a gradient (nn.Embedding padding_idx)
 
@@ -32,10 +32,8 @@ struct Embeddings {
         : word(parameter<T, D>({c.vocab_size, c.embedding_width()})),
           position(parameter<T, D>({c.max_position_embeddings, c.embedding_width()})),
           token_type(c.has_token_types() ? parameter<T, D>({c.type_vocab_size, c.embedding_width()}) : Var<T, D>()),
-          ln_weight(parameter<T, D>({c.embedding_width()})),
-          ln_bias(parameter<T, D>({c.embedding_width()})),
+          norm(c.embedding_width(), c.layer_norm_eps),
           positions(p),
-          eps(static_cast<T>(c.layer_norm_eps)),
           dropout_p(c.hidden_dropout_prob),
           pad_token_id(c.pad_token_id) {}
 
@@ -44,8 +42,7 @@ struct Embeddings {
         f(prefix + "word_embeddings.weight", word);
         f(prefix + "position_embeddings.weight", position);
         if (token_type.defined()) f(prefix + "token_type_embeddings.weight", token_type);
-        f(prefix + "LayerNorm.weight", ln_weight);
-        f(prefix + "LayerNorm.bias", ln_bias);
+        norm.visit(prefix + "LayerNorm.", f);
     }
 
     // input_ids, token_type_ids (B,S) -> (B,S,E)
@@ -61,7 +58,7 @@ struct Embeddings {
         sum = positions == Positions::from_zero
                   ? add(sum, embedding(position_ids(input_ids), position))
                   : add(sum, embedding(position_ids(input_ids), position, pad_token_id));
-        return dropout(layer_norm(sum, ln_weight, ln_bias, eps), dropout_p, ctx.gen, ctx.training);
+        return dropout(norm.forward(sum), dropout_p, ctx.gen, ctx.training);
     }
 
     // input_ids (B,S) -> position ids (B,S), as described at the top

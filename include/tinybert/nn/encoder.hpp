@@ -14,12 +14,12 @@
 
 #include "tinybert/config.hpp"
 #include "tinybert/io/hf_config.hpp"
+#include "tinybert/nn/layer_norm.hpp"
+#include "tinybert/nn/linear.hpp"
 #include "tinybert/nn/module.hpp"
 #include "tinybert/ops/attention.hpp"
 #include "tinybert/ops/dropout.hpp"
 #include "tinybert/ops/elementwise.hpp"
-#include "tinybert/ops/layernorm.hpp"
-#include "tinybert/ops/linear.hpp"
 #include "tinybert/quant/layer.hpp"
 
 namespace tinybert {
@@ -39,29 +39,23 @@ inline constexpr LayerSpec bert_layer_spec{"attention.self.query",       "attent
 
 template <class T, class D>
 struct EncoderLayer {
-    Var<T, D> q_w, q_b, k_w, k_b, v_w, v_b;  // (H,H) (H)
-    Var<T, D> ao_w, ao_b, ln1_w, ln1_b;      // attention.output: dense (H,H), LayerNorm (H)
-    Var<T, D> i_w, i_b;                      // intermediate.dense (I,H) (I)
-    Var<T, D> o_w, o_b, ln2_w, ln2_b;        // output.dense (H,I) (H), LayerNorm (H)
+    Linear<T, D> query, key, value, attention_output;  // (H,H)
+    LayerNorm<T, D> attention_norm;                     // (H)
+    Linear<T, D> intermediate, output;                  // (I,H), (H,I)
+    LayerNorm<T, D> output_norm;                        // (H)
     int num_heads;
-    T eps;
     double hidden_dropout, attention_dropout, attention_output_dropout;
     const LayerSpec* spec;
     // The int8 weights once quantize_dynamic() ran or an int8 folder was loaded (CPU inference only, quant/layer.hpp);
-    // null for the float model. The float Vars above stay as they are.
+    // null for the float model. The float modules above stay as they are.
     std::shared_ptr<const quant::Int8Layer> int8;
 
     explicit EncoderLayer(const BertConfig& c, const LayerSpec& names = bert_layer_spec)
-        : q_w(parameter<T, D>({c.hidden_size, c.hidden_size})), q_b(parameter<T, D>({c.hidden_size})),
-          k_w(parameter<T, D>({c.hidden_size, c.hidden_size})), k_b(parameter<T, D>({c.hidden_size})),
-          v_w(parameter<T, D>({c.hidden_size, c.hidden_size})), v_b(parameter<T, D>({c.hidden_size})),
-          ao_w(parameter<T, D>({c.hidden_size, c.hidden_size})), ao_b(parameter<T, D>({c.hidden_size})),
-          ln1_w(parameter<T, D>({c.hidden_size})), ln1_b(parameter<T, D>({c.hidden_size})),
-          i_w(parameter<T, D>({c.intermediate_size, c.hidden_size})), i_b(parameter<T, D>({c.intermediate_size})),
-          o_w(parameter<T, D>({c.hidden_size, c.intermediate_size})), o_b(parameter<T, D>({c.hidden_size})),
-          ln2_w(parameter<T, D>({c.hidden_size})), ln2_b(parameter<T, D>({c.hidden_size})),
+        : query(c.hidden_size, c.hidden_size), key(c.hidden_size, c.hidden_size), value(c.hidden_size, c.hidden_size),
+          attention_output(c.hidden_size, c.hidden_size), attention_norm(c.hidden_size, c.layer_norm_eps),
+          intermediate(c.hidden_size, c.intermediate_size), output(c.intermediate_size, c.hidden_size),
+          output_norm(c.hidden_size, c.layer_norm_eps),
           num_heads(static_cast<int>(c.num_attention_heads)),
-          eps(static_cast<T>(c.layer_norm_eps)),
           hidden_dropout(c.hidden_dropout_prob),
           attention_dropout(c.attention_probs_dropout_prob),
           attention_output_dropout(names.dropout_after_attention ? c.hidden_dropout_prob : 0.0),
@@ -69,26 +63,25 @@ struct EncoderLayer {
 
     template <class F>
     void visit(const std::string& p, F&& f) {
-        const auto both = [&](std::string_view module, Var<T, D>& w, Var<T, D>& b) {
-            const std::string m = p + std::string(module);
-            f(m + ".weight", w), f(m + ".bias", b);
-        };
-        both(spec->query, q_w, q_b), both(spec->key, k_w, k_b), both(spec->value, v_w, v_b);
-        both(spec->attention_output, ao_w, ao_b), both(spec->attention_norm, ln1_w, ln1_b);
-        both(spec->intermediate, i_w, i_b), both(spec->output, o_w, o_b), both(spec->output_norm, ln2_w, ln2_b);
+        const auto at = [&](std::string_view module) { return p + std::string(module) + "."; };
+        query.visit(at(spec->query), f), key.visit(at(spec->key), f), value.visit(at(spec->value), f);
+        attention_output.visit(at(spec->attention_output), f), attention_norm.visit(at(spec->attention_norm), f);
+        intermediate.visit(at(spec->intermediate), f), output.visit(at(spec->output), f);
+        output_norm.visit(at(spec->output_norm), f);
     }
 
     // x (B,S,H), mask_add (B,S) additive key mask -> (B,S,H)
     Var<T, D> forward(const Var<T, D>& x, const Tensor<T, D>& mask_add, const ForwardContext& ctx) const {
         if constexpr (std::is_same_v<D, Cpu>)
             if (int8) return quant::layer_forward(*this, *int8, x, mask_add, ctx);
-        const Var<T, D> ctx_layer =
-            attention(linear(x, q_w, q_b), linear(x, k_w, k_b), linear(x, v_w, v_b), mask_add, num_heads,
-                      ctx.training ? attention_dropout : 0.0, ctx.gen);
-        const Var<T, D> attn = dropout(linear(ctx_layer, ao_w, ao_b), attention_output_dropout, ctx.gen, ctx.training);
-        const Var<T, D> x1 = layer_norm(add(attn, x), ln1_w, ln1_b, eps);
-        const Var<T, D> ff = dropout(linear(gelu(linear(x1, i_w, i_b)), o_w, o_b), hidden_dropout, ctx.gen, ctx.training);
-        return layer_norm(add(ff, x1), ln2_w, ln2_b, eps);
+        const Var<T, D> ctx_layer = attention(query.forward(x), key.forward(x), value.forward(x), mask_add, num_heads,
+                                              ctx.training ? attention_dropout : 0.0, ctx.gen);
+        const Var<T, D> attn =
+            dropout(attention_output.forward(ctx_layer), attention_output_dropout, ctx.gen, ctx.training);
+        const Var<T, D> x1 = attention_norm.forward(add(attn, x));
+        const Var<T, D> ff =
+            dropout(output.forward(gelu(intermediate.forward(x1))), hidden_dropout, ctx.gen, ctx.training);
+        return output_norm.forward(add(ff, x1));
     }
 };
 

@@ -23,10 +23,16 @@
 
 namespace tinybert {
 
-// The task heads every family provides.
+// A task head tag: its output, whether BERT puts it on the pooler, its class-name suffix and (BERT's) layer. NoHead,
+// SequenceClassification, TokenClassification and QuestionAnswering are the built-in ones; a family maps a tag to
+// its own layer (HeadLayer), defaulting to the tag's.
 template <class H>
-concept TaskHead = std::is_same_v<H, NoHead> || std::is_same_v<H, SequenceClassification> ||
-                   std::is_same_v<H, TokenClassification> || std::is_same_v<H, QuestionAnswering>;
+concept TaskHead = requires {
+    typename H::template Output<float, Cpu>;
+    typename H::template Layer<float, Cpu>;
+    { H::has_pooler } -> std::convertible_to<bool>;
+    { H::suffix } -> std::convertible_to<std::string_view>;
+};
 
 template <class H>
 inline constexpr bool is_head_v = TaskHead<H>;

@@ -51,8 +51,8 @@ class EncoderModel {
                                        "(nn/family.hpp), e.g. BertFamily");
     static_assert(is_encoder_v<E>, "EncoderModel<Family, E, Head, Device, T> (Bert<E, Head, Device, T>): E must be "
                                    "Encoder<N> (e.g. Encoder<6>) or Encoder<dynamic>");
-    static_assert(is_head_v<Head>, "EncoderModel<Family, E, Head, Device, T>: Head must be NoHead, "
-                                   "SequenceClassification, TokenClassification or QuestionAnswering");
+    static_assert(is_head_v<Head>, "EncoderModel<Family, E, Head, Device, T>: Head must be a TaskHead (nn/family.hpp): "
+                                   "NoHead, SequenceClassification, TokenClassification or QuestionAnswering");
     static_assert(std::is_same_v<Device, Cpu> || std::is_same_v<Device, Cuda>,
                   "EncoderModel<Family, E, Head, Device, T>: Device must be Cpu or Cuda");
     static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>,
@@ -114,7 +114,7 @@ public:
         return model;
     }
 
-    // Writes config.json (architectures = this family and head) and model.safetensors (Hugging Face names) into `dir`: F32, as
+    // Writes config.json (architectures = family and head) and model.safetensors (Hugging Face names) into `dir`: F32, as
     // transformers expects, or the compute type T when `full_precision` (exact training checkpoints in f64).
     // A quantised model (quantize_dynamic) writes tinybert's int8 folder instead (quant/checkpoint.hpp).
     void save_pretrained(const std::string& dir, bool full_precision = false) const {

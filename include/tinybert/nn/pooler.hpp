@@ -4,28 +4,26 @@
 #include <string>
 
 #include "tinybert/io/hf_config.hpp"
+#include "tinybert/nn/linear.hpp"
 #include "tinybert/nn/module.hpp"
 #include "tinybert/ops/elementwise.hpp"
-#include "tinybert/ops/linear.hpp"
 #include "tinybert/ops/select.hpp"
 
 namespace tinybert {
 
 template <class T, class D>
 struct Pooler {
-    Var<T, D> weight, bias;  // (H,H) (H)
+    Linear<T, D> dense;  // (H,H)
 
-    explicit Pooler(const BertConfig& c)
-        : weight(parameter<T, D>({c.hidden_size, c.hidden_size})), bias(parameter<T, D>({c.hidden_size})) {}
+    explicit Pooler(const BertConfig& c) : dense(c.hidden_size, c.hidden_size) {}
 
     template <class F>
     void visit(const std::string& prefix, F&& f) {
-        f(prefix + "dense.weight", weight);
-        f(prefix + "dense.bias", bias);
+        dense.visit(prefix + "dense.", f);
     }
 
     // hidden (B,S,H) -> (B,H)
-    Var<T, D> forward(const Var<T, D>& hidden) const { return tanh(linear(select_row(hidden, 0), weight, bias)); }
+    Var<T, D> forward(const Var<T, D>& hidden) const { return tanh(dense.forward(select_row(hidden, 0))); }
 };
 
 // Stands in for the pooler in models built without one (token classification, question answering).

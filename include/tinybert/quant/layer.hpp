@@ -11,7 +11,6 @@
 #include "tinybert/nn/module.hpp"
 #include "tinybert/ops/attention.hpp"
 #include "tinybert/ops/elementwise.hpp"
-#include "tinybert/ops/layernorm.hpp"
 #include "tinybert/quant/linear.hpp"
 
 namespace tinybert::quant {
@@ -27,8 +26,9 @@ struct Int8Layer {
 // f(float weight Var, int8 weight) for the six quantised linears of layer `l` (an EncoderLayer), in Hugging Face order.
 template <class Layer, class Q, class F>
 void for_each_int8_linear(Layer& l, Q& q, F&& f) {
-    f(l.q_w, q.query), f(l.k_w, q.key), f(l.v_w, q.value);
-    f(l.ao_w, q.attention_output), f(l.i_w, q.intermediate), f(l.o_w, q.output);
+    f(l.query.weight, q.query), f(l.key.weight, q.key), f(l.value.weight, q.value);
+    f(l.attention_output.weight, q.attention_output), f(l.intermediate.weight, q.intermediate);
+    f(l.output.weight, q.output);
 }
 
 // Quantises the six weights of an EncoderLayer<T, Cpu> (per output channel, quant/quantize.hpp).
@@ -51,12 +51,14 @@ Var<T, Cpu> layer_forward(const Layer& l, const Int8Layer& q, const Var<T, Cpu>&
                    "int8-quantised model: inference only (no gradients); run it under NoGradGuard (the task helpers "
                    "do), or train the float model");
     const QuantizedRows xq = quantize_activation(x);
-    const Var<T, Cpu> ctx_layer = attention(int8_linear(xq, q.query, l.q_b), int8_linear(xq, q.key, l.k_b),
-                                            int8_linear(xq, q.value, l.v_b), mask_add, l.num_heads, 0.0, nullptr);
-    const Var<T, Cpu> attn = int8_linear(ctx_layer, q.attention_output, l.ao_b);
-    const Var<T, Cpu> x1 = layer_norm(add(attn, x), l.ln1_w, l.ln1_b, l.eps);
-    const Var<T, Cpu> ff = int8_linear(gelu(int8_linear(x1, q.intermediate, l.i_b)), q.output, l.o_b);
-    return layer_norm(add(ff, x1), l.ln2_w, l.ln2_b, l.eps);
+    const Var<T, Cpu> ctx_layer =
+        attention(int8_linear(xq, q.query, l.query.bias), int8_linear(xq, q.key, l.key.bias),
+                  int8_linear(xq, q.value, l.value.bias), mask_add, l.num_heads, 0.0, nullptr);
+    const Var<T, Cpu> attn = int8_linear(ctx_layer, q.attention_output, l.attention_output.bias);
+    const Var<T, Cpu> x1 = l.attention_norm.forward(add(attn, x));
+    const Var<T, Cpu> ff =
+        int8_linear(gelu(int8_linear(x1, q.intermediate, l.intermediate.bias)), q.output, l.output.bias);
+    return l.output_norm.forward(add(ff, x1));
 }
 
 }  // namespace tinybert::quant

@@ -31,7 +31,9 @@ struct RobertaFamily {
                                          typename Head::template Layer<T, D>>;
 
     static constexpr bool accepts(std::string_view model_type) { return detail::contains(model_types, model_type); }
-    static std::string class_name(const BertConfig& c) { return c.model_type == "xlm-roberta" ? "XLMRoberta" : "Roberta"; }
+    static std::string class_name(const BertConfig& c) {
+        return c.model_type == "xlm-roberta" ? "XLMRoberta" : "Roberta";
+    }
 };
 
 template <class E, class Head = NoHead, class Device = Cpu, class T = float>

@@ -3,31 +3,29 @@
 #pragma once
 
 #include "tinybert/io/hf_config.hpp"
+#include "tinybert/nn/linear.hpp"
 #include "tinybert/nn/module.hpp"
 #include "tinybert/ops/dropout.hpp"
-#include "tinybert/ops/linear.hpp"
 
 namespace tinybert {
 
 template <class T, class D>
 struct Classifier {
-    Var<T, D> weight, bias;  // (C,H) (C)
+    Linear<T, D> linear;  // (C,H)
     double dropout_p;
 
     explicit Classifier(const BertConfig& c)
-        : weight(parameter<T, D>({static_cast<std::int64_t>(c.num_labels()), c.hidden_size})),
-          bias(parameter<T, D>({static_cast<std::int64_t>(c.num_labels())})),
+        : linear(c.hidden_size, static_cast<std::int64_t>(c.num_labels())),
           dropout_p(c.classifier_dropout_or_default()) {}
 
     template <class F>
     void visit(F&& f) {
-        f("classifier.weight", weight);
-        f("classifier.bias", bias);
+        linear.visit("classifier.", f);
     }
 
     // x (..., H) -> logits (..., C)
     Var<T, D> forward(const Var<T, D>& x, const ForwardContext& ctx) const {
-        return linear(dropout(x, dropout_p, ctx.gen, ctx.training), weight, bias);
+        return linear.forward(dropout(x, dropout_p, ctx.gen, ctx.training));
     }
 };
 

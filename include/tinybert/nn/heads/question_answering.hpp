@@ -9,11 +9,11 @@
 
 #include "tinybert/io/hf_config.hpp"
 #include "tinybert/nn/batch.hpp"
+#include "tinybert/nn/linear.hpp"
 #include "tinybert/nn/module.hpp"
 #include "tinybert/ops/cross_entropy.hpp"
 #include "tinybert/ops/dropout.hpp"
 #include "tinybert/ops/elementwise.hpp"
-#include "tinybert/ops/linear.hpp"
 #include "tinybert/ops/reshape.hpp"
 #include "tinybert/ops/select.hpp"
 
@@ -32,21 +32,18 @@ struct QuestionAnswering {
 
     template <class T, class D>
     struct Layer {
-        Var<T, D> weight, bias;  // (2,H) (2)
+        Linear<T, D> qa_outputs;  // (2,H)
         double dropout_p;
 
         explicit Layer(const BertConfig& c, double dropout = 0.0)
-            : weight(parameter<T, D>({static_cast<std::int64_t>(c.num_labels()), c.hidden_size})),
-              bias(parameter<T, D>({static_cast<std::int64_t>(c.num_labels())})),
-              dropout_p(dropout) {
+            : qa_outputs(c.hidden_size, static_cast<std::int64_t>(c.num_labels())), dropout_p(dropout) {
             TINYBERT_CHECK(c.num_labels() == 2, "QuestionAnswering: the head needs exactly 2 labels (start, end), config has ",
                            c.num_labels());
         }
 
         template <class F>
         void visit(const std::string&, F&& f) {
-            f("qa_outputs.weight", weight);
-            f("qa_outputs.bias", bias);
+            qa_outputs.visit("qa_outputs.", f);
         }
 
         // hidden (B,S,H) -> start/end logits (B,S)
@@ -54,7 +51,7 @@ struct QuestionAnswering {
                              const ForwardContext& ctx) const {
             const std::int64_t B = hidden.shape().dim(0), S = hidden.shape().dim(1);
             const Var<T, D> in = dropout(hidden, dropout_p, ctx.gen, ctx.training);
-            const Var<T, D> logits = reshape(linear(in, weight, bias), {B * S, 2});
+            const Var<T, D> logits = reshape(qa_outputs.forward(in), {B * S, 2});
             Output<T, D> out{reshape(column(logits, 0), {B, S}), reshape(column(logits, 1), {B, S}), {}};
             if (batch.start_positions.defined() && batch.end_positions.defined()) {
                 const auto clamp = [S](const Tensor<std::int64_t, D>& p) {

@@ -1,0 +1,31 @@
+// tinybert/nn/layer_norm.hpp: nn.LayerNorm over the last dimension as a module: weight (N) and bias (N) under
+// `<prefix>weight` and `<prefix>bias`, eps from config.json (layer_norm_eps; DistilBERT's fixed 1e-12).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "tinybert/nn/module.hpp"
+#include "tinybert/ops/layernorm.hpp"
+
+namespace tinybert {
+
+template <class T, class D>
+struct LayerNorm {
+    Var<T, D> weight, bias;  // (N) (N)
+    T eps;
+
+    LayerNorm(std::int64_t n, double epsilon)
+        : weight(parameter<T, D>({n})), bias(parameter<T, D>({n})), eps(static_cast<T>(epsilon)) {}
+
+    template <class F>
+    void visit(const std::string& prefix, F&& f) {
+        f(prefix + "weight", weight);
+        f(prefix + "bias", bias);
+    }
+
+    // x (..., N) -> (..., N)
+    Var<T, D> forward(const Var<T, D>& x) const { return layer_norm(x, weight, bias, eps); }
+};
+
+}  // namespace tinybert
