@@ -10,6 +10,17 @@ file(COPY ${FIXTURES}/families/distilbert/config.json ${FIXTURES}/families/disti
           ${FIXTURES}/families/distilbert/tokenizer_config.json ${FIXTURES}/families/wordpiece/vocab.txt
      DESTINATION ${WORK}/model)
 set(data ${FIXTURES}/datasets)
+
+# expect_saved(dir problem_type n_labels): the config.json finetune saved in dir has them
+function(expect_saved dir expected_problem expected_labels)
+    file(READ ${dir}/config.json config)
+    string(JSON problem GET "${config}" problem_type)
+    string(JSON labels LENGTH "${config}" id2label)
+    if(NOT problem STREQUAL expected_problem OR NOT labels EQUAL expected_labels)
+        message(FATAL_ERROR "saved problem_type ${problem} with ${labels} labels, expected ${expected_problem}, "
+                            "${expected_labels}")
+    endif()
+endfunction()
 set(common --epochs 1 --batch-size 4 --max-length 32 --quiet)
 
 # multi-label: lists in JSONL, '|' in CSV; problem type inferred from the file, saved in config.json
@@ -17,12 +28,7 @@ file(WRITE ${WORK}/input.jsonl "{\"text\": \"The minister praised the striker.\"
 run(0 "\"problem_type\":\"multi_label_classification\",\"eval_f1_micro\":[0-9.e-]+,\"eval_f1_macro\":[0-9.e-]+,\"eval_subset_accuracy\":"
     ignored ${TINYBERT} finetune --task classification --model ${WORK}/model --train ${data}/multi_label/train.jsonl
     --eval ${data}/multi_label/eval.csv --out ${WORK}/ml ${common})
-file(READ ${WORK}/ml/config.json config)
-string(JSON problem GET "${config}" problem_type)
-string(JSON labels LENGTH "${config}" id2label)
-if(NOT problem STREQUAL "multi_label_classification" OR NOT labels EQUAL 3)
-    message(FATAL_ERROR "saved problem_type ${problem} with ${labels} labels, expected multi_label_classification, 3")
-endif()
+expect_saved(${WORK}/ml multi_label_classification 3)
 run(0 "^{\"f1_micro\":[0-9.e-]+,\"f1_macro\":[0-9.e-]+,\"subset_accuracy\":[0-9.e-]+}" ignored
     ${TINYBERT} evaluate --task classification --model ${WORK}/ml --data ${data}/multi_label/eval.csv --max-length 32)
 # every label's score; threshold 0 puts every label in "labels", threshold 1 none
@@ -40,12 +46,7 @@ file(WRITE ${WORK}/input.jsonl "{\"text\": \"A man is singing.\", \"text_pair\":
 run(0 "\"problem_type\":\"regression\",\"eval_mse\":[0-9.e-]+,\"eval_mae\":[0-9.e-]+,\"eval_pearson\":.*,\"eval_spearman\":"
     ignored ${TINYBERT} finetune --task classification --model ${WORK}/model --train ${data}/regression/train.jsonl
     --eval ${data}/regression/eval.csv --out ${WORK}/reg ${common})
-file(READ ${WORK}/reg/config.json config)
-string(JSON problem GET "${config}" problem_type)
-string(JSON labels LENGTH "${config}" id2label)
-if(NOT problem STREQUAL "regression" OR NOT labels EQUAL 1)
-    message(FATAL_ERROR "saved problem_type ${problem} with ${labels} labels, expected regression, 1")
-endif()
+expect_saved(${WORK}/reg regression 1)
 run(0 "^{\"mse\":[0-9.e-]+,\"mae\":[0-9.e-]+,\"pearson\":.*,\"spearman\":.*}" ignored
     ${TINYBERT} evaluate --task classification --model ${WORK}/reg --data ${data}/regression/eval.csv --max-length 32)
 run(0 "\"text_pair\":\"A man sings a song.\",\"value\":-?[0-9.e-]+}" ignored
