@@ -35,7 +35,7 @@ using NString = std::vector<NChar>;
 // ---- normalizers -----------------------------------------------------------------------------------------------
 
 struct NormStep {
-    enum Kind { nfc, nfd, nfkc, nfkd, lowercase, strip, replace, replace_run, strip_accents, prepend, precompiled } kind;
+    enum Kind { nfc, nfd, nfkc, nfkd, lower_case, strip, replace, replace_run, strip_accents, prepend, precompiled } kind;
     bool strip_left = true, strip_right = true;
     std::u32string pattern, content;  // replace: literal pattern -> content; prepend: content
     std::size_t run_min = 0;          // replace_run: runs of >= run_min copies of pattern[0] (Regex "x{n,}", "x+")
@@ -183,7 +183,7 @@ inline void apply_normalizer(const NormStep& st, NString& s) {
         case NormStep::nfd: unicode_normalize(s, false, false); return;
         case NormStep::nfkc: unicode_normalize(s, true, true); return;
         case NormStep::nfkd: unicode_normalize(s, true, false); return;
-        case NormStep::lowercase: {
+        case NormStep::lower_case: {
             NString out;
             out.reserve(s.size());
             char32_t buf[4];

@@ -118,7 +118,7 @@ inline void read_normalizer(const JsonReader& r, const json::Value& n, const std
     else if (t == "NFD") st.kind = NormStep::nfd;
     else if (t == "NFKC") st.kind = NormStep::nfkc;
     else if (t == "NFKD") st.kind = NormStep::nfkd;
-    else if (t == "Lowercase") st.kind = NormStep::lowercase;
+    else if (t == "Lowercase") st.kind = NormStep::lower_case;
     else if (t == "Strip") {
         st.kind = NormStep::strip;
         st.strip_left = r.flag(n, path, "strip_left", true);
