@@ -237,8 +237,9 @@ TEST_CASE("bad input: malformed or unsupported tokenizer.json is refused with th
         {replace(bpe, R"("decoder":{"type":"ByteLevel")", R"("decoder":{"type":"Fuse")"), "decoder type \"Fuse\""},
         {replace(bpe, R"("sep":["</s>",2])", R"("sep":["</s>",7])"), "token \"</s>\" does not have id 7"},
     };
-    for (const auto& [doc, why] : cases) {
+    for (const auto& [doc_text, why] : cases) {
         TempDir d;
+        const std::string& doc = doc_text;  // clang 14 cannot capture a structured binding
         const std::string msg = error_of([&] { from_json_text(d, doc); });
         INFO(msg);
         CHECK(msg.find(why) != std::string::npos);
