@@ -23,58 +23,6 @@ void skip_without_data() {
     }
 }
 
-std::map<std::string, std::vector<Encoding>> encode_sets(const Tokenizer& t, const std::vector<std::string>& sets) {
-    std::map<std::string, std::vector<Encoding>> got;
-    EncodeOptions trunc128{.max_length = 128, .truncation = Truncation::longest_first};
-    EncodeOptions squad{.max_length = 384, .truncation = Truncation::only_second, .padding = Padding::max_length,
-                        .stride = 128, .return_overflowing = true};
-    EncodeOptions wiki{.max_length = 512, .truncation = Truncation::longest_first};
-    for (const std::string& s : sets) {
-        if (s == "imdb") got[s] = t.encode_batch(imdb_texts(), {});
-        if (s == "imdb128") got[s] = t.encode_batch(imdb_texts(), trunc128);
-        if (s == "squad") got[s] = t.encode_pair_batch(squad_pairs(), squad);
-        if (s == "wikiann") got[s] = t.encode_words_batch(wikiann_sentences(), wiki);
-    }
-    return got;
-}
-
-// Returns {samples compared, samples identical}.
-std::pair<std::size_t, std::size_t> compare_sets(const std::string& kind, const std::string& expected_path,
-                                                 const std::map<std::string, std::vector<Encoding>>& got) {
-    const auto expected = read_expected(expected_path);
-    std::size_t total = 0, total_ok = 0;
-    static const char* field_names[] = {"n_encodings", "n_tokens", "ids", "types_masks", "offsets", "word_seq_ids"};
-    for (const auto& [name, encs] : got) {
-        REQUIRE(expected.count(name) == 1);
-        const auto& want = expected.at(name);
-        std::vector<std::vector<const Encoding*>> groups(want.size());
-        for (const Encoding& e : encs) {
-            REQUIRE(e.overflow_to_sample < groups.size());
-            groups[e.overflow_to_sample].push_back(&e);
-        }
-        std::size_t ok = 0, reported = 0;
-        for (std::size_t i = 0; i < want.size(); ++i) {
-            const std::vector<std::string> d = digest(groups[i]);
-            if (d == want[i]) {
-                ++ok;
-                continue;
-            }
-            for (std::size_t k = 0; k < d.size() && reported < 10; ++k)
-                if (d[k] != want[i][k]) {
-                    FAIL_CHECK(kind << " " << name << " sample " << i << ": " << field_names[k] << " differs");
-                    ++reported;
-                    break;
-                }
-        }
-        CHECK(ok == want.size());
-        WARN(kind << " corpus " << name << ": " << ok << "/" << want.size() << " samples identical ("
-                  << encs.size() << " encodings)");
-        total += want.size();
-        total_ok += ok;
-    }
-    return {total, total_ok};
-}
-
 }  // namespace
 
 TEST_CASE("tokenizer.json corpus: byte-level BPE matches Hugging Face on IMDb, SQuAD and WikiAnn") {
