@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <random>
 #include <string>
@@ -32,6 +33,18 @@ struct TempDir {
     TempDir& operator=(const TempDir&) = delete;
     std::string str() const { return path.string(); }
 };
+
+// The message of the tinybert::Error f throws; other exceptions and no exception are named as such.
+inline std::string error_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        return e.what();
+    } catch (const std::exception& e) {
+        return std::string("non-tinybert exception: ") + e.what();
+    }
+    return "no error";
+}
 
 inline void write_text(const std::filesystem::path& p, const std::string& text) {
     std::ofstream f(p, std::ios::binary);

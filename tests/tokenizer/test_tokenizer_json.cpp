@@ -4,7 +4,6 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
-#include <functional>
 #include <random>
 #include <set>
 
@@ -26,17 +25,6 @@ Strings tokens(const Tokenizer& t, const Encoding& e) {
 Tokenizer from_json_text(const TempDir& d, const std::string& doc) {
     write_text(d.path / "tokenizer.json", doc);
     return Tokenizer::from_pretrained(d.str());
-}
-
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    } catch (const std::exception& e) {
-        return std::string("non-tinybert exception: ") + e.what();
-    }
-    return "no error";
 }
 
 // A tiny BPE model over a b c with merges in the given order.

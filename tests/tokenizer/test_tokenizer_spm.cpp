@@ -4,7 +4,6 @@
 // transformers 5 class rebuild, and corrupt or truncated charsmaps refused with an Error naming the file.
 #include <catch2/catch.hpp>
 
-#include <functional>
 #include <random>
 
 #include "json_support.hpp"
@@ -27,17 +26,6 @@ std::string base64_encode(const std::string& in) {
         out += i + 2 < in.size() ? a[v & 63] : '=';
     }
     return out;
-}
-
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    } catch (const std::exception& e) {
-        return std::string("non-tinybert exception: ") + e.what();
-    }
-    return "no error";
 }
 
 // spm_xlmr/tokenizer.json as compact JSON, and its charsmap (decoded).
