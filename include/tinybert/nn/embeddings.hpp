@@ -55,9 +55,8 @@ struct Embeddings {
                        " (truncate the input with the tokenizer's max_length)");
         Var<T, D> sum = embedding(input_ids, word, pad_token_id);
         if (token_type.defined()) sum = add(sum, embedding(token_type_ids, token_type));
-        sum = positions == Positions::from_zero
-                  ? add(sum, embedding(position_ids(input_ids), position))
-                  : add(sum, embedding(position_ids(input_ids), position, pad_token_id));
+        const std::int64_t position_padding = positions == Positions::after_padding ? pad_token_id : -1;
+        sum = add(sum, embedding(position_ids(input_ids), position, position_padding));
         return dropout(norm.forward(sum), dropout_p, ctx.gen, ctx.training);
     }
 

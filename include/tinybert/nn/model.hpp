@@ -8,6 +8,7 @@
 // nn/auto.hpp picks the family from config.json's model_type at run time.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
@@ -71,18 +72,13 @@ public:
     // A freshly initialised model (Hugging Face _init_weights, seeded; counter-based draws, not torch's).
     // requires: config.model_type is one of the family's (e.g. set it to "roberta" for Roberta<…>).
     explicit EncoderModel(BertConfig config, std::uint64_t seed = 42)
-        : EncoderModel(std::move(config), seed, Uninitialised{}) {
+        : EncoderModel((check_family(config, "config"), std::move(config)), seed, Uninitialised{}) {
         Generator init(seed);
         visit_parameters([&](const std::string& name, Var<T, Device>& p) {
             init_parameter(name, p, config_.initializer_range, config_.pad_token_id, init);
         });
-        if constexpr (Family::positions == Positions::after_padding) {  // nn.Embedding(padding_idx) zeroes that row
-            std::vector<T> host = embeddings.position.value().to_vector();
-            const auto h = static_cast<std::size_t>(embeddings.position.shape().dim(1));
-            std::fill_n(host.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(config_.pad_token_id) * h),
-                        h, T{0});
-            embeddings.position.value() = Tensor<T, Device>::from_vector(embeddings.position.shape(), host);
-        }
+        if constexpr (Family::positions == Positions::after_padding)  // the position table's padding_idx row
+            zero_row(embeddings.position, config_.pad_token_id);
     }
 
     // The class transformers' AutoModel builds for this model: "BertForSequenceClassification", "RobertaModel", …
@@ -214,7 +210,7 @@ public:
 private:
     struct Uninitialised {};  // parameters zero-filled, for from_pretrained to load
     EncoderModel(BertConfig config, std::uint64_t seed, Uninitialised)
-        : config_((config.validate(), check_family(config, "config"), std::move(config))),
+        : config_((config.validate(), std::move(config))),
           embeddings(config_, Family::positions),
           embeddings_project(config_.embedding_width() != config_.hidden_size
                                  ? std::optional<Linear<T, Device>>(std::in_place, config_.embedding_width(),

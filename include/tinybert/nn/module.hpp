@@ -3,6 +3,7 @@
 // Layers expose `visit(prefix, f)`, calling f(hf_name, Var&) for each parameter in Hugging Face order.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -48,6 +49,15 @@ void init_constant(Var<T, D>& p, T value) {
     p.value().fill(value);
 }
 
+// Sets row `row` of a (N,H) table to 0 (nn.Embedding's padding_idx row at init).
+template <class T, class D>
+void zero_row(Var<T, D>& table, std::int64_t row) {
+    std::vector<T> host = table.value().to_vector();
+    const auto h = static_cast<std::size_t>(table.shape().dim(1));
+    std::fill_n(host.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(row) * h), h, T{0});
+    table.value() = Tensor<T, D>::from_vector(table.shape(), host);
+}
+
 // The parameter-name rule for init: LayerNorm weights → 1 (is_layer_norm_parameter), biases → 0, everything else
 // N(0, initializer_range²); row pad_token_id of the word embeddings → 0.
 template <class T, class D, class Gen>
@@ -62,12 +72,7 @@ void init_parameter(const std::string& name, Var<T, D>& p, double initializer_ra
         init_constant(p, T{0});
     } else {
         init_normal(p, initializer_range, gen);
-        if (ends_with("word_embeddings.weight")) {
-            std::vector<T> host = p.value().to_vector();
-            const auto h = static_cast<std::size_t>(p.shape().dim(1));
-            std::fill_n(host.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(pad_token_id) * h), h, T{0});
-            p.value() = Tensor<T, D>::from_vector(p.shape(), host);
-        }
+        if (ends_with("word_embeddings.weight")) zero_row(p, pad_token_id);
     }
 }
 
