@@ -2,7 +2,8 @@
 # Installs the Debian packages tinybert builds with, or the packages named as arguments (the CI stages' extra
 # compilers); idempotent (does nothing when they are present).
 set -euo pipefail
-pkgs=(cmake g++ make libeigen3-dev libsimdjson-dev libxtensor-dev catch2 libutf8proc-dev libbenchmark-dev libcpp-httplib-dev libdnnl-dev)
+pkgs=(cmake g++ make libeigen3-dev libsimdjson-dev libxtensor-dev catch2 libutf8proc-dev libbenchmark-dev libcpp-httplib-dev libdnnl-dev
+      libopenmpi-dev openmpi-bin)
 if (($#)); then pkgs=("$@"); fi
 missing=()
 for p in "${pkgs[@]}"; do

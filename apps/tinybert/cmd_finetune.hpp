@@ -8,8 +8,12 @@
 // Classification: --problem-type single_label_classification|multi_label_classification|regression (default: what
 // the training file shows, docs/tasks.md; saved in config.json), --threshold (multi-label evaluation, 0.5),
 // --class-weights w0,w1,... (single-label: CrossEntropyLoss(weight=w), in label-id order).
+// Data parallelism: `mpirun -np N tinybert finetune ...` (docs/distributed.md): --batch-size is per process, only
+// rank 0 writes and prints; --ddp-bucket-cap-mb (25) sizes the gradient buckets, --ddp-timeout S (1800) bounds every
+// collective.
 #pragma once
 
+#include "distributed.hpp"
 #include "tasks.hpp"
 
 namespace tinybert::cli {
@@ -54,7 +58,9 @@ inline int run_finetune(int argc, char** argv) {
               "  [--dropout-stream torch|counter] [--logging-steps N]\n"
               "  [--report-to jsonl|tensorboard|jsonl,tensorboard|none] [--base-model NAME] [--dataset NAME]\n"
               "  [--problem-type single_label_classification|multi_label_classification|regression] [--threshold P]\n"
-              "  [--class-weights W0,W1,...]");
+              "  [--class-weights W0,W1,...] [--ddp-bucket-cap-mb MB] [--ddp-timeout S]");
+    const Job job(args);
+    const dist::Communicator& comm = job.comm();
     const Task task = parse_task(args.required("--task"));
     const std::string model_dir = args.required("--model"), train_path = args.required("--train"),
                       eval_path = args.required("--eval"), out = args.required("--out");
@@ -77,6 +83,8 @@ inline int run_finetune(int argc, char** argv) {
     ta.logging_steps = static_cast<std::int64_t>(args.count("--logging-steps", 10));
     TINYBERT_CHECK(ta.logging_steps > 0, "--logging-steps needs a positive integer");
     ta.report_to = report_to_arg(args.value("--report-to", "jsonl"));
+    ta.ddp_bucket_cap_mb = args.number("--ddp-bucket-cap-mb", 25);
+    TINYBERT_CHECK(ta.ddp_bucket_cap_mb >= 0, "--ddp-bucket-cap-mb needs a number >= 0");
     namespace fs = std::filesystem;
     const auto named = [](const fs::path& p) {  // "out/", "." and "a/../out" name their folder
         const fs::path n = fs::absolute(p).lexically_normal();
@@ -95,10 +103,10 @@ inline int run_finetune(int argc, char** argv) {
     const std::vector<double> class_weights = class_weights_arg(args.value("--class-weights", ""));
     TINYBERT_CHECK(task == Task::classification || (!problem_type && class_weights.empty()),
                    "--problem-type and --class-weights are for --task classification");
-    apply_threads(args);
+    job.apply_threads(args);
     args.finish();
 
-    return with_task(task, [&]<Task K>() {
+    return job.run("finetune", [&] { return with_task(task, [&]<Task K>() {
         using Data = TaskData<K>;
         return with_model<typename Data::Head>(model_dir, [&]<class Model>(std::type_identity<Model>) {
             const Tokenizer tok = Tokenizer::from_pretrained(model_dir);
@@ -129,13 +137,16 @@ inline int run_finetune(int argc, char** argv) {
                     model.head.loss.set_class_weights(class_weights);
                 }
             }
-            for (const auto& name : model.load_report().missing)
-                std::fprintf(stderr, "newly initialised: %s\n", name.c_str());
-            std::fprintf(stderr, "%zu training examples (%zu features), %zu evaluation examples (%zu features)\n",
-                         train.examples.size(), train.features.size(), eval.examples.size(), eval.features.size());
-            Trainer<Model> trainer(model, ta);
+            if (comm.is_main()) {
+                for (const auto& name : model.load_report().missing)
+                    std::fprintf(stderr, "newly initialised: %s\n", name.c_str());
+                std::fprintf(stderr, "%zu training examples (%zu features), %zu evaluation examples (%zu features)%s\n",
+                             train.examples.size(), train.features.size(), eval.examples.size(), eval.features.size(),
+                             comm.size() > 1 ? (", " + std::to_string(comm.size()) + " processes").c_str() : "");
+            }
+            Trainer<Model> trainer(model, ta, comm);
             const TrainResult r = trainer.train(
-                train.features, tok.pad_id(), [&](Model& m) { return eval.evaluate(m, tok.pad_id(), eval_bs); },
+                train.features, tok.pad_id(), [&](Model& m) { return eval.evaluate(m, tok.pad_id(), eval_bs, comm); },
                 [&](const std::string& dir) { tok.save_pretrained(dir); });
             json::Object o{{"task", task_name(K)},
                            {"output_dir", out},
@@ -149,10 +160,15 @@ inline int run_finetune(int argc, char** argv) {
                            {"stopped_early", r.stopped_early}};
             if constexpr (K == Task::classification) o.emplace_back("problem_type", problem_type_name(*data_problem));
             for (const auto& [k, v] : r.best_metrics) o.emplace_back("eval_" + k, v);
-            print_result(o);
+            if (comm.size() > 1) {
+                o.emplace_back("world_size", static_cast<std::int64_t>(comm.size()));
+                o.emplace_back("gradient_buckets", static_cast<std::int64_t>(r.communication.buckets));
+                o.emplace_back("allreduce_wait_seconds", r.communication.exposed_seconds);
+            }
+            if (comm.is_main()) print_result(o);
             return r.stopped_on_nan ? 1 : 0;
         });
-    });
+    }); });
 }
 
 }  // namespace tinybert::cli

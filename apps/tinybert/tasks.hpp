@@ -101,8 +101,9 @@ struct TaskData<Task::classification> {
     std::vector<std::string> labels() const { return examples.label_names(); }
     ProblemType problem_type() const { return examples.problem_type(); }
     template <class Model>
-    Metrics evaluate(Model& m, std::int64_t pad, std::size_t bs) const {
-        return evaluate_classification(m, features, pad, bs, threshold);
+    Metrics evaluate(Model& m, std::int64_t pad, std::size_t bs,
+                     const dist::Communicator& comm = dist::single_process()) const {
+        return evaluate_classification(m, features, pad, bs, threshold, comm);
     }
     static constexpr const char* best_metric = "accuracy";  // single-label; see best_metric_of
 };
@@ -127,8 +128,9 @@ struct TaskData<Task::ner> {
           features(ner_features(examples, tok, examples.label_names(), max_length)) {}
     std::vector<std::string> labels() const { return examples.label_names(); }
     template <class Model>
-    Metrics evaluate(Model& m, std::int64_t pad, std::size_t bs) const {
-        return evaluate_ner(m, features, m.config().id2label, pad, bs);
+    Metrics evaluate(Model& m, std::int64_t pad, std::size_t bs,
+                     const dist::Communicator& comm = dist::single_process()) const {
+        return evaluate_ner(m, features, m.config().id2label, pad, bs, comm);
     }
     static constexpr const char* best_metric = "f1";
 };
@@ -151,8 +153,9 @@ struct TaskData<Task::qa> {
     }
     std::vector<std::string> labels() const { return {"start", "end"}; }
     template <class Model>
-    Metrics evaluate(Model& m, std::int64_t pad, std::size_t bs) const {
-        return evaluate_qa(m, examples, features, pad, bs);
+    Metrics evaluate(Model& m, std::int64_t pad, std::size_t bs,
+                     const dist::Communicator& comm = dist::single_process()) const {
+        return evaluate_qa(m, examples, features, pad, bs, comm);
     }
     static constexpr const char* best_metric = "f1";
 };

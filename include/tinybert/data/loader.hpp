@@ -2,17 +2,21 @@
 // (seed, e), so a resumed run sees the same batches; it is the order Hugging Face Trainer draws for the same seed,
 // torch.randperm(n) under manual_seed(seed + e), so both libraries train on the same batches), dynamic padding to
 // the longest feature of each batch (DataCollatorWithPadding; labels padded with -100), optional length-grouped
-// batches, and the next batch collated on a background thread while the current one trains.
+// batches, and the next batch collated on a background thread while the current one trains. In a data-parallel run
+// (world_size > 1) batch_size is the global batch and each process collates its shard of it (dist::shard_of), padded
+// to the global batch's longest feature: the batch one process would make (QA's softmax spans the padding).
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 #include <future>
 #include <numeric>
+#include <utility>
 #include <vector>
 
 #include "tinybert/core/torch_random.hpp"
 #include "tinybert/data/features.hpp"
+#include "tinybert/dist/communicator.hpp"
 #include "tinybert/nn/batch.hpp"
 
 namespace tinybert {
@@ -23,14 +27,16 @@ struct LoaderOptions {
     std::uint64_t seed = 42;
     bool group_by_length = false;     // shuffle, then sort within mega-batches of 50 batches by length (HF's sampler)
     std::size_t pad_to_multiple_of = 1;
+    int rank = 0, world_size = 1;     // the shard of each batch this process takes
 };
 
-// Pads features [first, last) of `order` into one batch. Padding: pad_id / attention 0 / type 0 / labels -100.
-// Features with float labels (regression, multi-label) give float_labels (B,C) and no int64 labels.
+// Pads features [first, last) of `order` into one batch, to the longest of them (or min_length if longer).
+// Padding: pad_id / attention 0 / type 0 / labels -100. Features with float labels (regression, multi-label) give
+// float_labels (B,C) and no int64 labels.
 inline Batch<Cpu> collate(const std::vector<Feature>& features, const std::vector<std::size_t>& rows, std::int64_t pad_id,
-                          std::size_t pad_to_multiple_of = 1) {
+                          std::size_t pad_to_multiple_of = 1, std::size_t min_length = 0) {
     TINYBERT_CHECK(!rows.empty(), "collate: empty batch");
-    std::size_t S = 0;
+    std::size_t S = min_length;
     for (const std::size_t r : rows) S = std::max(S, features[r].size());
     S = (S + pad_to_multiple_of - 1) / pad_to_multiple_of * pad_to_multiple_of;
     const auto B = rows.size();
@@ -78,6 +84,8 @@ public:
         : features_(&features), pad_id_(pad_id), opts_(opts) {
         TINYBERT_CHECK(opts.batch_size > 0, "DataLoader: batch_size must be > 0");
         TINYBERT_CHECK(!features.empty(), "DataLoader: no features (empty dataset?)");
+        TINYBERT_CHECK(opts.world_size > 0 && opts.rank >= 0 && opts.rank < opts.world_size, "DataLoader: rank ",
+                       opts.rank, " of ", opts.world_size);
         set_epoch(0);
     }
 
@@ -105,29 +113,46 @@ public:
         }
     }
 
-    // Feature indices of batch b in the current epoch.
+    // Feature indices of batch b in the current epoch (this process's shard of it; empty when a short last batch has
+    // fewer rows than there are processes).
     std::vector<std::size_t> rows(std::size_t b) const {
-        const std::size_t first = b * opts_.batch_size, last = std::min(order_.size(), first + opts_.batch_size);
-        return {order_.begin() + static_cast<std::ptrdiff_t>(first), order_.begin() + static_cast<std::ptrdiff_t>(last)};
+        const auto [first, last] = span(b);
+        const dist::Shard s = dist::shard_of(last - first, opts_.rank, opts_.world_size);
+        return {order_.begin() + static_cast<std::ptrdiff_t>(first + s.begin),
+                order_.begin() + static_cast<std::ptrdiff_t>(first + s.end)};
     }
 
-    // Batch b, collated; batch b+1 is then prepared on a background thread. That thread gets its rows and options
-    // by value and reads only the features, never this loader, so moving the loader, or set_epoch, while a batch is
-    // in flight is safe. Destroying the loader (or replacing pending_) waits for that batch to finish.
+    // Batch b, collated (requires: rows(b) is not empty); batch b+1 is then prepared on a background thread. That
+    // thread gets its rows and options by value and reads only the features, never this loader, so moving the
+    // loader, or set_epoch, while a batch is in flight is safe. Destroying the loader (or replacing pending_) waits
+    // for that batch to finish.
     Batch<Cpu> batch(std::size_t b) {
         Batch<Cpu> out = (pending_.valid() && pending_index_ == b) ? pending_.get() : make(b);
-        if (b + 1 < num_batches()) {
+        if (b + 1 < num_batches() && !rows(b + 1).empty()) {
             pending_index_ = b + 1;
             pending_ = std::async(std::launch::async, [features = features_, rows = rows(b + 1), pad_id = pad_id_,
-                                                       multiple = opts_.pad_to_multiple_of] {
-                return collate(*features, rows, pad_id, multiple);
+                                                       multiple = opts_.pad_to_multiple_of, length = length(b + 1)] {
+                return collate(*features, rows, pad_id, multiple, length);
             });
         }
         return out;
     }
 
 private:
-    Batch<Cpu> make(std::size_t b) const { return collate(*features_, rows(b), pad_id_, opts_.pad_to_multiple_of); }
+    Batch<Cpu> make(std::size_t b) const {
+        return collate(*features_, rows(b), pad_id_, opts_.pad_to_multiple_of, length(b));
+    }
+    // Positions [first, last) of `order_` in (global) batch b.
+    std::pair<std::size_t, std::size_t> span(std::size_t b) const {
+        const std::size_t first = b * opts_.batch_size;
+        return {first, std::min(order_.size(), first + opts_.batch_size)};
+    }
+    // The longest feature of (global) batch b: the length every process's shard pads to.
+    std::size_t length(std::size_t b) const {
+        std::size_t n = 0;
+        for (auto [i, last] = span(b); i < last; ++i) n = std::max(n, (*features_)[order_[i]].size());
+        return n;
+    }
 
     const std::vector<Feature>* features_;
     std::int64_t pad_id_;

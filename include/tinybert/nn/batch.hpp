@@ -2,6 +2,7 @@
 // labels, float32 labels for regression and multi-label classification (as transformers' collator makes them).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <type_traits>
 
@@ -23,6 +24,15 @@ struct Batch {
     std::int64_t batch_size() const { return input_ids.shape().dim(0); }
     std::int64_t seq_len() const { return input_ids.shape().dim(1); }
 };
+
+// How many terms the loss of a host batch averages: its labelled tokens for token labels (-100 is ignored), else its
+// examples (class, regression and multi-label targets, QA spans). Data parallelism weighs each process's loss by it,
+// so that the update of N processes is that of one process on the whole global batch (trainer.hpp).
+inline std::int64_t loss_items(const Batch<Cpu>& b) {
+    if (!b.labels.defined() || b.labels.rank() != 2) return b.batch_size();
+    const std::int64_t* y = b.labels.data();
+    return static_cast<std::int64_t>(std::count_if(y, y + b.labels.numel(), [](std::int64_t v) { return v != -100; }));
+}
 
 // A host batch (the data loader's) on Device: the same batch for Cpu, each defined tensor copied otherwise.
 template <class Device>

@@ -41,16 +41,18 @@ inline double sigmoid(double z) {
     return z >= 0 ? 1 / (1 + std::exp(-z)) : std::exp(z) / (1 + std::exp(z));
 }
 
-// Logits (num_labels floats) of every feature, in order.
+// Logits (num_labels floats) of every feature, in order (on every process of `comm`, each computing its share).
 template <class Model>
 std::vector<std::vector<float>> classification_logits(Model& model, const std::vector<Feature>& features,
-                                                      std::int64_t pad_id, std::size_t batch_size = 32) {
+                                                      std::int64_t pad_id, std::size_t batch_size = 32,
+                                                      const dist::Communicator& comm = dist::single_process()) {
     std::vector<std::vector<float>> out(features.size());
     predict_batches(model, features, pad_id, batch_size, [&](const auto& o, const std::vector<std::size_t>& rows) {
         const auto v = o.logits.value().to_vector();
         const auto c = static_cast<std::size_t>(o.logits.shape().dim(1));
         for (std::size_t r = 0; r < rows.size(); ++r) out[rows[r]] = row_of(v, r, c);
-    });
+    }, comm);
+    gather_rows(out, batch_size, comm);
     return out;
 }
 
@@ -58,8 +60,9 @@ std::vector<std::vector<float>> classification_logits(Model& model, const std::v
 // applies to multi-label.
 template <class Model>
 Metrics evaluate_classification(Model& model, const std::vector<Feature>& features, std::int64_t pad_id,
-                                std::size_t batch_size = 32, double threshold = 0.5) {
-    const auto logits = classification_logits(model, features, pad_id, batch_size);
+                                std::size_t batch_size = 32, double threshold = 0.5,
+                                const dist::Communicator& comm = dist::single_process()) {
+    const auto logits = classification_logits(model, features, pad_id, batch_size, comm);
     const ProblemType problem = output_problem_type(model.config(), features);
     if (problem == ProblemType::regression) {
         std::vector<double> preds, targets;

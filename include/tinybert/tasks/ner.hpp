@@ -26,7 +26,8 @@ struct NamedEntity {
 // Per feature: the (S_i, C) logits of its tokens, row-major.
 template <class Model>
 std::vector<std::vector<float>> token_logits(Model& model, const std::vector<Feature>& features, std::int64_t pad_id,
-                                             std::size_t batch_size = 32) {
+                                             std::size_t batch_size = 32,
+                                             const dist::Communicator& comm = dist::single_process()) {
     std::vector<std::vector<float>> out(features.size());
     predict_batches(model, features, pad_id, batch_size, [&](const auto& o, const std::vector<std::size_t>& rows) {
         const auto v = o.logits.value().to_vector();
@@ -36,15 +37,17 @@ std::vector<std::vector<float>> token_logits(Model& model, const std::vector<Fea
             out[rows[r]].assign(v.begin() + static_cast<std::ptrdiff_t>(r * S * C),
                                 v.begin() + static_cast<std::ptrdiff_t>((r * S + n) * C));
         }
-    });
+    }, comm);
+    gather_rows(out, batch_size, comm);
     return out;
 }
 
 // seqeval precision, recall, f1 (default mode) and token accuracy over the labelled positions.
 template <class Model>
 Metrics evaluate_ner(Model& model, const std::vector<Feature>& features, const std::vector<std::string>& label_names,
-                     std::int64_t pad_id, std::size_t batch_size = 32) {
-    const auto logits = token_logits(model, features, pad_id, batch_size);
+                     std::int64_t pad_id, std::size_t batch_size = 32,
+                     const dist::Communicator& comm = dist::single_process()) {
+    const auto logits = token_logits(model, features, pad_id, batch_size, comm);
     const std::size_t C = label_names.size();
     metrics::TagSequences gold, pred;
     for (std::size_t i = 0; i < features.size(); ++i) {

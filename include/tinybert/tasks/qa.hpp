@@ -23,7 +23,8 @@ struct QaAnswer {
 // Start and end logits of every feature, each of the feature's length.
 template <class Model>
 void qa_logits(Model& model, const std::vector<Feature>& features, std::int64_t pad_id, std::size_t batch_size,
-               std::vector<std::vector<float>>& starts, std::vector<std::vector<float>>& ends) {
+               std::vector<std::vector<float>>& starts, std::vector<std::vector<float>>& ends,
+               const dist::Communicator& comm = dist::single_process()) {
     starts.assign(features.size(), {});
     ends.assign(features.size(), {});
     predict_batches(model, features, pad_id, batch_size, [&](const auto& o, const std::vector<std::size_t>& rows) {
@@ -35,16 +36,19 @@ void qa_logits(Model& model, const std::vector<Feature>& features, std::int64_t 
             starts[rows[r]].resize(features[rows[r]].size());
             ends[rows[r]].resize(features[rows[r]].size());
         }
-    });
+    }, comm);
+    gather_rows(starts, batch_size, comm);
+    gather_rows(ends, batch_size, comm);
 }
 
 // Best answer per example; features must be grouped by example, in example order (as qa_features makes them).
 template <class Model, DatasetOf<QaExample> Data>
 std::vector<QaPrediction> predict_answers(Model& model, const Data& data, const std::vector<Feature>& features,
                                           std::int64_t pad_id, std::size_t batch_size = 32,
-                                          const QaPostprocessOptions& post = {}) {
+                                          const QaPostprocessOptions& post = {},
+                                          const dist::Communicator& comm = dist::single_process()) {
     std::vector<std::vector<float>> starts, ends;
-    qa_logits(model, features, pad_id, batch_size, starts, ends);
+    qa_logits(model, features, pad_id, batch_size, starts, ends, comm);
     std::vector<QaPrediction> out(data.size());
     std::size_t f = 0;
     for (std::size_t i = 0; i < data.size(); ++i) {
@@ -60,8 +64,8 @@ std::vector<QaPrediction> predict_answers(Model& model, const Data& data, const 
 // exact_match and f1 (percentages, official SQuAD v1.1 script) of the predicted answers.
 template <class Model, DatasetOf<QaExample> Data>
 Metrics evaluate_qa(Model& model, const Data& data, const std::vector<Feature>& features, std::int64_t pad_id,
-                    std::size_t batch_size = 32) {
-    const auto preds = predict_answers(model, data, features, pad_id, batch_size);
+                    std::size_t batch_size = 32, const dist::Communicator& comm = dist::single_process()) {
+    const auto preds = predict_answers(model, data, features, pad_id, batch_size, {}, comm);
     std::vector<metrics::SquadReference> refs;
     std::unordered_map<std::string, std::string> answers;
     for (std::size_t i = 0; i < data.size(); ++i) {

@@ -5,10 +5,18 @@
 // (report_to), and a model card (README.md) next to the saved model. Every save is durable
 // (io/files.hpp) and a crash at any instant of a checkpoint save leaves a complete checkpoint for resume
 // (save_checkpoint, find_checkpoint).
-// Per update: backward → on_gradients hook (where a multi-GPU run all-reduces) → clip → AdamW step → zero grads.
+// Per update: backward → gradient all-reduce (data parallelism) → on_gradients hook → clip → AdamW step → zero grads.
+// Data parallelism (docs/distributed.md), with the semantics of accelerate/DDP: given a Communicator of N processes,
+// per_device_train_batch_size is per process and each global step takes the next N × B rows of the Trainer's order,
+// each process its shard; every process's loss is weighed by its share of the global batch's loss terms
+// (loss_items), so that the summed gradients are those of one process on the whole global batch (exactly, not the
+// mean of per-process means: NER batches differ in labelled tokens); gradients are summed in buckets during backward
+// (dist/grad_buckets.hpp); dropout streams differ per process (dist::rank_seed); the schedule counts global steps;
+// only rank 0 writes (model, checkpoints, logs, card); a resume needs the same N.
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -20,6 +28,7 @@
 
 #include "tinybert/backend/cpu/eigen_map.hpp"
 #include "tinybert/data/loader.hpp"
+#include "tinybert/dist/grad_buckets.hpp"
 #include "tinybert/io/files.hpp"
 #include "tinybert/io/safetensors.hpp"
 #include "tinybert/train/clip.hpp"
@@ -65,6 +74,9 @@ struct TrainingArguments {
     std::string base_model{};  // the checkpoint fine-tuned: a Hub id ("user/name") or a name
     std::string dataset{};
     std::size_t per_device_eval_batch_size = 8;  // the evaluate callback does the batching
+    // Data parallelism: gradients are summed over the processes in buckets of about this many MiB, each started as
+    // soon as backward has produced it (HF's ddp_bucket_cap_mb, DDP's default 25). 0: one bucket after backward.
+    double ddp_bucket_cap_mb = 25;
 };
 
 // The checkpoint a resumed run in `output_dir` starts from: output_dir/checkpoint, or, when a save was interrupted
@@ -85,7 +97,10 @@ struct TrainResult {
     Metrics best_metrics;           // of the saved model
     double seconds = 0;             // wall time of train(), evaluations and saves included (as HF's train_runtime)
     double eval_seconds = 0;        // the part of `seconds` spent evaluating and saving
-    double sequences_per_second = 0;
+    double sequences_per_second = 0;  // of all processes together
+    // Data parallelism: the time updates waited for the gradient sum after backward (what backward did not hide),
+    // and how the gradient was bucketed.
+    dist::SyncStats communication{};
     bool stopped_on_nan = false;
     bool stopped_early = false;
 };
@@ -98,26 +113,33 @@ public:
     using Evaluate = std::function<Metrics(Model&)>;
     using SaveExtra = std::function<void(const std::string& dir)>;  // e.g. the tokenizer next to the model
 
-    Trainer(Model& model, TrainingArguments args) : model_(model), args_(std::move(args)) {
+    // `comm`: the processes of a data-parallel run (dist/mpi.hpp); all of them run this train() together.
+    Trainer(Model& model, TrainingArguments args, const dist::Communicator& comm = dist::single_process())
+        : model_(model), args_(std::move(args)), comm_(comm) {
         TINYBERT_CHECK(args_.per_device_train_batch_size > 0 && args_.gradient_accumulation_steps > 0,
                        "Trainer: batch size and gradient accumulation steps must be > 0");
+        TINYBERT_CHECK(args_.ddp_bucket_cap_mb >= 0, "Trainer: ddp_bucket_cap_mb must be >= 0");
         for (const auto& r : args_.report_to)
             TINYBERT_CHECK(r == "jsonl" || r == "tensorboard", "Trainer: report_to holds \"jsonl\" and/or "
                                                                "\"tensorboard\", got \"", r, "\"");
     }
 
-    // Called after the gradients of an update are accumulated, before clipping: the all-reduce point for data
-    // parallelism. Default: nothing (one process).
+    // Called after the gradients of an update are accumulated (and summed over the processes), before clipping.
     std::function<void(Model&)> on_gradients;
 
     TrainResult train(const std::vector<Feature>& train_features, std::int64_t pad_id, const Evaluate& evaluate,
                       const SaveExtra& save_extra = {}) {
         namespace fs = std::filesystem;
         if constexpr (std::is_same_v<Device, Cpu>) flush_denormals();  // see backend/cpu/eigen_map.hpp
-        if (!args_.output_dir.empty()) detail::create_directories_durable(args_.output_dir);
+        const bool main = comm_.is_main();
+        if (main && !args_.output_dir.empty()) detail::create_directories_durable(args_.output_dir);
+        const auto world = static_cast<std::size_t>(comm_.size());
+        TINYBERT_CHECK(train_features.size() >= world, "Trainer: ", train_features.size(),
+                       " training features for ", world, " processes (each needs at least one)");
         DataLoader loader(train_features, pad_id,
-                          {.batch_size = args_.per_device_train_batch_size, .shuffle = true, .seed = args_.seed,
-                           .group_by_length = args_.group_by_length});
+                          {.batch_size = args_.per_device_train_batch_size * world, .shuffle = true,
+                           .seed = args_.seed, .group_by_length = args_.group_by_length, .pad_to_multiple_of = 1,
+                           .rank = comm_.rank(), .world_size = comm_.size()});
         const std::size_t per_epoch = (loader.num_batches() + args_.gradient_accumulation_steps - 1) /
                                       args_.gradient_accumulation_steps;
         const auto total = static_cast<std::int64_t>(per_epoch * args_.num_train_epochs);
@@ -126,23 +148,27 @@ public:
             args_.warmup_steps > 0 ? args_.warmup_steps : LinearSchedule::warmup_from_ratio(args_.warmup_ratio, total);
         const LinearSchedule schedule(args_.learning_rate, total, warmup);
         AdamW<T, Device> opt(model_, {.lr = args_.learning_rate, .weight_decay = args_.weight_decay});
-        model_.generator() = Generator(args_.seed, dropout_stream());
+        model_.generator() = Generator(dist::rank_seed(args_.seed, comm_.rank()), dropout_stream());
+        std::optional<dist::GradientBuckets<T, Device>> buckets;
+        if (world > 1)
+            buckets.emplace(model_, comm_, static_cast<std::size_t>(args_.ddp_bucket_cap_mb * double(1 << 20)));
         const std::optional<fs::path> checkpoint =
             args_.resume && !args_.output_dir.empty() ? find_checkpoint(args_.output_dir) : std::nullopt;
-        Reports log{
-            .jsonl = MetricsLog(reports_to("jsonl") ? (fs::path(args_.output_dir) / "metrics.jsonl").string() : "",
-                                checkpoint.has_value()),
-            .tensorboard = std::nullopt};
+        Reports log{.jsonl = MetricsLog(main && reports_to("jsonl")
+                                            ? (fs::path(args_.output_dir) / "metrics.jsonl").string()
+                                            : "",
+                                        checkpoint.has_value()),
+                    .tensorboard = std::nullopt};
 
         State st;
         if (checkpoint) load_checkpoint(*checkpoint, opt, st, log.jsonl);
-        if (reports_to("tensorboard")) {
+        if (main && reports_to("tensorboard")) {
             if (st.logging_dir.empty())
                 st.logging_dir = args_.logging_dir.empty() ? default_logging_dir(args_.output_dir) : args_.logging_dir;
             log.tensorboard.emplace(st.logging_dir);
             if (checkpoint) log.tensorboard->resume_after(st.updates);
         }
-        Progress progress(total, args_.progress, args_.logging_steps);
+        Progress progress(total, main && args_.progress, args_.logging_steps);
         TrainResult result;
         double loss_sum = 0;
         std::size_t loss_count = 0, sequences = 0;
@@ -153,10 +179,24 @@ public:
             const std::size_t first = epoch == st.epoch ? st.batch : 0;
             if (first == 0) data_loader_started();
             for (std::size_t b = first; b < loader.num_batches() && !st.stop; ++b) {
-                const Batch<Cpu> host = loader.batch(b);
-                const auto out = model_.forward(to_device<Device>(host));
-                const double loss = static_cast<double>(out.loss.value().to_vector()[0]);
-                if (!std::isfinite(loss)) {
+                const bool last = b + 1 == loader.num_batches();
+                const bool update = (b + 1) % args_.gradient_accumulation_steps == 0 || last;
+                if (buckets && update) buckets->begin_update();
+                // This process's shard: its loss and the number of terms it averages (none: an empty shard of a
+                // short last batch). The batch loss is the mean over all processes' terms.
+                const std::size_t rows = loader.rows(b).size();
+                double items = 0, local_loss = 0;
+                Var<T, Device> loss_var;
+                if (rows > 0) {
+                    const Batch<Cpu> host = loader.batch(b);
+                    loss_var = model_.forward(to_device<Device>(host)).loss;
+                    items = static_cast<double>(loss_items(host));
+                    if (items > 0) local_loss = static_cast<double>(loss_var.value().to_vector()[0]);
+                }
+                std::array<double, 2> sums{items, items * local_loss};
+                if (world > 1) comm_.all_reduce_sum(sums.data(), sums.size());
+                const double loss = world > 1 ? sums[1] / sums[0] : local_loss;
+                if (!std::isfinite(loss)) {  // every process sees the same global loss and stops here
                     progress.message("loss is " + std::to_string(loss) + " at epoch " + std::to_string(epoch + 1) +
                                      ", batch " + std::to_string(b) + ": training stopped; the last good model in " +
                                      args_.output_dir + " is kept");
@@ -164,12 +204,13 @@ public:
                     result.stopped_on_nan = st.stop = true;
                     break;
                 }
-                backward(out.loss);
+                if (items > 0) backward(loss_var, static_cast<T>(world > 1 ? items / sums[0] : 1.0));
+                else Tape::current().clear();
                 loss_sum += loss, st.window_loss += loss, ++loss_count, ++st.window_batches;
-                sequences += static_cast<std::size_t>(host.batch_size());
-                const bool last = b + 1 == loader.num_batches();
-                if ((b + 1) % args_.gradient_accumulation_steps != 0 && !last) continue;
+                sequences += rows;
+                if (!update) continue;
 
+                if (buckets) buckets->finish_update();
                 const std::size_t accumulated = (b % args_.gradient_accumulation_steps) + 1;
                 if (accumulated > 1) scale_gradients(T(1) / static_cast<T>(accumulated));
                 if (on_gradients) on_gradients(model_);
@@ -205,6 +246,8 @@ public:
         }
         result.updates = st.updates;
         result.train_loss = loss_count ? loss_sum / static_cast<double>(loss_count) : 0.0;
+        if (world > 1) sequences = static_cast<std::size_t>(comm_.sum(static_cast<std::int64_t>(sequences)));
+        if (buckets) result.communication = buckets->stats();
         result.seconds = progress.seconds();
         result.sequences_per_second = result.seconds > 0 ? static_cast<double>(sequences) / result.seconds : 0.0;
         result.best_metrics = st.best_metrics;
@@ -216,7 +259,7 @@ public:
                   st.updates);
         if (log.tensorboard) log.tensorboard->sync();
         // The card of the saved model, now with every evaluation of the run (a model is saved at the first one).
-        if (!args_.output_dir.empty() && !st.history.empty()) write_model_card(st);
+        if (main && !args_.output_dir.empty() && !st.history.empty()) write_model_card(st);
         return result;
     }
 
@@ -301,7 +344,7 @@ private:
             st.best = value;
             st.best_metrics = m;
             st.bad_evals = 0;
-            if (!args_.output_dir.empty()) {
+            if (comm_.is_main() && !args_.output_dir.empty()) {
                 model_.save_pretrained(args_.output_dir);
                 if (save_extra) save_extra(args_.output_dir);
                 write_model_card(st);
@@ -326,8 +369,11 @@ private:
     // (rename(2) cannot replace a non-empty directory, and renameat2's RENAME_EXCHANGE is Linux-only and missing on
     // some filesystems, so this one sequence serves everywhere and is what tests/train/test_durability.cpp kills.)
     // A failed save (disk full) removes checkpoint.tmp and throws; the previous checkpoint is untouched.
+    // Data parallelism: every process calls this (its dropout stream's state goes into the checkpoint); rank 0 writes.
     void save_checkpoint(AdamW<T, Device>& opt, const State& st, Reports& log) {
         namespace fs = std::filesystem;
+        const std::vector<std::vector<char>> streams = comm_.all_gather(to_chars(rng_state().dump()));
+        if (!comm_.is_main()) return;
         const fs::path root(args_.output_dir), dir = root / "checkpoint", tmp = root / "checkpoint.tmp",
                                                 old = root / "checkpoint.old";
         const std::int64_t log_bytes = log.jsonl.sync();  // the logs up to this checkpoint are as durable as it
@@ -349,9 +395,8 @@ private:
                                {"batch", static_cast<std::int64_t>(st.batch)},
                                {"updates", st.updates},
                                {"optimizer_steps", opt.steps()},
-                               {"rng_seed", static_cast<std::int64_t>(model_.generator().seed())},
-                               {"rng_offset", static_cast<std::int64_t>(model_.generator().offset())},
-                               {"rng_torch_state", model_.generator().torch().state()},
+                               {"world_size", static_cast<std::int64_t>(comm_.size())},
+                               {"rng_ranks", rank_streams(streams)},
                                {"best", std::isnan(st.best) ? json::Value() : json::Value(st.best)},
                                {"bad_evals", static_cast<std::int64_t>(st.bad_evals)},
                                {"best_metrics", metrics_json(st.best_metrics)},
@@ -361,6 +406,8 @@ private:
                                {"last_loss", st.last_loss ? json::Value(*st.last_loss) : json::Value()},
                                {"log_history", history_json(st.history)},
                                {"logging_dir", st.logging_dir}};
+            const json::Value stream = rng_state();  // rank 0's (one process: the only one)
+            for (const auto& field : stream.as_object()) state.push_back(field);
             const std::string text = json::Value(std::move(state)).dump(2) + "\n";
             detail::AtomicWriter out((tmp / "trainer_state.json").string());
             out.write(text.data(), text.size());
@@ -392,10 +439,18 @@ private:
         st.batch = static_cast<std::size_t>(state.at("batch").as_int());
         st.updates = state.at("updates").as_int();
         opt.set_steps(state.at("optimizer_steps").as_int());
-        model_.generator().set_state(static_cast<std::uint64_t>(state.at("rng_seed").as_int()),
-                                     static_cast<std::uint64_t>(state.at("rng_offset").as_int()));
+        const json::Value* world = state.find("world_size");  // absent: written by one process
+        const std::int64_t saved_world = world ? world->as_int() : 1;
+        TINYBERT_CHECK(saved_world == comm_.size(), (dir / "trainer_state.json").string(), ": written by a run of ",
+                       saved_world, " processes; resume it with the same number (mpirun -np ", saved_world,
+                       "), this run has ", comm_.size());
+        const json::Value& stream = comm_.size() > 1 ? state.at("rng_ranks").as_array().at(
+                                                           static_cast<std::size_t>(comm_.rank()))
+                                                     : state;
+        model_.generator().set_state(static_cast<std::uint64_t>(stream.at("rng_seed").as_int()),
+                                     static_cast<std::uint64_t>(stream.at("rng_offset").as_int()));
         if (model_.generator().stream() == DropoutStream::torch) {
-            const json::Value* torch_state = state.find("rng_torch_state");
+            const json::Value* torch_state = stream.find("rng_torch_state");
             TINYBERT_CHECK(torch_state != nullptr, (dir / "trainer_state.json").string(),
                            ": no rng_torch_state (written before the torch dropout stream existed); resume it with "
                            "dropout_stream = DropoutStream::counter (--dropout-stream counter)");
@@ -421,6 +476,21 @@ private:
                 st.history.push_back(std::move(r));
             }
         if (const json::Value* logdir = state.find("logging_dir")) st.logging_dir = logdir->as_string();
+    }
+
+    // This process's dropout stream, as a checkpoint keeps it.
+    json::Value rng_state() const {
+        return json::Object{{"rng_seed", static_cast<std::int64_t>(model_.generator().seed())},
+                            {"rng_offset", static_cast<std::int64_t>(model_.generator().offset())},
+                            {"rng_torch_state", model_.generator().torch().state()}};
+    }
+    static std::vector<char> to_chars(const std::string& s) { return {s.begin(), s.end()}; }
+    // Every process's stream (rng_state), in rank order; empty for one process (its stream is the top-level one).
+    json::Value rank_streams(const std::vector<std::vector<char>>& streams) const {
+        json::Array a;
+        if (streams.size() > 1)
+            for (const auto& bytes : streams) a.push_back(json::parse(std::string(bytes.begin(), bytes.end())));
+        return json::Value(std::move(a));
     }
 
     static json::Value history_json(const std::vector<EvalRecord>& history) {
@@ -475,6 +545,7 @@ private:
 
     Model& model_;
     TrainingArguments args_;
+    const dist::Communicator& comm_;
     std::size_t updates_per_epoch_ = 1;  // of this train() call, for the model card's fractional epochs
 };
 
