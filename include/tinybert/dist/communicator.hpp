@@ -48,6 +48,8 @@ public:
     virtual int size() const = 0;
     virtual int local_rank() const = 0;  // among the processes on this host: the GPU a process takes
     virtual int local_size() const = 0;
+    // How long a collective may take before the job is ended (HF's ddp_timeout); the NCCL communicator takes it over.
+    virtual double timeout_seconds() const = 0;
 
     // Sum of n values at `data` over all ranks, in place, on host memory.
     virtual void all_reduce_sum(void* data, std::size_t n, Scalar type) const = 0;
@@ -88,6 +90,7 @@ public:
     int size() const override { return 1; }
     int local_rank() const override { return 0; }
     int local_size() const override { return 1; }
+    double timeout_seconds() const override { return 1800; }
     void all_reduce_sum(void*, std::size_t, Scalar) const override {}
     std::unique_ptr<Request> start_all_reduce_sum(void*, std::size_t, Scalar) const override {
         return std::make_unique<Done>();

@@ -66,6 +66,7 @@ public:
     int size() const override { return size_; }
     int local_rank() const override { return local_rank_; }
     int local_size() const override { return local_size_; }
+    double timeout_seconds() const override { return opts_.timeout_seconds; }
 
     void all_reduce_sum(void* data, std::size_t n, Scalar type) const override {
         start_all_reduce_sum(data, n, type)->wait();

@@ -278,8 +278,9 @@ class GradientReducer<T, Cuda> {
 
 public:
     // The same signature as the CPU reducer (GradientBuckets constructs it so): a new NCCL communicator over `comm`,
-    // on the current device, with the default timeout. Collective.
-    explicit GradientReducer(const Communicator& comm) : nccl_(std::make_shared<NcclCommunicator>(comm)) {}
+    // on the current device, with the communicator's timeout. Collective.
+    explicit GradientReducer(const Communicator& comm)
+        : nccl_(std::make_shared<NcclCommunicator>(comm, NcclOptions{.timeout_seconds = comm.timeout_seconds()})) {}
     // Over an NCCL communicator made by the program (its own timeout; or shared by several reducers).
     explicit GradientReducer(std::shared_ptr<NcclCommunicator> nccl) : nccl_(std::move(nccl)) {
         TINYBERT_CHECK(nccl_ != nullptr, "GradientReducer<T, Cuda>: no NCCL communicator");

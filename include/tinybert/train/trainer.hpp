@@ -182,8 +182,8 @@ public:
                 const bool last = b + 1 == loader.num_batches();
                 const bool update = (b + 1) % args_.gradient_accumulation_steps == 0 || last;
                 if (buckets && update) buckets->begin_update();
-                // This process's shard: its loss and the number of terms it averages (none: an empty shard of a
-                // short last batch). The batch loss is the mean over all processes' terms.
+                // This process's shard: its loss and the number of terms it averages (no rows: an empty shard of a
+                // short last batch). The batch loss is the mean over all processes' terms; every process gets it.
                 const std::size_t rows = loader.rows(b).size();
                 double items = 0, local_loss = 0;
                 Var<T, Device> loss_var;
@@ -191,9 +191,9 @@ public:
                     const Batch<Cpu> host = loader.batch(b);
                     loss_var = model_.forward(to_device<Device>(host)).loss;
                     items = static_cast<double>(loss_items(host));
-                    if (items > 0) local_loss = static_cast<double>(loss_var.value().to_vector()[0]);
+                    local_loss = static_cast<double>(loss_var.value().to_vector()[0]);
                 }
-                std::array<double, 2> sums{items, items * local_loss};
+                std::array<double, 3> sums{items, items > 0 ? items * local_loss : 0.0, static_cast<double>(rows)};
                 if (world > 1) comm_.all_reduce_sum(sums.data(), sums.size());
                 const double loss = world > 1 ? sums[1] / sums[0] : local_loss;
                 if (!std::isfinite(loss)) {  // every process sees the same global loss and stops here
@@ -204,10 +204,12 @@ public:
                     result.stopped_on_nan = st.stop = true;
                     break;
                 }
-                if (items > 0) backward(loss_var, static_cast<T>(world > 1 ? items / sums[0] : 1.0));
+                // Gradients of this process's share of the global batch's mean (all of it for one process).
+                if (world == 1) backward(loss_var);
+                else if (items > 0) backward(loss_var, static_cast<T>(items / sums[0]));
                 else Tape::current().clear();
                 loss_sum += loss, st.window_loss += loss, ++loss_count, ++st.window_batches;
-                sequences += rows;
+                sequences += static_cast<std::size_t>(sums[2]);
                 if (!update) continue;
 
                 if (buckets) buckets->finish_update();
@@ -246,7 +248,6 @@ public:
         }
         result.updates = st.updates;
         result.train_loss = loss_count ? loss_sum / static_cast<double>(loss_count) : 0.0;
-        if (world > 1) sequences = static_cast<std::size_t>(comm_.sum(static_cast<std::int64_t>(sequences)));
         if (buckets) result.communication = buckets->stats();
         result.seconds = progress.seconds();
         result.sequences_per_second = result.seconds > 0 ? static_cast<double>(sequences) / result.seconds : 0.0;
