@@ -24,7 +24,7 @@ trap 'rm -rf "$work"' EXIT
 common=(finetune --task classification --model "$model" --train "$data/train" --eval "$data/test" --epochs 1
         --max-train-examples "$examples" --max-eval-examples 8 --eval-batch-size 8 --max-length "$length"
         --report-to none --quiet)
-field() { grep -o "\"$1\":[^,}]*" "$2" | cut -d: -f2; }
+field() { grep -o "\"$1\":[^,}]*" "$2" | cut -d: -f2 || true; }
 run_n() {  # run_n OUT ARGS...: N processes
     local out=$1
     shift
@@ -35,8 +35,11 @@ run_n() {  # run_n OUT ARGS...: N processes
     fi
 }
 "$tinybert" "${common[@]}" --out "$work/one" --batch-size "$global" --threads "$cores" > "$work/one.json"
-run_n "$work/overlap.json" "${common[@]}" --out "$work/overlap" --batch-size $((global / n))
-run_n "$work/serial.json" "${common[@]}" --out "$work/serial" --batch-size $((global / n)) --ddp-bucket-cap-mb 0
+# --threads explicitly: simulated hosts each see every core, and 2 OpenMP threads per process on 2 cores oversubscribe
+per=$((cores / n > 0 ? cores / n : 1))
+run_n "$work/overlap.json" "${common[@]}" --out "$work/overlap" --batch-size $((global / n)) --threads "$per"
+run_n "$work/serial.json" "${common[@]}" --out "$work/serial" --batch-size $((global / n)) --threads "$per" \
+    --ddp-bucket-cap-mb 0
 
 printf '\n%s examples of %s, max length %s, global batch %s, %s cores, %s\n' "$examples" "$data" "$length" "$global" \
     "$cores" "$(if [[ ${NETNS:-0} == 1 ]]; then echo "$n simulated hosts (TCP)"; else echo "one host"; fi)"
@@ -52,7 +55,7 @@ for r in one overlap serial; do
     buckets=$(field gradient_buckets "$f")
     case $r in
         one) name="1 process × $cores threads, batch $global" ;;
-        overlap) name="$n processes × $((cores / n > 0 ? cores / n : 1)) thread(s), batch $((global / n)), 25 MB buckets" ;;
+        overlap) name="$n processes × $per thread(s), batch $((global / n)), 25 MB buckets" ;;
         serial) name="$n processes, one bucket after backward" ;;
     esac
     printf '| %s | %s | %s | %s | %s | %s |\n' "$name" "$updates" "$rate" \

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cuda/require_device.cuh"
 #include "tinybert/nn/bert.hpp"
 #include "tinybert/tasks/classification.hpp"
 #include "tinybert/train/clip.hpp"
@@ -20,14 +21,6 @@
 namespace {
 
 using namespace tinybert;
-
-#define TINYBERT_REQUIRE_CUDA_DEVICE()       \
-    do {                                     \
-        if (!cuda::device_available()) {     \
-            WARN("no CUDA device: skipped"); \
-            return;                          \
-        }                                    \
-    } while (0)
 
 constexpr std::int64_t kB = 3, kS = 7;
 

@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "cuda/require_device.cuh"
 #include "tinybert/backend/cpu/adamw.hpp"
 #include "tinybert/backend/cpu/attention.hpp"
 #include "tinybert/backend/cpu/bce_with_logits.hpp"
@@ -50,14 +51,6 @@ template <class T>
 using CpuTensor = tinybert::Tensor<T, Cpu>;
 template <class T>
 using CudaTensor = tinybert::Tensor<T, Cuda>;
-
-#define TINYBERT_REQUIRE_CUDA_DEVICE()             \
-    do {                                           \
-        if (!tinybert::cuda::device_available()) { \
-            WARN("no CUDA device: skipped");       \
-            return;                                \
-        }                                          \
-    } while (0)
 
 template <class T>
 struct Tolerance;

@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "cuda/require_device.cuh"
 #include "tinybert/dist/grad_buckets.hpp"  // includes dist/nccl.cuh (TINYBERT_WITH_NCCL, nvcc)
 #include "tinybert/nn/bert.hpp"
 #include "tinybert/tasks/classification.hpp"
@@ -26,14 +27,6 @@
 namespace {
 
 using namespace tinybert;
-
-#define TINYBERT_REQUIRE_CUDA_DEVICE()       \
-    do {                                     \
-        if (!cuda::device_available()) {     \
-            WARN("no CUDA device: skipped"); \
-            return;                          \
-        }                                    \
-    } while (0)
 
 // p[i] = p[i] * a + b on the legacy default stream (where tinybert's kernels run).
 template <class T>
