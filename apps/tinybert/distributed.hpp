@@ -18,9 +18,10 @@
 
 namespace tinybert::cli {
 
-// How many processes the launcher started, from its environment (1 when none did).
+// How many processes the launcher started, from its environment (Open MPI, MPICH/Intel MPI, a Slurm step; 1 when none
+// did).
 inline int launcher_world_size() {
-    for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "SLURM_NTASKS"})
+    for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"})
         if (const char* v = std::getenv(var)) return std::max(1, std::atoi(v));
     return 1;
 }
