@@ -109,6 +109,9 @@ TEST_CASE("classification, double: 2 processes x batch 4 = 1 process x batch 8, 
     CHECK(d <= 1e-10);
     CHECK(stats.buckets > 4);
     CHECK(stats.overlapped_buckets > 0);
+    // the word-embedding gradient went by rows: the ids the batches read (5..44 and padding 0), not all 50
+    CHECK(stats.embedding_rows > 0);
+    CHECK(stats.embedding_rows <= 41 * static_cast<std::size_t>(stats.updates));
 }
 
 TEST_CASE("classification, double, gradient accumulation 2 and one bucket", "[dist]") {

@@ -12,6 +12,12 @@
 // The layout is made at the first update from the parameters that have a gradient then (a parameter never reached by
 // backward keeps no gradient and AdamW skips it, as in one process), and is the same on every rank (checked). That
 // first update sums all buckets after its backward; later ones overlap.
+//
+// The word-embedding table is the exception (on the CPU): its gradient is non-zero only in the rows of the token ids
+// the update's batches read, and it is final only when backward ends, so as a bucket it would be the largest part of
+// the sum (half of MiniLM's gradient) and never overlap. The Trainer tells the buckets each micro-batch's ids
+// (add_rows); the update sums just the union of all ranks' rows — the same numbers as the whole table's sum, since
+// every other row is zero on every rank.
 #pragma once
 
 #include <algorithm>
@@ -21,6 +27,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -78,6 +85,7 @@ struct SyncStats {
     std::size_t buckets = 0;      // of the layout
     std::size_t bytes = 0;        // summed per update (the whole gradient)
     std::size_t overlapped_buckets = 0;
+    std::size_t embedding_rows = 0;  // rows of the word-embedding table summed, over all updates
     double exposed_seconds = 0;
 };
 
@@ -88,8 +96,12 @@ public:
     template <class Model>
     GradientBuckets(Model& model, const Communicator& comm, std::size_t bucket_cap_bytes)
         : comm_(&comm), reducer_(comm), cap_bytes_(bucket_cap_bytes) {
+        const std::string table = "word_embeddings.weight";
         model.visit_parameters([&](const std::string& name, Var<T, Device>& p) {
-            if (p.requires_grad()) params_.push_back({name, p});
+            if (!p.requires_grad()) return;
+            const bool is_table = name.size() >= table.size() && name.ends_with(table) && p.shape().rank() == 2;
+            if (std::is_same_v<Device, Cpu> && is_table) table_ = p;
+            else params_.push_back({name, p});
         });
     }
     ~GradientBuckets() {
@@ -108,6 +120,12 @@ public:
         Tape::current().set_observer(this);
     }
 
+    // The token ids (B,S) of a micro-batch of this update on this rank: the rows of the word-embedding table its
+    // backward can write.
+    void add_rows(const Tensor<std::int64_t, Cpu>& input_ids) {
+        if (table_.defined()) rows_.insert(rows_.end(), input_ids.data(), input_ids.data() + input_ids.numel());
+    }
+
     // After that backward (or instead of it, on a rank whose shard of the batch was empty): start the buckets not
     // started yet, wait for all. Every gradient is then the sum over the ranks.
     void finish_update() {
@@ -115,6 +133,7 @@ public:
         if (buckets_.empty()) make_layout();
         while (next_ < buckets_.size()) start_next();
         const auto t0 = std::chrono::steady_clock::now();
+        if (table_.defined()) sum_table_rows();
         for (auto& r : in_flight_) r->wait();
         stats_.exposed_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         in_flight_.clear();
@@ -190,6 +209,29 @@ private:
         stats_.bytes = total * sizeof(T);
     }
 
+    // The table's gradient summed over the union of the ranks' rows (blocking: it is final only now anyway).
+    void sum_table_rows() {
+        std::sort(rows_.begin(), rows_.end());
+        rows_.erase(std::unique(rows_.begin(), rows_.end()), rows_.end());
+        std::vector<std::int64_t> all;
+        for (const auto& bytes : comm_->all_gather(to_bytes(rows_))) {
+            const auto theirs = from_bytes<std::int64_t>(bytes);
+            all.insert(all.end(), theirs.begin(), theirs.end());
+        }
+        std::sort(all.begin(), all.end());
+        all.erase(std::unique(all.begin(), all.end()), all.end());
+        const auto width = static_cast<std::size_t>(table_.shape().dim(1));
+        T* grad = table_.grad().data();  // zeros where this rank wrote nothing
+        std::vector<T> packed(all.size() * width);
+        for (std::size_t k = 0; k < all.size(); ++k)
+            std::copy_n(grad + static_cast<std::size_t>(all[k]) * width, width, packed.data() + k * width);
+        comm_->all_reduce_sum(packed.data(), packed.size());
+        for (std::size_t k = 0; k < all.size(); ++k)
+            std::copy_n(packed.data() + k * width, width, grad + static_cast<std::size_t>(all[k]) * width);
+        stats_.embedding_rows += all.size();
+        rows_.clear();
+    }
+
     // The node after whose backward each bucket is final: the smallest first use among its parameters (a parameter
     // this forward did not read has only earlier micro-batches' gradient: final from the start).
     void ready_points() {
@@ -209,7 +251,9 @@ private:
     const Communicator* comm_;
     GradientReducer<T, Device> reducer_;
     std::size_t cap_bytes_;
-    std::vector<Param> params_;
+    std::vector<Param> params_;           // every trainable parameter but the table
+    Var<T, Device> table_;                // the word embeddings (CPU), summed by rows; undefined: none
+    std::vector<std::int64_t> rows_;      // token ids of this update's micro-batches on this rank
     std::unordered_map<const void*, std::size_t> index_;  // Var id → params_ index (laid-out parameters)
     Tensor<T, Device> flat_;
     std::vector<Bucket> buckets_;

@@ -189,6 +189,7 @@ public:
                 Var<T, Device> loss_var;
                 if (rows > 0) {
                     const Batch<Cpu> host = loader.batch(b);
+                    if (buckets) buckets->add_rows(host.input_ids);
                     loss_var = model_.forward(to_device<Device>(host)).loss;
                     items = static_cast<double>(loss_items(host));
                     local_loss = static_cast<double>(loss_var.value().to_vector()[0]);
