@@ -3,10 +3,12 @@
 // Prints {"accuracy","f1"} (single-label classification), {"f1_micro","f1_macro","subset_accuracy"} (multi-label, a
 // label predicted when σ(logit) > --threshold, 0.5), {"mse","mae","pearson","spearman"} (regression; the problem type
 // is config.json's), {"precision","recall","f1"} (NER, seqeval default mode, fractions) or {"exact_match","f1"} (QA,
-// percentages as the official SQuAD script prints them).
+// percentages as the official SQuAD script prints them). Under `mpirun -np N` each process predicts every N-th batch
+// and rank 0 prints the metrics of all of them (docs/distributed.md).
 #pragma once
 
 #include "cmd_quantize.hpp"
+#include "distributed.hpp"
 #include "tasks.hpp"
 
 namespace tinybert::cli {
@@ -14,7 +16,9 @@ namespace tinybert::cli {
 inline int run_evaluate(int argc, char** argv) {
     Args args(argc, argv,
               "tinybert evaluate --task classification|ner|qa --model DIR --data PATH [--max-length L] "
-              "[--batch-size B] [--doc-stride K] [--max-examples N] [--threads T] [--int8] [--threshold P]");
+              "[--batch-size B] [--doc-stride K] [--max-examples N] [--threads T] [--int8] [--threshold P] "
+              "[--ddp-timeout S]");
+    const Job job(args);
     const Task task = parse_task(args.required("--task"));
     const std::string model_dir = args.required("--model"), data_path = args.required("--data");
     const auto max_length = max_length_arg(args, task);
@@ -23,27 +27,27 @@ inline int run_evaluate(int argc, char** argv) {
     const auto limit = args.count("--max-examples", 0);
     const bool int8 = args.flag("--int8");
     const double threshold = threshold_arg(args);
-    apply_threads(args);
+    job.apply_threads(args);
     args.finish();
-    return with_task(task, [&]<Task K>() {
+    return job.run("evaluate", [&] { return with_task(task, [&]<Task K>() {
         using Data = TaskData<K>;
         return with_model<typename Data::Head>(model_dir, [&]<class Model>(std::type_identity<Model>) {
             const Tokenizer tok = Tokenizer::from_pretrained(model_dir);
             Model model = Model::from_pretrained(model_dir);
             if (int8) quantize_dynamic(model);
-            detail::print_int8_note(model, std::cerr);
+            if (job.comm().is_main()) detail::print_int8_note(model, std::cerr);
             Data data(data_path, tok, max_length, limit, model.config().id2label, stride,
                       parse_optional_problem_type(model.config().problem_type, "config.json problem_type"));
             if constexpr (K == Task::classification) data.threshold = threshold;
             json::Object o;
-            for (const auto& [k, v] : data.evaluate(model, tok.pad_id(), batch_size)) {
+            for (const auto& [k, v] : data.evaluate(model, tok.pad_id(), batch_size, job.comm())) {
                 if (K == Task::ner && k == "accuracy") continue;
                 o.emplace_back(k, v);
             }
-            print_result(o);
+            if (job.comm().is_main()) print_result(o);
             return 0;
         });
-    });
+    }); });
 }
 
 }  // namespace tinybert::cli

@@ -1,5 +1,5 @@
-// apps/tinybert/distributed.hpp: the process group of a `tinybert finetune` run: MPI's when the program was started by
-// mpirun/srun (and built with MPI: the tinybert::mpi target), else a group of one (docs/distributed.md).
+// apps/tinybert/distributed.hpp: the process group of `tinybert finetune` and `evaluate`: MPI's when the program was
+// started by mpirun/srun (and built with MPI: the tinybert::mpi target), else a group of one (docs/distributed.md).
 #pragma once
 
 #include <algorithm>

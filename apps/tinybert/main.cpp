@@ -66,10 +66,10 @@ int main(int argc, char** argv) {
     if (cmd == "serve") tinybert::cli::serve::block_stop_signals();
     tinybert::flush_denormals();  // before any worker thread exists; see backend/cpu/eigen_map.hpp
     try {
-        // Only finetune runs data-parallel; N copies of another command would each do the whole job.
-        if (cmd != "finetune" && tinybert::cli::launcher_world_size() > 1)
-            TINYBERT_FAIL("only `tinybert finetune` runs under mpirun/srun with several processes; run `tinybert ",
-                          cmd, "` as one process (docs/distributed.md)");
+        // Only finetune and evaluate run data-parallel; N copies of another command would each do the whole job.
+        if (cmd != "finetune" && cmd != "evaluate" && tinybert::cli::launcher_world_size() > 1)
+            TINYBERT_FAIL("only `tinybert finetune` and `tinybert evaluate` run under mpirun/srun with several "
+                          "processes; run `tinybert ", cmd, "` as one process (docs/distributed.md)");
         if (cmd == "tokenize") return finish_stdout(cmd, tinybert::cli::run_tokenize(argc - 1, argv + 1));
         if (cmd == "parity") return finish_stdout(cmd, tinybert::cli::run_parity(argc - 1, argv + 1));
         if (cmd == "finetune") return finish_stdout(cmd, tinybert::cli::run_finetune(argc - 1, argv + 1));

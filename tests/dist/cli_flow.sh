@@ -3,6 +3,7 @@
 #  1. equality, on WikiAnn NER (shards differ in labelled tokens): 2 processes × --batch-size 4 save the weights of
 #     1 process × --batch-size 8 (dropout set to 0 in a copy of the checkpoint), within float summation noise, with the
 #     same evaluation metrics;
+#     `tinybert evaluate` (SQuAD, MiniLM with a fresh QA head: F1 ≈ 7) under mpirun prints the one-process metrics;
 #  2. kill and resume: a 2-process run (dropout 0.1, evaluation and checkpoint after every update) is killed with
 #     SIGTERM once a checkpoint exists, resumed with --resume, and ends with the weights of an uninterrupted run, bit
 #     for bit (each rank's dropout stream comes back from the checkpoint).
@@ -41,6 +42,13 @@ cat "$work/one.json" "$work/two.json"
 for m in eval_precision eval_recall eval_f1 eval_accuracy updates; do
     [[ $(field $m "$work/one.json") == $(field $m "$work/two.json") ]] || { echo "FAIL: $m differs"; exit 1; }
 done
+echo "== tinybert evaluate (QA, sliding windows): 2 processes, each every other batch, = 1 process"
+evaluate=(evaluate --task qa --model "$model" --data "$samples/squad/dev.json" --max-examples 40 --batch-size 8
+          --max-length 128 --doc-stride 32)
+"$tinybert" "${evaluate[@]}" > "$work/evaluate_one.json"
+"${mpirun[@]}" "$tinybert" "${evaluate[@]}" > "$work/evaluate_two.json"
+cat "$work/evaluate_two.json"
+cmp "$work/evaluate_one.json" "$work/evaluate_two.json" || { echo "FAIL: sharded evaluate differs"; exit 1; }
 
 echo "== kill a 2-process run after its first checkpoint, resume it"
 resume_args=("${imdb[@]}" --model "$model" --epochs 2 --batch-size 4 --eval-steps 1)
