@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "cuda/require_device.cuh"
+#include "cuda/cuda_test_support.cuh"
 #include "tinybert/nn/bert.hpp"
 #include "tinybert/tasks/classification.hpp"
 #include "tinybert/train/clip.hpp"
@@ -23,20 +23,6 @@ namespace {
 using namespace tinybert;
 
 constexpr std::int64_t kB = 3, kS = 7;
-
-BertConfig tiny_config(std::size_t labels) {
-    BertConfig c;
-    c.vocab_size = 50;
-    c.hidden_size = 32;
-    c.num_hidden_layers = 2;
-    c.num_attention_heads = 4;
-    c.intermediate_size = 64;
-    c.max_position_embeddings = 16;
-    c.hidden_dropout_prob = 0.1;
-    c.attention_probs_dropout_prob = 0.1;
-    c.set_num_labels(labels);
-    return c;
-}
 
 template <class T>
 struct Tol;
@@ -120,7 +106,7 @@ Named<T> parameters(M& m) {
 // Three training steps (dropout on, counter stream): gradients compared after the first, parameters after the last.
 template <class Head, class T>
 void compare_training(std::size_t labels) {
-    const BertConfig config = tiny_config(labels);
+    const BertConfig config = test::tiny_cuda_config(labels);
     Bert<Encoder<dynamic>, Head, Cpu, T> cpu(config, 5);
     Bert<Encoder<dynamic>, Head, Cuda, T> gpu(config, 5);
     for (auto& [name, v] : parameters<T>(cpu)) check_close("initial " + name, parameters<T>(gpu)[name], v);
@@ -209,8 +195,8 @@ TEST_CASE("Trainer on CUDA: the same run as on the CPU (counter dropout stream)"
         const TrainResult r = trainer.train(features, 0, [](Model&) { return Metrics{}; });
         return std::pair{r, parameters<double>(model)};
     };
-    Bert<Encoder<dynamic>, SequenceClassification, Cpu, double> cpu_model(tiny_config(3), 9);
-    Bert<Encoder<dynamic>, SequenceClassification, Cuda, double> gpu_model(tiny_config(3), 9);
+    Bert<Encoder<dynamic>, SequenceClassification, Cpu, double> cpu_model(test::tiny_cuda_config(3), 9);
+    Bert<Encoder<dynamic>, SequenceClassification, Cuda, double> gpu_model(test::tiny_cuda_config(3), 9);
     const auto [cpu, cpu_params] = run(cpu_model);
     const auto [gpu, gpu_params] = run(gpu_model);
     CHECK(gpu.updates == cpu.updates);
@@ -222,8 +208,8 @@ TEST_CASE("Trainer on CUDA: the same run as on the CPU (counter dropout stream)"
 TEST_CASE("Inference helpers take a CUDA model: classification_logits as on the CPU", "[cuda][tasks]") {
     TINYBERT_REQUIRE_CUDA_DEVICE();
     const auto features = synthetic_features(11);
-    Bert<Encoder<dynamic>, SequenceClassification, Cpu, double> cpu(tiny_config(3), 4);
-    Bert<Encoder<dynamic>, SequenceClassification, Cuda, double> gpu(tiny_config(3), 4);
+    Bert<Encoder<dynamic>, SequenceClassification, Cpu, double> cpu(test::tiny_cuda_config(3), 4);
+    Bert<Encoder<dynamic>, SequenceClassification, Cuda, double> gpu(test::tiny_cuda_config(3), 4);
     const auto want = classification_logits(cpu, features, 0, 4), got = classification_logits(gpu, features, 0, 4);
     REQUIRE(got.size() == want.size());
     for (std::size_t i = 0; i < want.size(); ++i)

@@ -11,7 +11,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "cuda/require_device.cuh"
+#include "cuda/cuda_test_support.cuh"
 #include "tinybert/backend/cpu/adamw.hpp"
 #include "tinybert/backend/cpu/attention.hpp"
 #include "tinybert/backend/cpu/bce_with_logits.hpp"

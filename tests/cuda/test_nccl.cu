@@ -15,7 +15,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "cuda/require_device.cuh"
+#include "cuda/cuda_test_support.cuh"
 #include "tinybert/dist/grad_buckets.hpp"  // includes dist/nccl.cuh (TINYBERT_WITH_NCCL, nvcc)
 #include "tinybert/nn/bert.hpp"
 #include "tinybert/tasks/classification.hpp"
@@ -202,14 +202,7 @@ TEST_CASE("GradientReducer<T, Cuda> from a Communicator, as GradientBuckets make
 
 TEST_CASE("GradientBuckets<float, Cuda> over NCCL, one rank: the gradients of plain backward", "[nccl][bert]") {
     TINYBERT_REQUIRE_CUDA_DEVICE();
-    BertConfig c;
-    c.vocab_size = 50;
-    c.hidden_size = 32;
-    c.num_hidden_layers = 2;
-    c.num_attention_heads = 4;
-    c.intermediate_size = 64;
-    c.max_position_embeddings = 16;
-    c.set_num_labels(3);
+    const BertConfig c = test::tiny_cuda_config(3);  // dropout is off below (eval mode)
     using Model = Bert<Encoder<dynamic>, SequenceClassification, Cuda, float>;
     Model model(c, 5), reference(c, 5);
     model.eval(), reference.eval();  // no dropout: both models compute the same thing
