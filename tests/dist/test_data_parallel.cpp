@@ -10,6 +10,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -179,6 +180,12 @@ TEST_CASE("resume of a 2-process run with dropout: the uninterrupted run's weigh
     };
     Model a = Model::from_pretrained(model_dir.string());
     Trainer<Model>(a, run_args(straight), world()).train(features, 0, {});
+    if (world().is_main()) {  // the model card says what HF's says for a run on 2 devices
+        std::ifstream in(straight / "README.md");
+        const std::string card((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        CHECK_THAT(card, Catch::Contains("- distributed_type: multi-GPU\n- num_devices: 2\n"));
+        CHECK_THAT(card, Catch::Contains("- total_train_batch_size: 8\n- total_eval_batch_size: 16\n"));
+    }
 
     struct Crash {};
     Model b = Model::from_pretrained(model_dir.string());

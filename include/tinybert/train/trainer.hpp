@@ -523,15 +523,24 @@ private:
         const auto add = [&](std::string name, std::string value) {
             card.hyperparameters.emplace_back(std::move(name), std::move(value));
         };
-        const std::size_t total_batch = args_.per_device_train_batch_size * args_.gradient_accumulation_steps;
+        const auto world = static_cast<std::size_t>(comm_.size());
+        const std::size_t total_batch = args_.per_device_train_batch_size * world * args_.gradient_accumulation_steps,
+                          total_eval = args_.per_device_eval_batch_size * world;
         add("learning_rate", ModelCard::number(args_.learning_rate));
         add("train_batch_size", std::to_string(args_.per_device_train_batch_size));
         add("eval_batch_size", std::to_string(args_.per_device_eval_batch_size));
         add("seed", std::to_string(args_.seed));
-        if (args_.gradient_accumulation_steps > 1) {  // as HF: listed only when they differ from train_batch_size
-            add("gradient_accumulation_steps", std::to_string(args_.gradient_accumulation_steps));
-            add("total_train_batch_size", std::to_string(total_batch));
+        // As HF's card: a distributed run is "multi-GPU" (its name for every DDP run, CPU processes too); the totals
+        // are listed only when they differ from the per-device sizes.
+        if (world > 1) {
+            add("distributed_type", "multi-GPU");
+            add("num_devices", std::to_string(world));
         }
+        if (args_.gradient_accumulation_steps > 1)
+            add("gradient_accumulation_steps", std::to_string(args_.gradient_accumulation_steps));
+        if (total_batch != args_.per_device_train_batch_size)
+            add("total_train_batch_size", std::to_string(total_batch));
+        if (total_eval != args_.per_device_eval_batch_size) add("total_eval_batch_size", std::to_string(total_eval));
         add("optimizer", "adamw with betas=(" + ModelCard::number(adamw.beta1) + "," + ModelCard::number(adamw.beta2) +
                              ") and epsilon=" + ModelCard::number(adamw.eps) + " and weight_decay=" +
                              ModelCard::number(args_.weight_decay));
