@@ -19,8 +19,10 @@
 #include "tinybert/tasks/classification.hpp"
 #include "tinybert/tasks/ner.hpp"
 #include "tinybert/train/trainer.hpp"
+#include "train/tiny_run.hpp"
 
 using namespace tinybert;
+using test::weights;
 namespace fs = std::filesystem;
 
 namespace {
@@ -33,31 +35,15 @@ const dist::Communicator& world() {
 
 std::string fixture(const std::string& head) { return std::string(TINYBERT_PARITY_DIR) + "/" + head; }
 
-// n features of 4–7 tokens; class labels 0..2, or (ner) token labels 0..2 with every third or fifth token -100, so
-// that batches have different numbers of loss terms.
+// test::make_features(n) (4–7 tokens, class labels 0..2), with token labels 0..2 for NER where every third or fifth
+// token is -100, so that batches have different numbers of loss terms.
 std::vector<Feature> make_features(std::size_t n, bool token_labels) {
-    std::vector<Feature> fs(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::size_t len = 4 + i % 4;
-        for (std::size_t k = 0; k < len; ++k) {
-            fs[i].input_ids.push_back(static_cast<std::int64_t>(5 + (i * 7 + k * 3) % 40));
-            if (token_labels)
+    std::vector<Feature> fs = test::make_features(n);
+    if (token_labels)
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t k = 0; k < fs[i].size(); ++k)
                 fs[i].token_labels.push_back(k % (i % 2 ? 3 : 5) == 0 ? -100 : static_cast<std::int64_t>((i + k) % 3));
-        }
-        fs[i].token_type_ids.assign(len, 0);
-        fs[i].attention_mask.assign(len, 1);
-        fs[i].label = static_cast<std::int64_t>(i % 3);
-    }
     return fs;
-}
-
-template <class Model>
-std::vector<double> weights(Model& m) {
-    std::vector<double> w;
-    m.visit_parameters([&](const std::string&, auto& p) {
-        for (const auto x : p.value().to_vector()) w.push_back(static_cast<double>(x));
-    });
-    return w;
 }
 
 double max_diff(const std::vector<double>& a, const std::vector<double>& b) {

@@ -29,12 +29,12 @@ inline std::vector<Feature> make_features(std::size_t n) {
     return fs;
 }
 
-// Every parameter's values, in model order.
-inline std::vector<double> weights(TinyModel& m) {
+// Every parameter's values, in model order, as double (any model; float values widened exactly).
+template <class Model>
+std::vector<double> weights(Model& m) {
     std::vector<double> w;
-    m.visit_parameters([&](const std::string&, Var<double>& p) {
-        const auto v = p.value().to_vector();
-        w.insert(w.end(), v.begin(), v.end());
+    m.visit_parameters([&](const std::string&, auto& p) {
+        for (const auto x : p.value().to_vector()) w.push_back(static_cast<double>(x));
     });
     return w;
 }

@@ -83,7 +83,7 @@ private:
 struct SyncStats {
     std::int64_t updates = 0;
     std::size_t buckets = 0;      // of the layout
-    std::size_t bytes = 0;        // summed per update (the whole gradient)
+    std::size_t bytes = 0;        // of the gradients in the buckets (their 64-byte alignment padding left out)
     std::size_t overlapped_buckets = 0;
     std::size_t embedding_rows = 0;  // rows of the word-embedding table summed, over all updates
     double exposed_seconds = 0;
@@ -101,7 +101,7 @@ public:
             if (!p.requires_grad()) return;
             const bool is_table = name.size() >= table.size() && name.ends_with(table) && p.shape().rank() == 2;
             if (std::is_same_v<Device, Cpu> && is_table) table_ = p;
-            else params_.push_back({name, p});
+            else params_.push_back(p);
         });
     }
     ~GradientBuckets() {
@@ -157,10 +157,6 @@ public:
 private:
     static constexpr std::size_t unused = std::numeric_limits<std::size_t>::max();
 
-    struct Param {
-        std::string name;
-        Var<T, Device> var;
-    };
     struct Bucket {
         std::size_t offset = 0, size = 0;    // elements of the flat buffer
         std::vector<std::size_t> params;     // indices into params_
@@ -175,11 +171,11 @@ private:
         std::vector<std::size_t> order, offsets;
         std::size_t total = 0, values = 0;
         for (std::size_t i = params_.size(); i-- > 0;)
-            if (params_[i].var.has_grad()) {
+            if (params_[i].has_grad()) {
                 order.push_back(i);
                 offsets.push_back(total);
-                values += params_[i].var.value().numel();
-                total = round_up(total + params_[i].var.value().numel());
+                values += params_[i].value().numel();
+                total = round_up(total + params_[i].value().numel());
             }
         TINYBERT_CHECK(!order.empty(), "data parallelism: no parameter has a gradient after the first backward");
         std::vector<std::int64_t> mine{static_cast<std::int64_t>(order.size()), static_cast<std::int64_t>(values)},
@@ -191,11 +187,11 @@ private:
         flat_ = Tensor<T, Device>({static_cast<std::int64_t>(total)});  // zeros, padding included
         Bucket b;
         for (std::size_t k = 0; k < order.size(); ++k) {
-            const std::size_t i = order[k], n = params_[i].var.value().numel(), at = offsets[k];
+            const std::size_t i = order[k], n = params_[i].value().numel(), at = offsets[k];
             const std::size_t end = k + 1 < order.size() ? offsets[k + 1] : total;
-            params_[i].var.bind_grad(
-                flat_.slice(static_cast<std::int64_t>(at), static_cast<std::int64_t>(at + n)).view(params_[i].var.shape()));
-            index_.emplace(params_[i].var.id(), i);
+            params_[i].bind_grad(
+                flat_.slice(static_cast<std::int64_t>(at), static_cast<std::int64_t>(at + n)).view(params_[i].shape()));
+            index_.emplace(params_[i].id(), i);
             b.params.push_back(i);
             b.size = end - b.offset;
             if (cap_bytes_ > 0 && b.size * sizeof(T) >= cap_bytes_) {
@@ -206,7 +202,7 @@ private:
         if (b.size > 0) buckets_.push_back(b);
         first_use_.assign(params_.size(), unused);
         stats_.buckets = buckets_.size();
-        stats_.bytes = total * sizeof(T);
+        stats_.bytes = values * sizeof(T);
     }
 
     // The table's gradient summed over the union of the ranks' rows (blocking: it is final only now anyway).
@@ -251,7 +247,7 @@ private:
     const Communicator* comm_;
     GradientReducer<T, Device> reducer_;
     std::size_t cap_bytes_;
-    std::vector<Param> params_;           // every trainable parameter but the table
+    std::vector<Var<T, Device>> params_;  // every trainable parameter but the table
     Var<T, Device> table_;                // the word embeddings (CPU), summed by rows; undefined: none
     std::vector<std::int64_t> rows_;      // token ids of this update's micro-batches on this rank
     std::unordered_map<const void*, std::size_t> index_;  // Var id → params_ index (laid-out parameters)
