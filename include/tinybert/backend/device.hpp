@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <mutex>
 #include <new>
@@ -94,9 +95,17 @@ struct Device {
     static void copy(T* dst, const T* src, std::size_t n) {
         if (n) std::memcpy(dst, src, n * sizeof(T));
     }
+    // Large fills (zeroed gradients, every step) are split over the OpenMP threads.
     template <class T>
     static void fill(T* dst, std::size_t n, T value) {
-        std::fill(dst, dst + n, value);
+        constexpr std::size_t chunk = std::size_t{1} << 15;
+        if (n <= chunk) return std::fill(dst, dst + n, value);
+        const auto chunks = static_cast<std::int64_t>((n + chunk - 1) / chunk);
+#pragma omp parallel for schedule(static)
+        for (std::int64_t c = 0; c < chunks; ++c) {
+            const std::size_t begin = static_cast<std::size_t>(c) * chunk;
+            std::fill(dst + begin, dst + std::min(n, begin + chunk), value);
+        }
     }
     // Host <-> this device: on the CPU these are plain copies.
     template <class T>

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "tinybert/backend/cpu/gemm.hpp"
 #include "tinybert/core/error.hpp"
 
 #ifdef TINYBERT_ONEDNN
@@ -64,7 +65,23 @@ inline void igemm_u8s8s32(std::int64_t m, std::int64_t n, std::int64_t k, const 
 #ifdef TINYBERT_ONEDNN
     if (k > 0) {
         const std::int32_t co = 0;
-        const dnnl_status_t st = dnnl_gemm_u8s8s32('N', 'T', 'F', m, n, k, 1.0f, a, k, 0, b, k, 0, 0.0f, c, n, &co);
+        const auto slab = [&](std::int64_t c0, std::int64_t width) {
+            return dnnl_gemm_u8s8s32('N', 'T', 'F', m, width, k, 1.0f, a, k, 0, b + c0 * k, k, 0, 0.0f, c + c0, n, &co);
+        };
+        // few rows (one sequence): a slab of columns per thread, as cpu::gemm does for float
+        const int slabs = cpu::detail::column_slabs(m, n);
+        dnnl_status_t st = dnnl_success;
+        if (slabs == 1) {
+            st = slab(0, n);
+        } else {
+            cpu::detail::for_column_slabs(slabs, n, [&](std::int64_t c0, std::int64_t width) {
+                const dnnl_status_t s = slab(c0, width);
+                if (s != dnnl_success) {
+#pragma omp critical(tinybert_igemm_status)
+                    st = s;
+                }
+            });
+        }
         TINYBERT_CHECK(st == dnnl_success, "oneDNN gemm_u8s8s32 failed (status ", static_cast<int>(st), ") for ", m,
                        "x", n, "x", k);
         return;

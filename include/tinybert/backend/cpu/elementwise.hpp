@@ -10,6 +10,7 @@
 #include <unsupported/Eigen/SpecialFunctions>
 
 #include "tinybert/backend/cpu/eigen_map.hpp"
+#include "tinybert/backend/cpu/loops.hpp"
 
 namespace tinybert::cpu {
 
@@ -17,27 +18,25 @@ namespace detail {
 
 inline std::int64_t flat_size(std::size_t numel) { return static_cast<std::int64_t>(numel); }
 
-// body(begin, len) over [0, n) in cache-sized chunks, spread over the OpenMP threads.
-template <class F>
-void for_chunks(std::int64_t n, F&& body) {
-    constexpr std::int64_t chunk = 8192;
-#pragma omp parallel for schedule(static)
-    for (std::int64_t begin = 0; begin < n; begin += chunk) body(begin, std::min(chunk, n - begin));
-}
-
 }  // namespace detail
 
 // out (N) = a (N) + b (N)
 template <class T>
 void add_forward(Tensor<T, Device>& out, const Tensor<T, Device>& a, const Tensor<T, Device>& b) {
-    as_row(out) = as_row(a) + as_row(b);
+    detail::for_chunks(detail::flat_size(out.numel()), [&](std::int64_t begin, std::int64_t len) {
+        ArrayMap<T>(out.data() + begin, len) =
+            ConstArrayMap<T>(a.data() + begin, len) + ConstArrayMap<T>(b.data() + begin, len);
+    });
 }
 
 // da (N) += dout;  db (N) += dout
 template <class T>
 void add_backward(Tensor<T, Device>* da, Tensor<T, Device>* db, const Tensor<T, Device>& dout) {
-    if (da) as_row(*da) += as_row(dout);
-    if (db) as_row(*db) += as_row(dout);
+    detail::for_chunks(detail::flat_size(dout.numel()), [&](std::int64_t begin, std::int64_t len) {
+        const auto dy = ConstArrayMap<T>(dout.data() + begin, len);
+        if (da) ArrayMap<T>(da->data() + begin, len) += dy;
+        if (db) ArrayMap<T>(db->data() + begin, len) += dy;
+    });
 }
 
 // out (N) = alpha · inp (N)

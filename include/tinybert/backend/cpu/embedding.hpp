@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "tinybert/backend/cpu/eigen_map.hpp"
+#include "tinybert/backend/cpu/loops.hpp"
 #include "tinybert/backend/input_checks.hpp"
 
 namespace tinybert::cpu {
@@ -23,7 +24,7 @@ void embedding_forward(Tensor<T, Device>& out, const Tensor<std::int64_t, Device
 }
 
 // dtable (V,H)[ids[i]] += dout (N,H)[i] for every i with ids[i] != padding_idx (nn.Embedding's padding_idx row never
-// receives a gradient; -1 = none). Serial: repeated ids would race.
+// receives a gradient; -1 = none). The threads split the columns, so repeated ids never race.
 template <class T>
 void embedding_backward(Tensor<T, Device>* dtable, const Tensor<T, Device>& dout, const Tensor<std::int64_t, Device>& ids,
                         std::int64_t padding_idx = -1) {
@@ -32,8 +33,10 @@ void embedding_backward(Tensor<T, Device>* dtable, const Tensor<T, Device>& dout
     const std::int64_t* id = ids.data();
     const auto dy = as_matrix(dout);
     auto dw = as_matrix(*dtable);
-    for (std::int64_t i = 0; i < n; ++i)
-        if (id[i] != padding_idx) dw.row(id[i]) += dy.row(i);
+    detail::for_column_blocks(dw.cols(), [&](std::int64_t c0, std::int64_t nc) {
+        for (std::int64_t i = 0; i < n; ++i)
+            if (id[i] != padding_idx) dw.row(id[i]).segment(c0, nc) += dy.row(i).segment(c0, nc);
+    });
 }
 
 }  // namespace tinybert::cpu

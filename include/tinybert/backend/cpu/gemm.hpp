@@ -4,9 +4,12 @@
 // float with oneDNN (TINYBERT_ONEDNN, CMake finds Debian's libdnnl-dev): dnnl_sgemm, which picks AVX2, AVX-512 or
 // AMX kernels for the CPU it runs on, so one portable binary uses the widest units there are. Otherwise, and for
 // double, Eigen's GEMM, whose instruction set is fixed when compiling. Both thread with OpenMP (the caller's count)
-// and run single-threaded inside a parallel region.
+// and run single-threaded inside a parallel region. A product with few rows (a batch of one sequence: M = 128) is
+// split by columns of C over the threads, each running its slab single-threaded: oneDNN's own threading shares such a
+// product out unevenly (docs/performance.md, "GEMMs with few rows").
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <type_traits>
 
@@ -15,6 +18,9 @@
 
 #ifdef TINYBERT_ONEDNN
 #include <dnnl.h>
+#endif
+#ifdef _OPENMP
+#include <omp.h>
 #endif
 
 namespace tinybert::cpu {
@@ -50,6 +56,53 @@ void eigen_gemm(Op op_a, Op op_b, std::int64_t m, std::int64_t n, std::int64_t k
     if (op_a == Op::transpose && op_b == Op::transpose) product(as.transpose(), bs.transpose());
 }
 
+// The number of threads that should each compute a slab of C's columns, or 1 to let the GEMM engine thread itself:
+// more than one only outside a parallel region, for at most 256 rows and at least 32 columns per thread.
+inline int column_slabs(std::int64_t m, std::int64_t n) {
+#ifdef _OPENMP
+    const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+    return threads > 1 && m <= 256 && n >= 32 * threads ? threads : 1;
+#else
+    static_cast<void>(m), static_cast<void>(n);
+    return 1;
+#endif
+}
+
+// calls(c0, width) for `slabs` slabs of [0, n) in multiples of 16 columns, one per OpenMP thread
+template <class F>
+void for_column_slabs(int slabs, std::int64_t n, F&& call) {
+    const std::int64_t width = (n / slabs + 15) / 16 * 16;
+#pragma omp parallel for num_threads(slabs) schedule(static, 1)
+    for (int s = 0; s < slabs; ++s) {
+        const std::int64_t c0 = s * width;
+        if (c0 < n) call(c0, std::min(width, n - c0));
+    }
+}
+
+#ifdef TINYBERT_ONEDNN
+// dnnl_sgemm, by column slabs when column_slabs says so; the status of the first failing call
+inline dnnl_status_t onednn_sgemm(Op op_a, Op op_b, std::int64_t m, std::int64_t n, std::int64_t k, float alpha,
+                                  const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float beta,
+                                  float* c, std::int64_t ldc) {
+    const auto sgemm = [&](std::int64_t c0, std::int64_t width) {
+        const float* b_slab = op_b == Op::none ? b + c0 : b + c0 * ldb;  // B (K,N) or (N,K): columns c0… of op(B)
+        return dnnl_sgemm(static_cast<char>(op_a), static_cast<char>(op_b), m, width, k, alpha, a, lda, b_slab, ldb,
+                          beta, c + c0, ldc);
+    };
+    const int slabs = column_slabs(m, n);
+    if (slabs == 1) return sgemm(0, n);
+    dnnl_status_t status = dnnl_success;
+    for_column_slabs(slabs, n, [&](std::int64_t c0, std::int64_t width) {
+        const dnnl_status_t st = sgemm(c0, width);
+        if (st != dnnl_success) {
+#pragma omp critical(tinybert_sgemm_status)
+            status = st;
+        }
+    });
+    return status;
+}
+#endif
+
 }  // namespace detail
 
 // C (M,N) = alpha·op(A)·op(B) + beta·C
@@ -59,8 +112,7 @@ void gemm(Op op_a, Op op_b, std::int64_t m, std::int64_t n, std::int64_t k, T al
     if (m == 0 || n == 0) return;
 #ifdef TINYBERT_ONEDNN
     if constexpr (std::is_same_v<T, float>) {
-        const dnnl_status_t st = dnnl_sgemm(static_cast<char>(op_a), static_cast<char>(op_b), m, n, k, alpha, a, lda,
-                                            b, ldb, beta, c, ldc);
+        const dnnl_status_t st = detail::onednn_sgemm(op_a, op_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         TINYBERT_CHECK(st == dnnl_success, "oneDNN sgemm failed (status ", static_cast<int>(st), ") for ", m, "x", n,
                        "x", k);
     } else {

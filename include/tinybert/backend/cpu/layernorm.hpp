@@ -6,6 +6,8 @@
 #include <cmath>
 
 #include "tinybert/backend/cpu/eigen_map.hpp"
+#include "tinybert/backend/cpu/loops.hpp"
+#include "tinybert/backend/cpu/reduce.hpp"
 
 namespace tinybert::cpu {
 
@@ -61,10 +63,14 @@ void layernorm_backward(Tensor<T, Device>* dinp, Tensor<T, Device>* dweight, Ten
             dx.row(i).array() += rstd_p[i] * (dxhat - dxhat_mean - xhat * dxhat_xhat_mean);
         }
     }
-    if (dbias) as_row(*dbias) += dy.colwise().sum();
+    if (dbias) add_column_sums(*dbias, dout);
     if (dweight) {
         auto dw = as_row(*dweight).array();
-        for (std::int64_t i = 0; i < n; ++i) dw += dy.row(i).array() * (x.row(i).array() - mean_p[i]) * rstd_p[i];
+        detail::for_column_blocks(x.cols(), [&](std::int64_t c0, std::int64_t nc) {
+            auto dw_block = dw.segment(c0, nc);
+            for (std::int64_t i = 0; i < n; ++i)
+                dw_block += dy.row(i).segment(c0, nc).array() * (x.row(i).segment(c0, nc).array() - mean_p[i]) * rstd_p[i];
+        });
     }
 }
 
