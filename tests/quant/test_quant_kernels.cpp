@@ -113,7 +113,9 @@ TEST_CASE("activations: random rows dequantise within half a step", "[quant]") {
     }
 }
 
-TEST_CASE("int8 GEMM: int32 accumulators equal an int64 reference, oneDNN and the loop alike", "[quant]") {
+namespace {
+
+void check_igemm_against_reference() {
     const int qmax = activation_qmax();
     INFO("engine " << igemm_engine() << ", activation qmax " << qmax);
     std::mt19937 gen(3);
@@ -134,6 +136,20 @@ TEST_CASE("int8 GEMM: int32 accumulators equal an int64 reference, oneDNN and th
         CHECK(same_ints(got, want));
         CHECK(same_ints(loop, want));
     }
+}
+
+}  // namespace
+
+TEST_CASE("int8 GEMM: int32 accumulators equal an int64 reference, oneDNN and the loop alike", "[quant]") {
+    check_igemm_against_reference();
+}
+
+// With 3 threads the few-row cases (5x1536, 64x96) run as uneven column slabs (quant/igemm.hpp, as cpu::gemm).
+TEST_CASE("int8 GEMM cut into column slabs over 3 threads equals the reference", "[quant]") {
+    const int before = num_threads();
+    set_num_threads(3);
+    check_igemm_against_reference();
+    set_num_threads(before);
 }
 
 TEST_CASE("int8 GEMM: extreme codes (the int16 pair-sum worst case) stay exact", "[quant]") {

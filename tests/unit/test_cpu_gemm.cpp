@@ -48,7 +48,8 @@ std::vector<double> reference(Op op_a, Op op_b, std::int64_t m, std::int64_t n, 
 template <class T>
 void check_all(double tolerance) {
     std::mt19937 gen(7);
-    const std::int64_t sizes[][3] = {{1, 1, 1}, {1, 37, 5}, {29, 1, 13}, {17, 23, 64}, {64, 96, 31}, {130, 67, 257}};
+    const std::int64_t sizes[][3] = {{1, 1, 1}, {1, 37, 5}, {29, 1, 13}, {17, 23, 64}, {64, 96, 31}, {130, 67, 257},
+                                       {128, 200, 40}, {256, 515, 19}};
     for (const auto& s : sizes)
         for (Op op_a : {Op::none, Op::transpose})
             for (Op op_b : {Op::none, Op::transpose})
@@ -90,3 +91,15 @@ TEST_CASE("float gemm equals the double triple loop to float rounding for every 
 }
 
 TEST_CASE("double gemm equals the triple loop to double rounding", "[gemm]") { check_all<double>(1e-14); }
+
+// At most 256 rows and enough columns, cpu::gemm cuts C into one column slab per thread (uneven with 3 threads:
+// 128x200 becomes slabs of 80, 80 and 40 columns); outside a parallel region the other sizes keep one call.
+TEST_CASE("float gemm cut into column slabs over 3 threads equals the triple loop", "[gemm]") {
+    const int before = num_threads();
+    set_num_threads(3);
+    CHECK(cpu::detail::column_slabs(128, 200) == 3);
+    CHECK(cpu::detail::column_slabs(257, 200) == 1);
+    CHECK(cpu::detail::column_slabs(128, 95) == 1);
+    check_all<float>(2e-6);
+    set_num_threads(before);
+}
