@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <vector>
 
 #include "grad/op_checks.hpp"
 #include "tinybert/backend/input_checks.hpp"
@@ -145,6 +146,14 @@ TEST_CASE("sum_squares and scale_inplace", "[reduce]") {
     CHECK(t.to_vector() == std::vector<double>{2, -4, 6, 1});
     auto f = Tensor<float>::from_vector({3}, {1e20f, 1e20f, 1});
     CHECK(sum_squares(f) == Approx(2e40).epsilon(1e-6));  // accumulated in double: no float overflow
+    // 2 chunks of 8192 plus a tail that is not a multiple of the 8 lanes: every element counted once
+    std::vector<float> many(2 * 8192 + 13);
+    double want = 0;
+    for (std::size_t i = 0; i < many.size(); ++i) {
+        many[i] = static_cast<float>(i % 97) - 48.0f;
+        want += static_cast<double>(many[i]) * static_cast<double>(many[i]);
+    }
+    CHECK(sum_squares(Tensor<float>::from_vector({static_cast<std::int64_t>(many.size())}, many)) == want);
 }
 
 TEST_CASE("every op compiles and runs in float, forward and backward", "[float]") {
