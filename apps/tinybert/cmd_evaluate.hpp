@@ -4,10 +4,12 @@
 // label predicted when σ(logit) > --threshold, 0.5), {"mse","mae","pearson","spearman"} (regression; the problem type
 // is config.json's), {"precision","recall","f1"} (NER, seqeval default mode, fractions) or {"exact_match","f1"} (QA,
 // percentages as the official SQuAD script prints them). Under `mpirun -np N` each process predicts every N-th batch
-// and rank 0 prints the metrics of all of them (docs/distributed.md).
+// and rank 0 prints the metrics of all of them (docs/distributed.md). --device cpu|cuda|cuda:N and --precision
+// fp32|tf32 (device_args.hpp): the forward passes run there, in batches of --batch-size.
 #pragma once
 
 #include "cmd_quantize.hpp"
+#include "device_args.hpp"
 #include "distributed.hpp"
 #include "tasks.hpp"
 
@@ -17,7 +19,7 @@ inline int run_evaluate(int argc, char** argv) {
     Args args(argc, argv,
               "tinybert evaluate --task classification|ner|qa --model DIR --data PATH [--max-length L] "
               "[--batch-size B] [--doc-stride K] [--max-examples N] [--threads T] [--int8] [--threshold P] "
-              "[--ddp-timeout S]");
+              "[--ddp-timeout S] [--device cpu|cuda|cuda:N] [--precision fp32|tf32]");
     const Job job(args);
     const Task task = parse_task(args.required("--task"));
     const std::string model_dir = args.required("--model"), data_path = args.required("--data");
@@ -27,15 +29,21 @@ inline int run_evaluate(int argc, char** argv) {
     const auto limit = args.count("--max-examples", 0);
     const bool int8 = args.flag("--int8");
     const double threshold = threshold_arg(args);
+    const DeviceChoice device = device_arg(args);
+    TINYBERT_CHECK(!device.cuda || !int8, "--int8 is CPU inference; leave out --device cuda");
+    TINYBERT_CHECK(!device.cuda || job.comm().size() == 1, "--device cuda runs as one process: sharded evaluation on "
+                   "GPUs is not in the command line yet (docs/distributed.md)");
     job.apply_threads(args);
     args.finish();
     return job.run("evaluate", [&] { return with_task(task, [&]<Task K>() {
         using Data = TaskData<K>;
-        return with_model<typename Data::Head>(model_dir, [&]<class Model>(std::type_identity<Model>) {
+        return with_model<typename Data::Head>(device, model_dir, [&]<class Model>(std::type_identity<Model>) {
             const Tokenizer tok = Tokenizer::from_pretrained(model_dir);
             Model model = Model::from_pretrained(model_dir);
-            if (int8) quantize_dynamic(model);
-            if (job.comm().is_main()) detail::print_int8_note(model, std::cerr);
+            if constexpr (Model::device_type::is_host) {
+                if (int8) quantize_dynamic(model);
+                if (job.comm().is_main()) detail::print_int8_note(model, std::cerr);
+            }
             Data data(data_path, tok, max_length, limit, model.config().id2label, stride,
                       parse_optional_problem_type(model.config().problem_type, "config.json problem_type"));
             if constexpr (K == Task::classification) data.threshold = threshold;

@@ -11,8 +11,11 @@
 // Data parallelism: `mpirun -np N tinybert finetune ...` (docs/distributed.md): --batch-size is per process, only
 // rank 0 writes and prints; --ddp-bucket-cap-mb (25) sizes the gradient buckets, --ddp-timeout S (1800) bounds every
 // collective.
+// Device: --device cpu|cuda|cuda:N, --precision fp32|tf32 (apps/tinybert/device_args.hpp); on a GPU the dropout masks
+// come from the counter stream (--dropout-stream counter, the default there), one process per run.
 #pragma once
 
+#include "device_args.hpp"
 #include "distributed.hpp"
 #include "tasks.hpp"
 
@@ -58,7 +61,8 @@ inline int run_finetune(int argc, char** argv) {
               "  [--dropout-stream torch|counter] [--logging-steps N]\n"
               "  [--report-to jsonl|tensorboard|jsonl,tensorboard|none] [--base-model NAME] [--dataset NAME]\n"
               "  [--problem-type single_label_classification|multi_label_classification|regression] [--threshold P]\n"
-              "  [--class-weights W0,W1,...] [--ddp-bucket-cap-mb MB] [--ddp-timeout S]");
+              "  [--class-weights W0,W1,...] [--ddp-bucket-cap-mb MB] [--ddp-timeout S]\n"
+              "  [--device cpu|cuda|cuda:N] [--precision fp32|tf32]");
     const Job job(args);
     const dist::Communicator& comm = job.comm();
     const Task task = parse_task(args.required("--task"));
@@ -76,9 +80,16 @@ inline int run_finetune(int argc, char** argv) {
     ta.eval_steps = args.integer("--eval-steps", 0);
     ta.early_stopping_patience = args.count("--early-stopping", 0);
     ta.resume = args.flag("--resume");
-    const std::string stream = args.value("--dropout-stream", "torch");
-    TINYBERT_CHECK(stream == "torch" || stream == "counter", "--dropout-stream is torch or counter, got '", stream, "'");
-    ta.dropout_stream = stream == "torch" ? DropoutStream::torch : DropoutStream::counter;
+    const DeviceChoice device = device_arg(args);
+    TINYBERT_CHECK(!device.cuda || comm.size() == 1, "--device cuda runs as one process: data parallelism on GPUs is "
+                   "not in the command line yet (docs/distributed.md)");
+    // Default: the Trainer's, torch's stream on the CPU (HF's masks) and the counter stream on a GPU.
+    const std::string stream = args.value("--dropout-stream", "");
+    TINYBERT_CHECK(stream.empty() || stream == "torch" || stream == "counter",
+                   "--dropout-stream is torch or counter, got '", stream, "'");
+    TINYBERT_CHECK(!device.cuda || stream != "torch",
+                   "--dropout-stream torch draws the masks on the host, which a GPU run does not; use counter");
+    if (!stream.empty()) ta.dropout_stream = stream == "torch" ? DropoutStream::torch : DropoutStream::counter;
     ta.progress = !args.flag("--quiet");
     ta.logging_steps = static_cast<std::int64_t>(args.count("--logging-steps", 10));
     TINYBERT_CHECK(ta.logging_steps > 0, "--logging-steps needs a positive integer");
@@ -108,7 +119,7 @@ inline int run_finetune(int argc, char** argv) {
 
     return job.run("finetune", [&] { return with_task(task, [&]<Task K>() {
         using Data = TaskData<K>;
-        return with_model<typename Data::Head>(model_dir, [&]<class Model>(std::type_identity<Model>) {
+        return with_model<typename Data::Head>(device, model_dir, [&]<class Model>(std::type_identity<Model>) {
             const Tokenizer tok = Tokenizer::from_pretrained(model_dir);
             const Data train(train_path, tok, max_length, max_train, {}, stride, problem_type);
             std::optional<ProblemType> data_problem;

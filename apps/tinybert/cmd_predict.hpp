@@ -4,7 +4,7 @@
 // σ > --threshold],"scores":{name: σ(logit), …}} (multi-label), {"value"} (regression; problem type from config.json);
 // {"text"} or {"words"} → {"entities":[…]};
 // {"question","context"} → {"answer","start","end","score"}. Other input fields are copied; records are split on '\n'
-// only (U+2028 etc. inside strings are content).
+// only (U+2028 etc. inside strings are content). --device cpu|cuda|cuda:N and --precision fp32|tf32 (device_args.hpp).
 #pragma once
 
 #include <iostream>
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cmd_quantize.hpp"
+#include "device_args.hpp"
 #include "tasks.hpp"
 #include "tinybert/io/limits.hpp"
 
@@ -106,21 +107,25 @@ void predict_jsonl(Model& model, const Tokenizer& tok, std::istream& in, std::os
 inline int run_predict(int argc, char** argv) {
     Args args(argc, argv,
               "tinybert predict --task classification|ner|qa --model DIR [--max-length L] [--doc-stride K] [--threads T] "
-              "[--int8] [--threshold P]");
+              "[--int8] [--threshold P] [--device cpu|cuda|cuda:N] [--precision fp32|tf32]");
     const Task task = parse_task(args.required("--task"));
     const std::string model_dir = args.required("--model");
     const auto max_length = max_length_arg(args, task);
     const auto stride = args.count("--doc-stride", 128);
     const bool int8 = args.flag("--int8");
     const double threshold = threshold_arg(args);
+    const DeviceChoice device = device_arg(args);
+    TINYBERT_CHECK(!device.cuda || !int8, "--int8 is CPU inference; leave out --device cuda");
     apply_threads(args);
     args.finish();
     return with_task(task, [&]<Task K>() {
-        return with_model<typename TaskData<K>::Head>(model_dir, [&]<class Model>(std::type_identity<Model>) {
+        return with_model<typename TaskData<K>::Head>(device, model_dir, [&]<class Model>(std::type_identity<Model>) {
             const Tokenizer tok = Tokenizer::from_pretrained(model_dir);
             Model model = Model::from_pretrained(model_dir);
-            if (int8) quantize_dynamic(model);
-            detail::print_int8_note(model, std::cerr);
+            if constexpr (Model::device_type::is_host) {
+                if (int8) quantize_dynamic(model);
+                detail::print_int8_note(model, std::cerr);
+            }
             predict_jsonl<K>(model, tok, std::cin, std::cout, max_length, stride, threshold);
             return 0;
         });

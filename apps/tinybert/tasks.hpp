@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "args.hpp"
+#include "device_args.hpp"
 #include "tinybert/backend/cpu/eigen_map.hpp"
 #include "tinybert/data/detect.hpp"
 #include "tinybert/data/qa_features.hpp"
@@ -66,11 +67,19 @@ inline double threshold_arg(Args& args) {
 }
 
 // f(std::type_identity<Model>{}) with Model the EncoderModel of `model_dir`'s family (config.json model_type: bert,
-// roberta, xlm-roberta, distilbert, electra) under Head, any depth.
-template <class Head, class F>
+// roberta, xlm-roberta, distilbert, electra) under Head, any depth, on Device (fp32).
+template <class Head, class Device = Cpu, class F>
 int with_model(const std::string& model_dir, F&& f) {
     return with_pretrained_family(model_dir, [&]<class Family>(std::type_identity<Family>) {
-        return f(std::type_identity<EncoderModel<Family, Encoder<dynamic>, Head>>{});
+        return f(std::type_identity<EncoderModel<Family, Encoder<dynamic>, Head, Device>>{});
+    });
+}
+
+// with_model on the device that --device chose (device_args.hpp).
+template <class Head, class F>
+int with_model(const DeviceChoice& device, const std::string& model_dir, F&& f) {
+    return with_device(device, [&]<class Device>(std::type_identity<Device>) {
+        return with_model<Head, Device>(model_dir, f);
     });
 }
 

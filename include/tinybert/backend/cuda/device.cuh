@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <type_traits>
 
 #include "tinybert/backend/cuda/allocator.cuh"
@@ -76,6 +77,24 @@ inline bool device_available() {
         return false;
     }
     return count > 0;
+}
+
+// Makes device `index` current for this host thread (call it before anything else touches the GPU) and returns its
+// name; a clear error when no device is visible or the index is out of range.
+inline std::string use_device(int index) {
+    int count = 0;
+    const cudaError_t status = cudaGetDeviceCount(&count);
+    if (status != cudaSuccess || count == 0) {
+        (void)cudaGetLastError();  // clear the sticky "no device / no driver" error
+        TINYBERT_FAIL("cuda:", index, ": no CUDA device is visible (",
+                      status != cudaSuccess ? cudaGetErrorString(status) : "device count 0", ")");
+    }
+    TINYBERT_CHECK(index >= 0 && index < count, "cuda:", index, ": no such device; ", count,
+                   " visible (cuda:0 to cuda:", count - 1, ")");
+    TINYBERT_CUDA_CHECK(cudaSetDevice(index));
+    cudaDeviceProp prop{};
+    TINYBERT_CUDA_CHECK(cudaGetDeviceProperties(&prop, index));
+    return prop.name;
 }
 
 namespace detail {
