@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tools/gpu_check.sh: the one prepared check of the CUDA backend on a machine with an NVIDIA GPU (H100/H200, sm_90).
 # Runs the CUDA tests (test_cuda_parity: every kernel pair; test_cuda_bert: the whole model, its gradients, AdamW and
-# the Trainer against the CPU; test_umbrella_nvcc), the full training step next to PyTorch on the same GPU (MiniLM-L6
+# the Trainer against the CPU; test_umbrella_nvcc), the `tinybert` program with --device cuda against --device cpu
+# (tools/gpu_cli_check.sh), the full training step next to PyTorch on the same GPU (MiniLM-L6
 # and bert-base shapes), the kernel benchmarks next to PyTorch's same ops, and compute-sanitizer memcheck when
 # installed; prints the tables and a summary last (about 2.5 minutes on an H200 with prebuilt programs).
 #
@@ -29,9 +30,12 @@ if [[ "${1:-}" == "--pack-prebuilt" ]]; then
         benchmarks/bench_ops_cuda benchmarks/bench_train_step_cuda; do
         cp "$from/$p" "$dest/" || exit 1
     done
+    # the nvcc-built `tinybert` (configured with TINYBERT_BUILD_EXAMPLES=ON) and the libraries it adds
+    [[ -x "$from/apps/tinybert/tinybert" ]] && cp "$from/apps/tinybert/tinybert" "$dest/"
     # NCCL data parallelism (world size 1); libnccl itself (~200 MB) is not packed: the GPU machine's PyTorch has one
     [[ -x "$from/tests/cuda/test_nccl" ]] && cp "$from/tests/cuda/test_nccl" "$dest/"
-    for lib in libsimdjson libutf8proc libbenchmark libgomp; do
+    for lib in libsimdjson libutf8proc libbenchmark libgomp libcpp-httplib libdnnl libmpi libopen-pal libopen-rte \
+        libhwloc libevent libpmix libbrotli; do
         ldd "$dest"/* 2>/dev/null | awk -v l="$lib" '$1 ~ "^" l {print $3}' | sort -u | while read -r f; do
             cp -L "$f" "$dest/lib/$(basename "$f")"
         done
@@ -83,18 +87,20 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>
 nvcc --version 2>&1 | tail -2 | tee -a "$LOG"
 
 PREBUILT=${TINYBERT_GPU_PREBUILT:-$ROOT/.gpu_prebuilt}
-PARITY="" UMBRELLA="" BENCH="" BERT="" STEP="" NCCL=""
+PARITY="" UMBRELLA="" BENCH="" BERT="" STEP="" NCCL="" CLI=""
 if [[ -x "$PREBUILT/test_cuda_parity" ]]; then
     SUMMARY+=("$(printf '%-42s %-16s' "prebuilt programs" "$PREBUILT")")
     export LD_LIBRARY_PATH="$PREBUILT/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     ldd "$PREBUILT/test_cuda_parity" | grep 'not found' | tee -a "$LOG"
     PARITY="$PREBUILT/test_cuda_parity" UMBRELLA="$PREBUILT/test_umbrella_nvcc" BENCH="$PREBUILT/bench_ops_cuda"
     BERT="$PREBUILT/test_cuda_bert" STEP="$PREBUILT/bench_train_step_cuda" NCCL="$PREBUILT/test_nccl"
+    CLI="$PREBUILT/tinybert"
 elif cmake -S "$ROOT" -B "$BUILD/cmake" -DCMAKE_BUILD_TYPE=Release -DTINYBERT_CUDA=ON -DTINYBERT_WERROR=ON \
-    -DTINYBERT_BUILD_BENCHMARKS=ON -DTINYBERT_BUILD_EXAMPLES=OFF -DCMAKE_CUDA_ARCHITECTURES="90-real;90-virtual" \
+    -DTINYBERT_BUILD_BENCHMARKS=ON -DTINYBERT_BUILD_EXAMPLES=ON -DCMAKE_CUDA_ARCHITECTURES="90-real;90-virtual" \
     >>"$LOG" 2>&1; then
     SUMMARY+=("$(printf '%-42s %-16s' "configure (cmake)" ok)")
-    for target in test_cuda_parity test_cuda_bert test_umbrella_nvcc test_nccl bench_ops_cuda bench_train_step_cuda; do
+    for target in test_cuda_parity test_cuda_bert test_umbrella_nvcc test_nccl bench_ops_cuda bench_train_step_cuda \
+        tinybert_cli; do
         step "build $target" 420 cmake --build "$BUILD/cmake" -j "$JOBS" --target "$target" || true
     done
     PARITY="$BUILD/cmake/tests/cuda/test_cuda_parity"
@@ -103,6 +109,7 @@ elif cmake -S "$ROOT" -B "$BUILD/cmake" -DCMAKE_BUILD_TYPE=Release -DTINYBERT_CU
     BERT="$BUILD/cmake/tests/cuda/test_cuda_bert"
     STEP="$BUILD/cmake/benchmarks/bench_train_step_cuda"
     NCCL="$BUILD/cmake/tests/cuda/test_nccl"
+    CLI="$BUILD/cmake/apps/tinybert/tinybert"
 else
     SUMMARY+=("$(printf '%-42s %-16s' "configure (cmake)" "failed: nvcc")")
     note "CMake configure failed (see $LOG); building directly with nvcc against $DEPS"
@@ -118,6 +125,7 @@ fi
 [[ -x "$PARITY" ]] && step "run test_cuda_parity" 120 "$PARITY" --durations yes
 [[ -x "$BERT" ]] && step "run test_cuda_bert" 120 "$BERT" --durations yes
 [[ -x "$UMBRELLA" ]] && step "run test_umbrella_nvcc" 60 "$UMBRELLA"
+[[ -x "$CLI" ]] && step "tinybert --device cuda vs cpu" 300 bash "$ROOT/tools/gpu_cli_check.sh" "$CLI" "$BUILD/cli"
 if [[ -x "$NCCL" ]]; then  # libnccl.so.2 from PyTorch's nvidia-nccl wheel when the system has none
     nccl_lib=$(python3 -c 'import nvidia.nccl, os; print(os.path.join(list(nvidia.nccl.__path__)[0], "lib"))' 2>/dev/null)
     LD_LIBRARY_PATH="${nccl_lib:+$nccl_lib:}${LD_LIBRARY_PATH:-}" step "run test_nccl" 120 "$NCCL" --durations yes
