@@ -37,21 +37,34 @@ dict_of() {
 }
 
 targets=$(ls tests/fuzz/fuzz_*.cpp | sed 's|.*/fuzz_\(.*\)\.cpp|\1|')  # one target per fuzz_<name>.cpp
-failed=()
-for t in $targets; do
-    work=$build/fuzz-runs/$t
+# One target per core at a time (each libFuzzer process is single-threaded); the reports follow in target order.
+fuzz_one() {  # target: its run in $build/fuzz-runs/<target>/ (log.txt, and rc: libFuzzer's exit status)
+    local t=$1 work=$build/fuzz-runs/$1 d
     rm -rf "$work" && mkdir -p "$work/corpus"
     cp tests/fuzz/corpus/"$t"/* "$work/corpus/"  # libFuzzer adds inputs to its corpus folder: never the committed one
     d=$(dict_of "$t")
-    dict=(); [ -n "$d" ] && dict=(-dict="$PWD/tests/fuzz/$d.dict")
-    echo "--- fuzz_$t: ${seconds} s"
-    if ! (cd "$work" && OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-          "$bin/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
-          -print_final_stats=1 "${dict[@]}" corpus >log.txt 2>&1); then
-        tail -40 "$work/log.txt"
+    local dict=(); [ -n "$d" ] && dict=(-dict="$PWD/tests/fuzz/$d.dict")
+    local rc=0
+    (cd "$work" && OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+        "$bin/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
+        -print_final_stats=1 "${dict[@]}" corpus >log.txt 2>&1) || rc=$?
+    echo "$rc" > "$work/rc"
+}
+echo "--- every target for ${seconds} s, $(nproc) at a time"
+for t in $targets; do
+    while (($(jobs -rp | wc -l) >= $(nproc))); do wait -n || true; done
+    fuzz_one "$t" &
+done
+wait
+failed=()
+for t in $targets; do
+    work=$build/fuzz-runs/$t
+    echo "--- fuzz_$t"
+    if [ "$(cat "$work/rc" 2>/dev/null)" != 0 ]; then
+        tail -40 "$work/log.txt" || true
         failed+=("$t")
     fi
-    grep -E "^stat::number_of_executed_units|^#[0-9]+ *DONE" "$work/log.txt" | tr '\n' ' '; echo
+    grep -E "^stat::number_of_executed_units|^#[0-9]+ *DONE" "$work/log.txt" | tr '\n' ' ' || true; echo
 done
 echo "=== fuzzing done in $(($(date +%s) - start)) s ==="
 if ((${#failed[@]})); then

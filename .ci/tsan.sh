@@ -15,7 +15,7 @@ start=$(date +%s)
 bash scripts/deps.sh clang-14 libclang-rt-14-dev libomp-14-dev  # clang++-14, its TSan runtime, libomp and Archer
 
 tsan_flags=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++-14
-            -DCMAKE_CXX_FLAGS="-O1 -fsanitize=thread -fno-omit-frame-pointer"
+            -DCMAKE_CXX_FLAGS="-O1 -fsanitize=thread -fno-omit-frame-pointer" -DCMAKE_CXX_FLAGS_DEBUG="-gline-tables-only"
             -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread"
             -DTINYBERT_WERROR=ON -DTINYBERT_BUILD_TESTS=ON -DTINYBERT_BUILD_EXAMPLES=OFF -DTINYBERT_BUILD_BENCHMARKS=OFF
             -DTINYBERT_CUDA=OFF -DTINYBERT_ONEDNN=OFF)  # oneDNN's JIT-compiled GEMMs are invisible to TSan: Eigen's

@@ -4,6 +4,10 @@
     HF_HUB_OFFLINE=1 python tools/hf_finetune.py --task classification|ner|qa --model DIR --train PATH --eval PATH
         --out DIR [--epochs 3] [--lr 5e-5] [--batch-size 8] [--max-length L] [--warmup-ratio 0] [--weight-decay 0]
         [--seed 42] [--threads 2] [--max-train-examples N] [--max-eval-examples N] [--doc-stride 128]
+        [--device cpu|cuda] [--precision fp32|tf32|bf16|fp16]
+
+--device and --precision are `tinybert finetune`'s: on a GPU, TrainingArguments(bf16=True) / (fp16=True) (autocast,
+and for fp16 the GradScaler) / (tf32=True); fp32 is the default. bf16/fp16/tf32 need --device cuda.
 
 The preprocessing, metrics and QA post-processing mirror the transformers example scripts run_glue.py, run_ner.py,
 run_qa.py + utils_qa.py (postprocess_qa_predictions) and the official SQuAD v1.1 evaluation script. Data files are
@@ -386,7 +390,11 @@ def parse_args(argv=None):
     ap.add_argument("--max-eval-examples", type=int, default=0)
     ap.add_argument("--doc-stride", type=int, default=128)
     ap.add_argument("--logging-steps", type=int, default=50, help="training-loss log interval (stderr)")
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    ap.add_argument("--precision", choices=["fp32", "tf32", "bf16", "fp16"], default="fp32")
     a = ap.parse_args(argv)
+    if a.precision != "fp32" and a.device != "cuda":
+        ap.error(f"--precision {a.precision} is a GPU mode here; add --device cuda")
     if a.max_length is None:
         a.max_length = {"classification": 128, "ner": 512, "qa": 384}[a.task]
     return a
@@ -534,7 +542,10 @@ def main(argv=None):
         logging_strategy="steps",
         logging_steps=a.logging_steps,
         report_to=[],
-        use_cpu=True,
+        use_cpu=a.device == "cpu",
+        bf16=a.precision == "bf16",
+        fp16=a.precision == "fp16",
+        tf32=True if a.precision == "tf32" else None,
         dataloader_num_workers=0,
         disable_tqdm=True,
     )
@@ -567,6 +578,9 @@ def main(argv=None):
     if history:
         result.update({k: v for k, v in history[-1].items() if k != "epoch"})
     result["eval_history"] = history
+    result["device"], result["precision"] = a.device, a.precision
+    if a.device == "cuda":
+        result["gpu"] = torch.cuda.get_device_name(0)
     result["versions"] = versions()
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "hf_result.json"), "w", encoding="utf-8") as f:

@@ -29,8 +29,7 @@ inline int run_evaluate(int argc, char** argv) {
     const auto limit = args.count("--max-examples", 0);
     const bool int8 = args.flag("--int8");
     const double threshold = threshold_arg(args);
-    const DeviceChoice device = device_arg(args);
-    TINYBERT_CHECK(!device.cuda || !int8, "--int8 is CPU inference; leave out --device cuda");
+    const DeviceChoice device = inference_device_arg(args, int8);
     TINYBERT_CHECK(!device.cuda || job.comm().size() == 1, "--device cuda runs as one process: sharded evaluation on "
                    "GPUs is not in the command line yet (docs/distributed.md)");
     job.apply_threads(args);
@@ -40,10 +39,7 @@ inline int run_evaluate(int argc, char** argv) {
         return with_model<typename Data::Head>(device, model_dir, [&]<class Model>(std::type_identity<Model>) {
             const Tokenizer tok = Tokenizer::from_pretrained(model_dir);
             Model model = Model::from_pretrained(model_dir);
-            if constexpr (Model::device_type::is_host) {
-                if (int8) quantize_dynamic(model);
-                if (job.comm().is_main()) detail::print_int8_note(model, std::cerr);
-            }
+            detail::apply_int8(model, int8, job.comm().is_main() ? &std::cerr : nullptr);
             Data data(data_path, tok, max_length, limit, model.config().id2label, stride,
                       parse_optional_problem_type(model.config().problem_type, "config.json problem_type"));
             if constexpr (K == Task::classification) data.threshold = threshold;

@@ -114,18 +114,14 @@ inline int run_predict(int argc, char** argv) {
     const auto stride = args.count("--doc-stride", 128);
     const bool int8 = args.flag("--int8");
     const double threshold = threshold_arg(args);
-    const DeviceChoice device = device_arg(args);
-    TINYBERT_CHECK(!device.cuda || !int8, "--int8 is CPU inference; leave out --device cuda");
+    const DeviceChoice device = inference_device_arg(args, int8);
     apply_threads(args);
     args.finish();
     return with_task(task, [&]<Task K>() {
         return with_model<typename TaskData<K>::Head>(device, model_dir, [&]<class Model>(std::type_identity<Model>) {
             const Tokenizer tok = Tokenizer::from_pretrained(model_dir);
             Model model = Model::from_pretrained(model_dir);
-            if constexpr (Model::device_type::is_host) {
-                if (int8) quantize_dynamic(model);
-                detail::print_int8_note(model, std::cerr);
-            }
+            detail::apply_int8(model, int8, &std::cerr);
             predict_jsonl<K>(model, tok, std::cin, std::cout, max_length, stride, threshold);
             return 0;
         });

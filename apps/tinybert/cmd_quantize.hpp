@@ -27,6 +27,16 @@ void print_int8_note(const Model& model, std::ostream& os) {
        << (quant::activation_qmax() == 255 ? "8" : "7") << "-bit activations)\n";
 }
 
+// --int8 of `evaluate` and `predict`, after loading: quantise a CPU model's encoder linears when asked, then say on
+// `note` (when given) what runs. A GPU model is left alone (device_args.hpp refuses --int8 with --device cuda).
+template <class Model>
+void apply_int8(Model& model, bool int8, std::ostream* note) {
+    if constexpr (Model::device_type::is_host) {
+        if (int8) quantize_dynamic(model);
+        if (note) print_int8_note(model, *note);
+    }
+}
+
 // Copies `rel` from `from` to `to` (durably) when it exists: sentence-transformers' files that pick the pooling.
 inline void copy_if_present(const std::filesystem::path& from, const std::filesystem::path& to,
                             const std::string& rel) {

@@ -57,6 +57,13 @@ inline DeviceChoice device_arg(Args& args) {
     return d;
 }
 
+// --device and --precision of `evaluate` and `predict`, whose --int8 is CPU inference.
+inline DeviceChoice inference_device_arg(Args& args, bool int8) {
+    const DeviceChoice d = device_arg(args);
+    TINYBERT_CHECK(!d.cuda || !int8, "--int8 is CPU inference; leave out --device cuda");
+    return d;
+}
+
 // f(std::type_identity<Cpu>{}) or, after selecting the GPU and its GEMM mode, f(std::type_identity<Cuda>{}).
 template <class F>
 int with_device(const DeviceChoice& d, F&& f) {

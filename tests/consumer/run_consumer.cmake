@@ -1,6 +1,7 @@
 # cmake -P script: configure+install tinybert (headers, CMake package, pkg-config file; no tests) to WORK_DIR/prefix
 # with the compiler CXX, then build and run the consumer project in CONSUMER_DIR against that prefix twice: through
-# find_package(tinybert CONFIG) (with OpenMP and with TINYBERT_OPENMP=OFF) and through pkg-config. Checks that the
+# find_package(tinybert CONFIG) (with OpenMP and with TINYBERT_OPENMP=OFF) and through pkg-config; with MODE=cuda,
+# the .cu consumer of cuda_project/ instead. Checks that the
 # package adds no -march flag and leaves the consumer's CMAKE_MODULE_PATH and find modules alone.
 function(run)
     execute_process(COMMAND ${ARGV} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -21,6 +22,39 @@ foreach(f include/tinybert/tinybert.hpp share/doc/tinybert/LICENSE lib/pkgconfig
         message(FATAL_ERROR "the install has no ${f}")
     endif()
 endforeach()
+
+# MODE=cuda: a .cu consumer through find_package(tinybert CONFIG REQUIRED COMPONENTS cuda), built with CUDA_COMPILER
+# for the first of CUDA_ARCHITECTURES and run (it checks its numbers on a GPU and says "not run" without one).
+if(MODE STREQUAL "cuda")
+    list(GET CUDA_ARCHITECTURES 0 arch)
+    run(${CMAKE_COMMAND} -S ${CONSUMER_DIR}/../cuda_project -B ${WORK_DIR}/cuda_consumer -G ${GENERATOR}
+        -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_CUDA_COMPILER=${CUDA_COMPILER}
+        -DCMAKE_CUDA_ARCHITECTURES=${arch} -DCMAKE_BUILD_TYPE=Release)
+    run(${CMAKE_COMMAND} --build ${WORK_DIR}/cuda_consumer --verbose)
+    set(link_libs "${run_out}")
+    set(rsp ${WORK_DIR}/cuda_consumer/CMakeFiles/cuda_consumer.dir/linkLibs.rsp)  # Makefiles put the libraries here
+    if(EXISTS ${rsp})
+        file(READ ${rsp} link_libs)
+    endif()
+    if(NOT run_out MATCHES "TINYBERT_WITH_CUDA=1" OR NOT link_libs MATCHES "cublasLt")
+        message(FATAL_ERROR "tinybert::cuda did not pass TINYBERT_WITH_CUDA and cuBLASLt:\n${run_out}\n${link_libs}")
+    endif()
+    run(${WORK_DIR}/cuda_consumer/cuda_consumer)
+    if(NOT run_out MATCHES "cuda consumer: (built; no CUDA device|y = 11.5 on the GPU, ok)")
+        message(FATAL_ERROR "unexpected cuda consumer output: ${run_out}")
+    endif()
+    message(STATUS "${run_out}")
+    return()
+endif()
+
+# 0. Asking for the cuda component in a project that did not enable CUDA fails, with a sentence saying what to do.
+execute_process(COMMAND ${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/consumer_no_cuda -G ${GENERATOR}
+                        -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${CXX} -DCONSUMER_ASK_CUDA=ON
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT "${out}${err}" MATCHES "enable CUDA")
+    message(FATAL_ERROR "find_package(tinybert COMPONENTS cuda) without CUDA enabled: expected a failure saying "
+                        "'enable CUDA', got (${rc}):\n${out}\n${err}")
+endif()
 
 # 1. CMake: find_package(tinybert CONFIG REQUIRED) in a project with its own CMAKE_MODULE_PATH.
 run(${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/consumer -G ${GENERATOR} -DCMAKE_PREFIX_PATH=${prefix}

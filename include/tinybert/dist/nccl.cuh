@@ -72,14 +72,10 @@ namespace tinybert::dist {
 // anything allocates on the GPU: the caching allocator and cuBLAS bind to the device current at their first use.
 // Returns the device index.
 inline int select_device(const Communicator& comm) {
-    int count = 0;
-    const cudaError_t status = cudaGetDeviceCount(&count);
-    if (status != cudaSuccess || count == 0) {
-        (void)cudaGetLastError();  // clear the sticky "no device / no driver" error
-        TINYBERT_FAIL("dist: rank ", comm.rank(), " (local rank ", comm.local_rank(), ") sees no CUDA device (",
-                      status != cudaSuccess ? cudaGetErrorString(status) : "device count 0",
-                      "); data parallelism on GPUs needs one GPU per process");
-    }
+    std::string reason;
+    const int count = cuda::device_count(&reason);
+    TINYBERT_CHECK(count > 0, "dist: rank ", comm.rank(), " (local rank ", comm.local_rank(), ") sees no CUDA device (",
+                   reason, "); data parallelism on GPUs needs one GPU per process");
     const int device = comm.local_rank() % count;
     TINYBERT_CUDA_CHECK(cudaSetDevice(device));
     return device;

@@ -27,10 +27,11 @@ double sum_squares(const Tensor<T, Device>& t) {
         const std::int64_t begin = c * chunk;
         const std::int64_t end = std::min(n, begin + chunk);
         const std::int64_t vector_end = begin + (end - begin) / lanes * lanes;
+        const auto square = [x](std::int64_t i) { return static_cast<double>(x[i]) * static_cast<double>(x[i]); };
         double lane[lanes] = {};
         for (std::int64_t i = begin; i < vector_end; i += lanes)
-            for (std::int64_t l = 0; l < lanes; ++l) lane[l] += static_cast<double>(x[i + l]) * static_cast<double>(x[i + l]);
-        for (std::int64_t i = vector_end; i < end; ++i) lane[i - vector_end] += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+            for (std::int64_t l = 0; l < lanes; ++l) lane[l] += square(i + l);
+        for (std::int64_t i = vector_end; i < end; ++i) lane[i - vector_end] += square(i);
         double sum = 0;
         for (const double v : lane) sum += v;
         total += sum;

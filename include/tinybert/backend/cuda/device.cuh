@@ -68,27 +68,29 @@ inline unsigned int grid_for(std::size_t n, int threads = block_size) {
     return static_cast<unsigned int>(blocks > 0 ? blocks : 1);
 }
 
-// True when the CUDA runtime sees at least one device (false without a driver, too).
-inline bool device_available() {
+// How many CUDA devices this process sees: 0 without a driver or device, with the runtime's reason in `*reason` (when
+// given), and the sticky "no device / no driver" error cleared so that later calls are not poisoned by it.
+inline int device_count(std::string* reason = nullptr) {
     int count = 0;
     const cudaError_t status = cudaGetDeviceCount(&count);
     if (status != cudaSuccess) {
-        (void)cudaGetLastError();  // clear the sticky "no device / no driver" error
-        return false;
+        (void)cudaGetLastError();
+        if (reason) *reason = cudaGetErrorString(status);
+        return 0;
     }
-    return count > 0;
+    if (reason && count == 0) *reason = "device count 0";
+    return count;
 }
+
+// True when the CUDA runtime sees at least one device (false without a driver, too).
+inline bool device_available() { return device_count() > 0; }
 
 // Makes device `index` current for this host thread (call it before anything else touches the GPU) and returns its
 // name; a clear error when no device is visible or the index is out of range.
 inline std::string use_device(int index) {
-    int count = 0;
-    const cudaError_t status = cudaGetDeviceCount(&count);
-    if (status != cudaSuccess || count == 0) {
-        (void)cudaGetLastError();  // clear the sticky "no device / no driver" error
-        TINYBERT_FAIL("cuda:", index, ": no CUDA device is visible (",
-                      status != cudaSuccess ? cudaGetErrorString(status) : "device count 0", ")");
-    }
+    std::string reason;
+    const int count = device_count(&reason);
+    TINYBERT_CHECK(count > 0, "cuda:", index, ": no CUDA device is visible (", reason, ")");
     TINYBERT_CHECK(index >= 0 && index < count, "cuda:", index, ": no such device; ", count,
                    " visible (cuda:0 to cuda:", count - 1, ")");
     TINYBERT_CUDA_CHECK(cudaSetDevice(index));
