@@ -32,6 +32,9 @@ if [[ "${1:-}" == "--pack-prebuilt" ]]; then
     done
     # the nvcc-built `tinybert` (configured with TINYBERT_BUILD_EXAMPLES=ON) and the libraries it adds
     [[ -x "$from/apps/tinybert/tinybert" ]] && cp "$from/apps/tinybert/tinybert" "$dest/"
+    # the .cu consumer of the installed package (ctest -R consumer:install_cuda builds it)
+    consumer=$from/tests/consumer/work_cuda/cuda_consumer/cuda_consumer
+    [[ -x "$consumer" ]] && cp "$consumer" "$dest/"
     # NCCL data parallelism (world size 1); libnccl itself (~200 MB) is not packed: the GPU machine's PyTorch has one
     [[ -x "$from/tests/cuda/test_nccl" ]] && cp "$from/tests/cuda/test_nccl" "$dest/"
     for lib in libsimdjson libutf8proc libbenchmark libgomp libcpp-httplib libdnnl libmpi libopen-pal libopen-rte \
@@ -125,6 +128,7 @@ fi
 [[ -x "$PARITY" ]] && step "run test_cuda_parity" 120 "$PARITY" --durations yes
 [[ -x "$BERT" ]] && step "run test_cuda_bert" 120 "$BERT" --durations yes
 [[ -x "$UMBRELLA" ]] && step "run test_umbrella_nvcc" 60 "$UMBRELLA"
+[[ -x "$PREBUILT/cuda_consumer" ]] && step "run the package's .cu consumer" 60 "$PREBUILT/cuda_consumer"
 [[ -x "$CLI" ]] && step "tinybert --device cuda vs cpu" 300 bash "$ROOT/tools/gpu_cli_check.sh" "$CLI" "$BUILD/cli"
 if [[ -x "$NCCL" ]]; then  # libnccl.so.2 from PyTorch's nvidia-nccl wheel when the system has none
     nccl_lib=$(python3 -c 'import nvidia.nccl, os; print(os.path.join(list(nvidia.nccl.__path__)[0], "lib"))' 2>/dev/null)
