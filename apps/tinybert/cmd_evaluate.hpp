@@ -5,7 +5,7 @@
 // is config.json's), {"precision","recall","f1"} (NER, seqeval default mode, fractions) or {"exact_match","f1"} (QA,
 // percentages as the official SQuAD script prints them). Under `mpirun -np N` each process predicts every N-th batch
 // and rank 0 prints the metrics of all of them (docs/distributed.md). --device cpu|cuda|cuda:N and --precision
-// fp32|tf32 (device_args.hpp): the forward passes run there, in batches of --batch-size.
+// fp32|tf32|bf16|fp16 (device_args.hpp): the forward passes run there, in batches of --batch-size.
 #pragma once
 
 #include "cmd_quantize.hpp"
@@ -19,7 +19,7 @@ inline int run_evaluate(int argc, char** argv) {
     Args args(argc, argv,
               "tinybert evaluate --task classification|ner|qa --model DIR --data PATH [--max-length L] "
               "[--batch-size B] [--doc-stride K] [--max-examples N] [--threads T] [--int8] [--threshold P] "
-              "[--ddp-timeout S] [--device cpu|cuda|cuda:N] [--precision fp32|tf32]");
+              "[--ddp-timeout S] [--device cpu|cuda|cuda:N] [--precision fp32|tf32|bf16|fp16]");
     const Job job(args);
     const Task task = parse_task(args.required("--task"));
     const std::string model_dir = args.required("--model"), data_path = args.required("--data");

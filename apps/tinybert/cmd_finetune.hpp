@@ -11,8 +11,9 @@
 // Data parallelism: `mpirun -np N tinybert finetune ...` (docs/distributed.md): --batch-size is per process, only
 // rank 0 writes and prints; --ddp-bucket-cap-mb (25) sizes the gradient buckets, --ddp-timeout S (1800) bounds every
 // collective.
-// Device: --device cpu|cuda|cuda:N, --precision fp32|tf32 (apps/tinybert/device_args.hpp); on a GPU the dropout masks
-// come from the counter stream (--dropout-stream counter, the default there), one process per run.
+// Device: --device cpu|cuda|cuda:N, --precision fp32|tf32|bf16|fp16 (apps/tinybert/device_args.hpp; fp16 trains with
+// loss scaling); on a GPU the dropout masks come from the counter stream (--dropout-stream counter, the default
+// there), one process per run.
 #pragma once
 
 #include "device_args.hpp"
@@ -62,7 +63,7 @@ inline int run_finetune(int argc, char** argv) {
               "  [--report-to jsonl|tensorboard|jsonl,tensorboard|none] [--base-model NAME] [--dataset NAME]\n"
               "  [--problem-type single_label_classification|multi_label_classification|regression] [--threshold P]\n"
               "  [--class-weights W0,W1,...] [--ddp-bucket-cap-mb MB] [--ddp-timeout S]\n"
-              "  [--device cpu|cuda|cuda:N] [--precision fp32|tf32]");
+              "  [--device cpu|cuda|cuda:N] [--precision fp32|tf32|bf16|fp16]");
     const Job job(args);
     const dist::Communicator& comm = job.comm();
     const Task task = parse_task(args.required("--task"));
@@ -81,6 +82,7 @@ inline int run_finetune(int argc, char** argv) {
     ta.early_stopping_patience = args.count("--early-stopping", 0);
     ta.resume = args.flag("--resume");
     const DeviceChoice device = device_arg(args);
+    ta.precision = device.precision;
     TINYBERT_CHECK(!device.cuda || comm.size() == 1, "--device cuda runs as one process: data parallelism on GPUs is "
                    "not in the command line yet (docs/distributed.md)");
     // Default: the Trainer's, torch's stream on the CPU (HF's masks) and the counter stream on a GPU.

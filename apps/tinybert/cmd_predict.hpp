@@ -4,7 +4,8 @@
 // σ > --threshold],"scores":{name: σ(logit), …}} (multi-label), {"value"} (regression; problem type from config.json);
 // {"text"} or {"words"} → {"entities":[…]};
 // {"question","context"} → {"answer","start","end","score"}. Other input fields are copied; records are split on '\n'
-// only (U+2028 etc. inside strings are content). --device cpu|cuda|cuda:N and --precision fp32|tf32 (device_args.hpp).
+// only (U+2028 etc. inside strings are content). --device cpu|cuda|cuda:N and --precision fp32|tf32|bf16|fp16
+// (device_args.hpp).
 #pragma once
 
 #include <iostream>
@@ -107,7 +108,8 @@ void predict_jsonl(Model& model, const Tokenizer& tok, std::istream& in, std::os
 inline int run_predict(int argc, char** argv) {
     Args args(argc, argv,
               "tinybert predict --task classification|ner|qa --model DIR [--max-length L] [--doc-stride K] [--threads T] "
-              "[--int8] [--threshold P] [--device cpu|cuda|cuda:N] [--precision fp32|tf32]");
+              "[--int8] [--threshold P] [--device cpu|cuda|cuda:N] "
+              "[--precision fp32|tf32|bf16|fp16]");
     const Task task = parse_task(args.required("--task"));
     const std::string model_dir = args.required("--model");
     const auto max_length = max_length_arg(args, task);

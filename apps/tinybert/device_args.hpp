@@ -1,25 +1,26 @@
 // apps/tinybert/device_args.hpp: where `finetune`, `evaluate` and `predict` run. --device cpu|cuda|cuda:N (default
-// cpu) and --precision fp32|tf32 (default fp32; tf32 is the GPU's TF32 tensor-core GEMM mode, PyTorch's
-// torch.backends.cuda.matmul.allow_tf32 = True: fp32 storage, inputs rounded to 10 mantissa bits, fp32 accumulation).
+// cpu) and --precision fp32|tf32|bf16|fp16 (default fp32), the GEMM precision of core/precision.hpp: tf32 is
+// PyTorch's allow_tf32, bf16/fp16 its autocast (fp32 master weights; fp16 training adds GradScaler loss scaling).
+// On a GPU these run on tensor cores; on the CPU the same rounding is emulated (the numerics, slower than fp32).
 // The CUDA branch exists in a `tinybert` compiled by nvcc (TINYBERT_WITH_CUDA, apps/tinybert/CMakeLists.txt); that
 // program still runs every command on the CPU of a machine without a GPU, and `--device cuda` there says why not.
 #pragma once
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <type_traits>
 
 #include "args.hpp"
 #include "tinybert/backend/device.hpp"
 #include "tinybert/core/error.hpp"
+#include "tinybert/core/precision.hpp"
 #if defined(TINYBERT_WITH_CUDA)
 #include "tinybert/backend/cuda/cublas.cuh"
 #endif
 
 namespace tinybert::cli {
-
-enum class Precision { fp32, tf32 };
 
 struct DeviceChoice {
     bool cuda = false;
@@ -46,14 +47,9 @@ inline DeviceChoice device_arg(Args& args) {
         TINYBERT_CHECK(dev == "cpu", "--device is cpu, cuda or cuda:N, got '", dev, "'");
     }
     const std::string p = args.value("--precision", "fp32");
-    if (p == "tf32") {
-        TINYBERT_CHECK(d.cuda, "--precision tf32 is a GPU mode (TF32 tensor cores); use it with --device cuda");
-        d.precision = Precision::tf32;
-    } else if (p == "bf16" || p == "fp16") {
-        TINYBERT_FAIL("--precision ", p, " (mixed precision) is not implemented yet; fp32 and tf32 are (docs/cuda.md)");
-    } else {
-        TINYBERT_CHECK(p == "fp32", "--precision is fp32 or tf32, got '", p, "'");
-    }
+    const std::optional<Precision> precision = parse_precision(p);
+    TINYBERT_CHECK(precision.has_value(), "--precision is fp32, tf32, bf16 or fp16, got '", p, "'");
+    d.precision = *precision;
     return d;
 }
 
@@ -61,18 +57,27 @@ inline DeviceChoice device_arg(Args& args) {
 inline DeviceChoice inference_device_arg(Args& args, bool int8) {
     const DeviceChoice d = device_arg(args);
     TINYBERT_CHECK(!d.cuda || !int8, "--int8 is CPU inference; leave out --device cuda");
+    TINYBERT_CHECK(d.precision == Precision::fp32 || !int8, "--int8 runs int8 GEMMs; leave out --precision ",
+                   precision_name(d.precision));
     return d;
 }
 
-// f(std::type_identity<Cpu>{}) or, after selecting the GPU and its GEMM mode, f(std::type_identity<Cuda>{}).
+// f(std::type_identity<Cpu>{}) or, after selecting the GPU, f(std::type_identity<Cuda>{}), with the GEMM precision
+// set while f runs.
 template <class F>
 int with_device(const DeviceChoice& d, F&& f) {
-    if (!d.cuda) return f(std::type_identity<Cpu>{});
+    const PrecisionScope precision(d.precision);
+    if (!d.cuda) {
+        if (d.precision != Precision::fp32)
+            std::fprintf(stderr, "note: on the CPU, --precision %s rounds the GEMM inputs as a GPU does: the GPU's "
+                                 "numerics, not its speed (slower than fp32)\n",
+                         std::string(precision_name(d.precision)).c_str());
+        return f(std::type_identity<Cpu>{});
+    }
 #if defined(TINYBERT_WITH_CUDA)
     const std::string gpu = cuda::use_device(d.index);
-    cuda::set_allow_tf32(d.precision == Precision::tf32);
     std::fprintf(stderr, "device %s: %s, %s\n", d.name().c_str(), gpu.c_str(),
-                 d.precision == Precision::tf32 ? "tf32" : "fp32");
+                 std::string(precision_name(d.precision)).c_str());
     return f(std::type_identity<Cuda>{});
 #else
     TINYBERT_FAIL("--device ", d.name(), ": this tinybert was built without CUDA (nvcc was not found when it was "

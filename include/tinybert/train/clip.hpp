@@ -13,13 +13,19 @@
 
 namespace tinybert {
 
+// sqrt(Σ‖g‖²) over every parameter that has a gradient (inf or NaN when a gradient holds one)
 template <class Model>
-double clip_grad_norm(Model& model, double max_norm) {
+double grad_norm(Model& model) {
     double sum = 0;
     model.visit_parameters([&](const std::string&, auto& p) {
         if (p.has_grad()) sum += sum_squares(p.grad());
     });
-    const double norm = std::sqrt(sum);
+    return std::sqrt(sum);
+}
+
+// g ← g·min(1, max_norm/(norm + 1e-6)), `norm` being grad_norm(model)
+template <class Model>
+void clip_gradients(Model& model, double norm, double max_norm) {
     const double coef = max_norm / (norm + 1e-6);
     if (coef < 1.0) {
         model.visit_parameters([&](const std::string&, auto& p) {
@@ -27,6 +33,12 @@ double clip_grad_norm(Model& model, double max_norm) {
             if (p.has_grad()) scale_inplace(p.grad(), static_cast<T>(coef));
         });
     }
+}
+
+template <class Model>
+double clip_grad_norm(Model& model, double max_norm) {
+    const double norm = grad_norm(model);
+    clip_gradients(model, norm, max_norm);
     return norm;
 }
 

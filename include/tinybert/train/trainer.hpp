@@ -6,6 +6,9 @@
 // (io/files.hpp) and a crash at any instant of a checkpoint save leaves a complete checkpoint for resume
 // (save_checkpoint, find_checkpoint).
 // Per update: backward → gradient all-reduce (data parallelism) → on_gradients hook → clip → AdamW step → zero grads.
+// Mixed precision (TrainingArguments::precision, core/precision.hpp): the GEMMs of train() and of its evaluations
+// run in that precision; fp16 seeds backward with the loss scale, divides the gradients by it before the hook, and
+// skips an update with inf/NaN gradients (train/loss_scaler.hpp).
 // Data parallelism (docs/distributed.md), with the semantics of accelerate/DDP: given a Communicator of N processes,
 // per_device_train_batch_size is per process and each global step takes the next N × B rows of the Trainer's order,
 // each process its shard; every process's loss is weighed by its share of the global batch's loss terms
@@ -31,7 +34,9 @@
 #include "tinybert/dist/grad_buckets.hpp"
 #include "tinybert/io/files.hpp"
 #include "tinybert/io/safetensors.hpp"
+#include "tinybert/core/precision.hpp"
 #include "tinybert/train/clip.hpp"
+#include "tinybert/train/loss_scaler.hpp"
 #include "tinybert/train/model_card.hpp"
 #include "tinybert/train/optimizer.hpp"
 #include "tinybert/train/progress.hpp"
@@ -52,6 +57,9 @@ struct TrainingArguments {
     std::int64_t warmup_steps = 0;          // > 0 overrides warmup_ratio
     double weight_decay = 0.0;
     double max_grad_norm = 1.0;
+    // The GEMM precision of training and of the evaluations inside train() (core/precision.hpp): HF's tf32=True,
+    // bf16=True or fp16=True. fp16 adds dynamic loss scaling (train/loss_scaler.hpp); float models only.
+    Precision precision = Precision::fp32;
     std::uint64_t seed = 42;
     // Where dropout masks come from (core/rng.hpp). Default: torch on the CPU (the masks of the Hugging Face Trainer
     // run with the same seed), counter on CUDA.
@@ -103,6 +111,7 @@ struct TrainResult {
     dist::SyncStats communication{};
     bool stopped_on_nan = false;
     bool stopped_early = false;
+    std::int64_t skipped_updates = 0;  // fp16: updates whose gradients overflowed (no AdamW or scheduler step)
 };
 
 template <class Model>
@@ -119,6 +128,8 @@ public:
         TINYBERT_CHECK(args_.per_device_train_batch_size > 0 && args_.gradient_accumulation_steps > 0,
                        "Trainer: batch size and gradient accumulation steps must be > 0");
         TINYBERT_CHECK(args_.ddp_bucket_cap_mb >= 0, "Trainer: ddp_bucket_cap_mb must be >= 0");
+        TINYBERT_CHECK((std::is_same_v<T, float> || args_.precision == Precision::fp32), "Trainer: precision ",
+                       precision_name(args_.precision), " needs a float model (this one is double)");
         for (const auto& r : args_.report_to)
             TINYBERT_CHECK(r == "jsonl" || r == "tensorboard", "Trainer: report_to holds \"jsonl\" and/or "
                                                                "\"tensorboard\", got \"", r, "\"");
@@ -131,6 +142,8 @@ public:
                       const SaveExtra& save_extra = {}) {
         namespace fs = std::filesystem;
         if constexpr (std::is_same_v<Device, Cpu>) flush_denormals();  // see backend/cpu/eigen_map.hpp
+        const PrecisionScope precision(args_.precision);
+        LossScaler scaler(args_.precision == Precision::fp16);
         const bool main = comm_.is_main();
         if (main && !args_.output_dir.empty()) detail::create_directories_durable(args_.output_dir);
         const auto world = static_cast<std::size_t>(comm_.size());
@@ -161,7 +174,7 @@ public:
                     .tensorboard = std::nullopt};
 
         State st;
-        if (checkpoint) load_checkpoint(*checkpoint, opt, st, log.jsonl);
+        if (checkpoint) load_checkpoint(*checkpoint, opt, st, log.jsonl, scaler);
         if (main && reports_to("tensorboard")) {
             if (st.logging_dir.empty())
                 st.logging_dir = args_.logging_dir.empty() ? default_logging_dir(args_.output_dir) : args_.logging_dir;
@@ -206,8 +219,8 @@ public:
                     break;
                 }
                 // Gradients of this process's share of the global batch's mean (all of it for one process).
-                if (world == 1) backward(loss_var);
-                else if (items > 0) backward(loss_var, static_cast<T>(items / sums[0]));
+                if (world == 1 && !scaler.enabled()) backward(loss_var);
+                else if (items > 0) backward(loss_var, static_cast<T>(items / sums[0] * scaler.scale()));
                 else Tape::current().clear();
                 loss_sum += loss, st.window_loss += loss, ++loss_count, ++st.window_batches;
                 sequences += static_cast<std::size_t>(sums[2]);
@@ -216,11 +229,25 @@ public:
                 if (buckets) buckets->finish_update();
                 const std::size_t accumulated = (b % args_.gradient_accumulation_steps) + 1;
                 if (accumulated > 1) scale_gradients(T(1) / static_cast<T>(accumulated));
+                if (scaler.enabled()) scale_gradients(static_cast<T>(1.0 / scaler.scale()));  // a power of 2: exact
                 if (on_gradients) on_gradients(model_);
-                const double grad_norm = args_.max_grad_norm > 0 ? clip_grad_norm(model_, args_.max_grad_norm)
-                                                                   : std::numeric_limits<double>::quiet_NaN();
-                const double lr = schedule.lr(st.updates);
-                opt.step(lr);
+                const double norm = args_.max_grad_norm > 0 || scaler.enabled()
+                                        ? tinybert::grad_norm(model_)
+                                        : std::numeric_limits<double>::quiet_NaN();
+                // fp16 (GradScaler): an inf/NaN gradient skips the update, and the scheduler does not advance (HF)
+                const bool skip = scaler.enabled() && !std::isfinite(norm);
+                const double lr = schedule.lr(st.scheduler_steps);
+                if (skip) {
+                    ++st.skipped_updates;
+                    progress.message("fp16: inf/NaN gradients at update " + std::to_string(st.updates + 1) +
+                                     ": update skipped, loss scale " + ModelCard::number(scaler.scale()) + " -> " +
+                                     ModelCard::number(scaler.scale() / 2));
+                } else {
+                    if (args_.max_grad_norm > 0) clip_gradients(model_, norm, args_.max_grad_norm);
+                    opt.step(lr);
+                    ++st.scheduler_steps;
+                }
+                scaler.update(skip);
                 model_.zero_grad();
                 ++st.updates;
                 progress.update(st.updates, epoch, st.window_loss / static_cast<double>(st.window_batches), lr,
@@ -228,11 +255,15 @@ public:
                 if (st.updates % args_.logging_steps == 0) {
                     st.last_loss = st.window_loss / static_cast<double>(st.window_batches);
                     // HF logs the norm too; metrics.jsonl keeps its fields, so it goes to TensorBoard only.
-                    if (log.tensorboard && !std::isnan(grad_norm))
-                        log.tensorboard->add_scalar("train/grad_norm", grad_norm, st.updates);
-                    log.write(json::Object{{"step", st.updates}, {"epoch", static_cast<std::int64_t>(epoch + 1)},
-                                           {"loss", *st.last_loss}, {"learning_rate", lr}},
-                              st.updates);
+                    if (log.tensorboard && !std::isnan(norm))
+                        log.tensorboard->add_scalar("train/grad_norm", norm, st.updates);
+                    json::Object record{{"step", st.updates}, {"epoch", static_cast<std::int64_t>(epoch + 1)},
+                                        {"loss", *st.last_loss}, {"learning_rate", lr}};
+                    if (scaler.enabled()) {
+                        record.emplace_back("loss_scale", scaler.scale());
+                        record.emplace_back("skipped_updates", st.skipped_updates);
+                    }
+                    log.write(record, st.updates);
                     st.window_loss = 0, st.window_batches = 0;
                 }
                 const bool epoch_end = last;
@@ -241,13 +272,14 @@ public:
                     st.epoch = epoch + (last ? 1 : 0);
                     st.batch = last ? 0 : b + 1;
                     const double eval_start = progress.seconds();
-                    evaluate_and_save(evaluate, save_extra, opt, st, log, progress);
+                    evaluate_and_save(evaluate, save_extra, opt, scaler, st, log, progress);
                     result.eval_seconds += progress.seconds() - eval_start;
                     model_.train();
                 }
             }
         }
         result.updates = st.updates;
+        result.skipped_updates = st.skipped_updates;
         result.train_loss = loss_count ? loss_sum / static_cast<double>(loss_count) : 0.0;
         if (buckets) result.communication = buckets->stats();
         result.seconds = progress.seconds();
@@ -269,6 +301,8 @@ private:
     struct State {
         std::size_t epoch = 0, batch = 0;  // where the next batch comes from
         std::int64_t updates = 0;
+        std::int64_t scheduler_steps = 0;  // = updates, less the skipped ones (fp16)
+        std::int64_t skipped_updates = 0;
         double best = std::numeric_limits<double>::quiet_NaN();
         Metrics best_metrics;
         std::size_t bad_evals = 0;
@@ -320,8 +354,8 @@ private:
         });
     }
 
-    void evaluate_and_save(const Evaluate& evaluate, const SaveExtra& save_extra, AdamW<T, Device>& opt, State& st,
-                           Reports& log, Progress& progress) {
+    void evaluate_and_save(const Evaluate& evaluate, const SaveExtra& save_extra, AdamW<T, Device>& opt,
+                           const LossScaler& scaler, State& st, Reports& log, Progress& progress) {
         data_loader_started();
         Metrics m = evaluate ? evaluate(model_) : Metrics{};
         json::Object rec{{"step", st.updates}, {"epoch", static_cast<std::int64_t>(st.epoch)}};
@@ -356,7 +390,7 @@ private:
                              std::to_string(st.bad_evals) + " evaluations");
             st.stop = true;
         }
-        if (args_.save_checkpoints && !args_.output_dir.empty()) save_checkpoint(opt, st, log);
+        if (args_.save_checkpoints && !args_.output_dir.empty()) save_checkpoint(opt, scaler, st, log);
     }
 
     // output_dir/checkpoint: the current model, the AdamW moments, and trainer_state.json (written last: a directory
@@ -372,7 +406,7 @@ private:
     // some filesystems, so this one sequence serves everywhere and is what tests/train/test_durability.cpp kills.)
     // A failed save (disk full) removes checkpoint.tmp and throws; the previous checkpoint is untouched.
     // Data parallelism: every process calls this (its dropout stream's state goes into the checkpoint); rank 0 writes.
-    void save_checkpoint(AdamW<T, Device>& opt, const State& st, Reports& log) {
+    void save_checkpoint(AdamW<T, Device>& opt, const LossScaler& scaler, const State& st, Reports& log) {
         namespace fs = std::filesystem;
         const std::vector<std::vector<char>> streams = comm_.all_gather(to_chars(rng_state().dump()));
         if (!comm_.is_main()) return;
@@ -397,6 +431,8 @@ private:
                                {"batch", static_cast<std::int64_t>(st.batch)},
                                {"updates", st.updates},
                                {"optimizer_steps", opt.steps()},
+                               {"scheduler_steps", st.scheduler_steps},
+                               {"skipped_updates", st.skipped_updates},
                                {"world_size", static_cast<std::int64_t>(comm_.size())},
                                {"rng_ranks", rank_streams(streams)},
                                {"best", std::isnan(st.best) ? json::Value() : json::Value(st.best)},
@@ -408,6 +444,10 @@ private:
                                {"last_loss", st.last_loss ? json::Value(*st.last_loss) : json::Value()},
                                {"log_history", history_json(st.history)},
                                {"logging_dir", st.logging_dir}};
+            if (scaler.enabled()) {  // fp16: GradScaler's state (HF's scaler.pt)
+                state.emplace_back("loss_scale", scaler.scale());
+                state.emplace_back("loss_scale_growth_tracker", scaler.growth_tracker());
+            }
             const json::Value stream = rng_state();  // rank 0's (one process: the only one)
             for (const auto& field : stream.as_object()) state.push_back(field);
             const std::string text = json::Value(std::move(state)).dump(2) + "\n";
@@ -429,7 +469,8 @@ private:
         detail::crash_point();
     }
 
-    void load_checkpoint(const std::filesystem::path& dir, AdamW<T, Device>& opt, State& st, MetricsLog& log) {
+    void load_checkpoint(const std::filesystem::path& dir, AdamW<T, Device>& opt, State& st, MetricsLog& log,
+                         LossScaler& scaler) {
         model_.load_weights(load_state_dict(dir.string()));
         const SafetensorsFile moments((dir / "optimizer.safetensors").string());
         for (auto& s : opt.slots()) {
@@ -441,6 +482,12 @@ private:
         st.batch = static_cast<std::size_t>(state.at("batch").as_int());
         st.updates = state.at("updates").as_int();
         opt.set_steps(state.at("optimizer_steps").as_int());
+        // Checkpoints written before fp16 training have none of these: no update was ever skipped.
+        const json::Value* scheduler_steps = state.find("scheduler_steps");
+        st.scheduler_steps = scheduler_steps ? scheduler_steps->as_int() : st.updates;
+        if (const json::Value* skipped = state.find("skipped_updates")) st.skipped_updates = skipped->as_int();
+        if (const json::Value* loss_scale = state.find("loss_scale"))
+            scaler.restore(loss_scale->as_double(), state.at("loss_scale_growth_tracker").as_int());
         const json::Value* world = state.find("world_size");  // absent: written by one process
         const std::int64_t saved_world = world ? world->as_int() : 1;
         TINYBERT_CHECK(saved_world == comm_.size(), (dir / "trainer_state.json").string(), ": written by a run of ",
@@ -548,6 +595,7 @@ private:
         if (args_.warmup_steps > 0) add("lr_scheduler_warmup_steps", std::to_string(args_.warmup_steps));
         else if (args_.warmup_ratio > 0) add("lr_scheduler_warmup_ratio", ModelCard::number(args_.warmup_ratio));
         add("num_epochs", std::to_string(args_.num_train_epochs));
+        if (args_.precision == Precision::fp16) add("mixed_precision_training", "Native AMP");  // HF: fp16 only
         const std::string text = card.render();
         detail::AtomicWriter out((dir / "README.md").string());
         out.write(text.data(), text.size());

@@ -12,9 +12,11 @@
 #include <algorithm>
 #include <cstdint>
 #include <type_traits>
+#include <vector>
 
 #include "tinybert/backend/cpu/eigen_map.hpp"
 #include "tinybert/core/error.hpp"
+#include "tinybert/core/precision.hpp"
 
 #ifdef TINYBERT_ONEDNN
 #include <dnnl.h>
@@ -103,13 +105,10 @@ inline dnnl_status_t onednn_sgemm(Op op_a, Op op_b, std::int64_t m, std::int64_t
 }
 #endif
 
-}  // namespace detail
-
-// C (M,N) = alpha·op(A)·op(B) + beta·C
+// C (M,N) = alpha·op(A)·op(B) + beta·C on the engine of this build, inputs as they are
 template <class T>
-void gemm(Op op_a, Op op_b, std::int64_t m, std::int64_t n, std::int64_t k, T alpha, const T* a, std::int64_t lda,
-          const T* b, std::int64_t ldb, T beta, T* c, std::int64_t ldc) {
-    if (m == 0 || n == 0) return;
+void engine_gemm(Op op_a, Op op_b, std::int64_t m, std::int64_t n, std::int64_t k, T alpha, const T* a,
+                 std::int64_t lda, const T* b, std::int64_t ldb, T beta, T* c, std::int64_t ldc) {
 #ifdef TINYBERT_ONEDNN
     if constexpr (std::is_same_v<T, float>) {
         const dnnl_status_t st = detail::onednn_sgemm(op_a, op_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -119,8 +118,42 @@ void gemm(Op op_a, Op op_b, std::int64_t m, std::int64_t n, std::int64_t k, T al
         detail::eigen_gemm(op_a, op_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
 #else
-    detail::eigen_gemm(op_a, op_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    eigen_gemm(op_a, op_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 #endif
+}
+
+// The rows x cols matrix at `x` (row stride ld) rounded as a GEMM of precision p reads it, into `out` (dense, row
+// stride cols). One buffer per thread and operand, reused by later calls.
+inline const float* rounded_copy(const float* x, std::int64_t rows, std::int64_t cols, std::int64_t ld, Precision p,
+                                 std::vector<float>& out) {
+    out.resize(static_cast<std::size_t>(rows * cols));
+    float* o = out.data();
+#pragma omp parallel for schedule(static) if (rows * cols >= (1 << 16))
+    for (std::int64_t r = 0; r < rows; ++r)
+        for (std::int64_t j = 0; j < cols; ++j) o[r * cols + j] = round_gemm_input(x[r * ld + j], p);
+    return o;
+}
+
+}  // namespace detail
+
+// C (M,N) = alpha·op(A)·op(B) + beta·C. For float, A and B are first rounded to the process-wide matmul precision
+// (core/precision.hpp) unless it is fp32: the products of the GPU's 16-bit/TF32 GEMMs, summed in float.
+template <class T>
+void gemm(Op op_a, Op op_b, std::int64_t m, std::int64_t n, std::int64_t k, T alpha, const T* a, std::int64_t lda,
+          const T* b, std::int64_t ldb, T beta, T* c, std::int64_t ldc) {
+    if (m == 0 || n == 0) return;
+    if constexpr (std::is_same_v<T, float>) {
+        const Precision p = matmul_precision();
+        if (p != Precision::fp32 && k > 0) {
+            thread_local std::vector<float> a_round, b_round;
+            // A stored (M,K) or (K,M), B stored (K,N) or (N,K)
+            const std::int64_t a_cols = op_a == Op::none ? k : m, b_cols = op_b == Op::none ? n : k;
+            const float* ar = detail::rounded_copy(a, op_a == Op::none ? m : k, a_cols, lda, p, a_round);
+            const float* br = detail::rounded_copy(b, op_b == Op::none ? k : n, b_cols, ldb, p, b_round);
+            return detail::engine_gemm(op_a, op_b, m, n, k, alpha, ar, a_cols, br, b_cols, beta, c, ldc);
+        }
+    }
+    detail::engine_gemm(op_a, op_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 // The name of the GEMM engine float products use in this build (for benchmarks and `tinybert --version`-style logs).

@@ -1,28 +1,44 @@
 // tinybert/backend/cuda/cublas.cuh: the one GEMM wrapper of the CUDA backend. It owns the layout: every matrix is
 // row-major (Hugging Face Linear weights are [out, in]), cuBLAS is column-major, and the translation happens here only.
-// Compute is in the precision of gemm_traits<T>::compute(): fp64 for double; fp32 for float, or TF32 tensor cores
-// when set_allow_tf32(true) (torch.backends.cuda.matmul.allow_tf32: inputs rounded to 10 mantissa bits, fp32
-// accumulation), so a later 16-bit storage type only needs a new gemm_traits specialisation.
+// Double GEMMs compute in fp64. Float GEMMs follow the matmul precision (core/precision.hpp): fp32 compute; TF32
+// tensor cores (torch.backends.cuda.matmul.allow_tf32: inputs rounded to 10 mantissa bits, fp32 accumulation); or
+// bf16/fp16 tensor cores, for which A and B are first converted into 16-bit scratch copies (PyTorch autocast's cast
+// before each matmul) while C, alpha, beta and the accumulation stay fp32 (cuBLAS's 16BF/16F x 16BF/16F -> 32F mode).
 #pragma once
 
-#include <atomic>
 #include <cstdint>
+#include <memory>
+#include <type_traits>
 
 #include "tinybert/backend/cuda/device.cuh"
+#include "tinybert/core/precision.hpp"
 
 namespace tinybert::cuda {
 
 namespace detail {
-inline std::atomic<bool>& allow_tf32_flag() {
-    static std::atomic<bool> flag{false};
-    return flag;
-}
-}  // namespace detail
 
-// Process-wide, off by default (as PyTorch's since 1.12): float GEMMs, attention products included, on TF32 tensor
-// cores. Every later GEMM call sees the new value.
-inline void set_allow_tf32(bool on) { detail::allow_tf32_flag().store(on, std::memory_order_relaxed); }
-inline bool allow_tf32() { return detail::allow_tf32_flag().load(std::memory_order_relaxed); }
+// out[i] = the bits of x[i] in IEEE half (Half) or bf16, rounded to nearest even, i < n
+template <bool Half>
+__global__ void to_16bit_kernel(std::uint16_t* __restrict__ out, const float* __restrict__ x, std::size_t n) {
+    const std::size_t i = global_index();
+    if (i < n) out[i] = Half ? tinybert::detail::float_to_f16_bits(x[i]) : tinybert::detail::float_to_bf16_bits(x[i]);
+}
+
+struct ScratchFree {
+    void operator()(std::uint16_t* p) const { Device::deallocate(p); }
+};
+using Scratch16 = std::unique_ptr<std::uint16_t, ScratchFree>;
+
+// A device copy of the n floats at x in bf16 or half (stream-ordered: freed blocks are reused by later work only)
+inline Scratch16 to_16bit(const float* x, std::size_t n, bool half) {
+    Scratch16 out(Device::allocate<std::uint16_t>(n));
+    if (half) to_16bit_kernel<true><<<grid_for(n), block_size>>>(out.get(), x, n);
+    else to_16bit_kernel<false><<<grid_for(n), block_size>>>(out.get(), x, n);
+    TINYBERT_CUDA_CHECK_LAUNCH();
+    return out;
+}
+
+}  // namespace detail
 
 // Storage type -> cuBLAS data type, compute type and the type of alpha/beta.
 template <class T>
@@ -31,7 +47,9 @@ template <>
 struct gemm_traits<float> {
     using scalar = float;
     static constexpr cudaDataType_t data = CUDA_R_32F;
-    static cublasComputeType_t compute() { return allow_tf32() ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F; }
+    static cublasComputeType_t compute() {
+        return matmul_precision() == Precision::tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+    }
 };
 template <>
 struct gemm_traits<double> {
@@ -57,10 +75,23 @@ void gemm(T* c, const T* a, const T* b, std::int64_t batch, std::int64_t m, std:
     const int ldb = static_cast<int>(trans_b ? k : n);
     const int lda = static_cast<int>(trans_a ? m : k);
     const int ldc = static_cast<int>(n);
-    TINYBERT_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
-        cublas_handle(), trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, static_cast<int>(n),
-        static_cast<int>(m), static_cast<int>(k), &alpha, b, traits::data, ldb, k * n, a, traits::data, lda, m * k,
-        &beta, c, traits::data, ldc, m * n, static_cast<int>(batch), traits::compute(), CUBLAS_GEMM_DEFAULT));
+    const auto run = [&](const void* b_data, const void* a_data, cudaDataType_t input, cublasComputeType_t compute) {
+        TINYBERT_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
+            cublas_handle(), trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, trans_a ? CUBLAS_OP_T : CUBLAS_OP_N,
+            static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &alpha, b_data, input, ldb, k * n, a_data,
+            input, lda, m * k, &beta, c, traits::data, ldc, m * n, static_cast<int>(batch), compute,
+            CUBLAS_GEMM_DEFAULT));
+    };
+    if constexpr (std::is_same_v<T, float>) {
+        const Precision p = matmul_precision();
+        if ((p == Precision::bf16 || p == Precision::fp16) && k > 0) {
+            const bool half = p == Precision::fp16;
+            const auto a16 = detail::to_16bit(a, static_cast<std::size_t>(batch * m * k), half);
+            const auto b16 = detail::to_16bit(b, static_cast<std::size_t>(batch * k * n), half);
+            return run(b16.get(), a16.get(), half ? CUDA_R_16F : CUDA_R_16BF, CUBLAS_COMPUTE_32F);
+        }
+    }
+    run(b, a, traits::data, traits::compute());
 }
 
 }  // namespace tinybert::cuda
