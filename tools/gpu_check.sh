@@ -3,7 +3,7 @@
 # Runs the CUDA tests (test_cuda_parity: every kernel pair; test_cuda_bert: the whole model, its gradients, AdamW and
 # the Trainer against the CPU; test_umbrella_nvcc), the `tinybert` program with --device cuda against --device cpu
 # (tools/gpu_cli_check.sh), the full training step next to PyTorch on the same GPU (MiniLM-L6
-# and bert-base shapes), the kernel benchmarks next to PyTorch's same ops, and compute-sanitizer memcheck when
+# and bert-base shapes in fp32, bert-base in bf16 and fp16 against autocast), the kernel benchmarks next to PyTorch's same ops, and compute-sanitizer memcheck when
 # installed; prints the tables and a summary last (about 2.5 minutes on an H200 with prebuilt programs).
 #
 #   tools/gpu_check.sh                       build (cmake) or take prebuilt binaries, then run everything
@@ -139,6 +139,13 @@ if [[ -x "$STEP" ]]; then
     for cfg in all-MiniLM-L6-v2 bert-base-uncased; do
         step "train step vs PyTorch: $cfg" 150 python3 "$ROOT/benchmarks/train_step/bench_train_step.py" --device cuda \
             --bench "$STEP" --config "$ROOT/benchmarks/train_step/$cfg.config.json" --shapes 32x128,16x384 \
+            --steps 20 --min-seconds 1.5
+    done
+    # mixed precision against PyTorch eager in the same precision (autocast; fp16 with a GradScaler)
+    for precision in bf16 fp16; do
+        step "train step vs PyTorch: bert-base $precision" 150 python3 \
+            "$ROOT/benchmarks/train_step/bench_train_step.py" --device cuda --precision "$precision" --bench "$STEP" \
+            --config "$ROOT/benchmarks/train_step/bert-base-uncased.config.json" --shapes 32x128,32x512 \
             --steps 20 --min-seconds 1.5
     done
     STEP_TABLE=$(sed -n '/^== train step vs PyTorch/,$p' "$LOG" | grep -E '^(torch |\|)')

@@ -3,7 +3,9 @@
 # task, `finetune --device cuda` on a tiny random ELECTRA folder (tests/fixtures/families/electra, WordPiece) and a few
 # data/samples examples, next to the same run with `--device cpu --dropout-stream counter` (the same dropout masks):
 # the train losses and the evaluation metrics must agree within float tolerance (rtol 1e-3); then `evaluate` and
-# `predict` of the saved folder on the GPU, and one `--precision tf32` run (its loss within 1e-2). Exit 1 on any miss.
+# `predict` of the saved folder on the GPU, one `--precision tf32` run (its loss within 1e-2 of fp32), and bf16 and fp16
+# runs on the GPU next to the same precision on the CPU (which rounds the GEMM inputs as the GPU does: rtol 1e-2).
+# Exit 1 on any miss.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TB=${1:?usage: tools/gpu_cli_check.sh TINYBERT [WORK]}
@@ -53,4 +55,15 @@ tf32=$("$TB" finetune --task classification --model "$WORK/model" --train "$S/im
     --out "$WORK/tf32" --device cuda --precision tf32)
 echo "classification tf32: $tf32"
 close "$cls_cpu" "$tf32" 1e-2 || status=1
+cls=(finetune --task classification --model "$WORK/model" --train "$S/imdb/aclImdb/train" --eval "$S/imdb/aclImdb/test"
+     --epochs 1 --batch-size 4 --max-length 64 --quiet --report-to none)
+for p in bf16 fp16; do
+    cpu=$("$TB" "${cls[@]}" --out "$WORK/$p-cpu" --device cpu --dropout-stream counter --precision "$p")
+    gpu=$("$TB" "${cls[@]}" --out "$WORK/$p-gpu" --device cuda --precision "$p")
+    echo "classification $p cpu: $cpu"
+    echo "classification $p gpu: $gpu"
+    close "$cpu" "$gpu" 1e-2 || status=1
+    "$TB" evaluate --task classification --model "$WORK/$p-gpu" --data "$S/imdb/aclImdb/test" --max-length 64 \
+        --device cuda --precision "$p" || status=1
+done
 exit $status

@@ -1,19 +1,26 @@
 // benchmarks/train_step/train_step.hpp: one full fine-tuning step of a BERT sequence classifier on Device (forward,
 // backward, clipping, AdamW, zero_grad; the device synchronised at the end of each step), random weights from a
-// config.json, fixed token ids; reports sequences/s and the process's peak resident set (host memory, MB). The mains are bench_train_step.cpp (Cpu) and
+// config.json, fixed token ids; reports sequences/s and the process's peak resident set (host memory, MB), and on a GPU
+// the caching allocator's peak bytes in tensors and reserved. The mains are bench_train_step.cpp (Cpu) and
 // bench_train_step_cuda.cu (Cuda); benchmarks/train_step/bench_train_step.py runs them next to PyTorch.
-//   <program> --config config.json [--batch B] [--seq S] [--dropout-stream torch|counter] [benchmark flags]
+// --precision sets the GEMM precision (core/precision.hpp); fp16 also does the loss-scaling work of a GradScaler
+// step (backward seeded with 2^16, the gradients divided by it, the norm checked for inf).
+//   <program> --config config.json [--batch B] [--seq S] [--dropout-stream torch|counter]
+//             [--precision fp32|tf32|bf16|fp16] [benchmark flags]
 #pragma once
 
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
 
+#include "tinybert/core/precision.hpp"
 #include "tinybert/nn/bert.hpp"
 #include "tinybert/train/clip.hpp"
 #include "tinybert/train/optimizer.hpp"
@@ -24,11 +31,14 @@ struct TrainStepOptions {
     std::string config_path;
     std::int64_t batch = 32, seq = 128;
     DropoutStream stream = DropoutStream::torch;
+    Precision precision = Precision::fp32;
 };
 
 template <class Device>
 void train_step(benchmark::State& state, const TrainStepOptions& o) {
     using Model = Bert<Encoder<dynamic>, SequenceClassification, Device>;
+    const PrecisionScope precision(o.precision);
+    const float loss_scale = o.precision == Precision::fp16 ? 65536.0f : 1.0f;
     BertConfig config = BertConfig::from_file(o.config_path);
     config.set_num_labels(2);
     Model model(config, 1);
@@ -43,9 +53,13 @@ void train_step(benchmark::State& state, const TrainStepOptions& o) {
     b.labels = Tensor<std::int64_t>::from_vector({o.batch}, labels).template to<Device>();         // (B)
     const auto step = [&] {
         const auto out = model.forward(b);
-        backward(out.loss);
-        clip_grad_norm(model, 1.0);
-        opt.step(5e-5);
+        backward(out.loss, loss_scale);
+        if (loss_scale != 1.0f)
+            model.visit_parameters([&](const std::string&, Var<float, Device>& p) {
+                if (p.has_grad()) scale_inplace(p.grad(), 1.0f / loss_scale);
+            });
+        const double norm = clip_grad_norm(model, 1.0);
+        if (std::isfinite(norm)) opt.step(5e-5);
         model.zero_grad();
         Device::synchronize();
     };
@@ -57,6 +71,13 @@ void train_step(benchmark::State& state, const TrainStepOptions& o) {
     rusage usage{};
     ::getrusage(RUSAGE_SELF, &usage);
     state.counters["peak_rss_mb"] = static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+#if defined(TINYBERT_WITH_CUDA) && defined(__CUDACC__)
+    if constexpr (std::is_same_v<Device, Cuda>) {
+        const auto& cache = cuda::BlockCache::instance();
+        state.counters["peak_gpu_mb"] = static_cast<double>(cache.peak_bytes_in_use()) / (1 << 20);
+        state.counters["peak_gpu_reserved_mb"] = static_cast<double>(cache.peak_bytes_reserved()) / (1 << 20);
+    }
+#endif
 }
 
 // Parses the program's own flags, passes the rest to Google Benchmark, runs BM_TrainStep on Device.
@@ -73,6 +94,10 @@ int train_step_main(int argc, char** argv) {
             o.batch = std::stoll(argv[++i]);
         } else if (!std::strcmp(argv[i], "--seq") && i + 1 < argc) {
             o.seq = std::stoll(argv[++i]);
+        } else if (!std::strcmp(argv[i], "--precision") && i + 1 < argc) {
+            const std::optional<Precision> p = parse_precision(argv[++i]);
+            usage = usage || !p;
+            o.precision = p.value_or(Precision::fp32);
         } else if (!std::strcmp(argv[i], "--dropout-stream") && i + 1 < argc) {
             const std::string name = argv[++i];
             usage = usage || (name != "torch" && name != "counter");
@@ -82,7 +107,9 @@ int train_step_main(int argc, char** argv) {
         }
     }
     if (usage || o.config_path.empty()) {
-        std::fprintf(stderr, "usage: %s --config config.json [--batch B] [--seq S] [--dropout-stream torch|counter]\n",
+        std::fprintf(stderr,
+                     "usage: %s --config config.json [--batch B] [--seq S] [--dropout-stream torch|counter] "
+                     "[--precision fp32|tf32|bf16|fp16]\n",
                      argv[0]);
         return 2;
     }

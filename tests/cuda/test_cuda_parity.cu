@@ -40,6 +40,7 @@
 #include "tinybert/backend/cuda/reduce.cuh"
 #include "tinybert/backend/cuda/select.cuh"
 #include "tinybert/backend/cuda/softmax.cuh"
+#include "tinybert/core/precision.hpp"
 #include "tinybert/core/rng.hpp"
 
 namespace {
@@ -250,6 +251,61 @@ TEMPLATE_TEST_CASE("cuda matmul forward/backward match cpu", "[cuda]", float, do
         tinybert::cuda::matmul_backward(&dac, &dbc, to_cuda(dy), to_cuda(a), to_cuda(b), tb);
         check_close(dac, da, "matmul da");
         check_close(dbc, db, "matmul db");
+    }
+}
+
+// bf16/fp16/tf32 GEMMs (core/precision.hpp) against the CPU's emulation: both multiply the same rounded inputs
+// exactly (a product of two 8- or 11-bit significands fits a float) and sum in float, so linear layers agree to
+// float summation (atol 1e-5·K). TF32 may round its inputs differently from the CPU's ties-away emulation (cuBLAS does
+// not document it): up to one TF32 step per input, 2·2^-11 per unit product. In attention the probabilities of the
+// two sides may differ by a float step and round to neighbouring 16-bit values: up to 2^-8 of Σ p·|v| <= 1.
+TEST_CASE("cuda bf16, fp16 and tf32 GEMMs match the cpu's rounding of the inputs", "[cuda][precision]") {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    const std::int64_t n = 64, in = 96, out = 48;
+    const auto x = random_tensor<float>(Shape{n, in}, 1), w = random_tensor<float>(Shape{out, in}, 2),
+               bias = random_tensor<float>(Shape{out}, 3), dy = random_tensor<float>(Shape{n, out}, 4);
+    CpuTensor<float> fp32_y(Shape{n, out});
+    tinybert::cpu::linear_forward(fp32_y, x, w, bias);
+    for (const tinybert::Precision p :
+         {tinybert::Precision::bf16, tinybert::Precision::fp16, tinybert::Precision::tf32}) {
+        INFO("precision " << tinybert::precision_name(p));
+        const tinybert::PrecisionScope scope(p);
+        const double per_term = p == tinybert::Precision::tf32 ? 2 * std::ldexp(1.0, -11) : 1e-5;
+        const double sum_atol = per_term * in;
+        CpuTensor<float> y(Shape{n, out});
+        CudaTensor<float> yc(Shape{n, out});
+        tinybert::cpu::linear_forward(y, x, w, bias);
+        tinybert::cuda::linear_forward(yc, to_cuda(x), to_cuda(w), to_cuda(bias));
+        check_close(yc, y, "linear out", sum_atol);
+        double off_fp32 = 0;  // the GPU did not compute in fp32
+        const std::vector<float> got = yc.to_vector();
+        for (std::size_t i = 0; i < got.size(); ++i)
+            off_fp32 = std::max(off_fp32, std::abs(static_cast<double>(got[i] - fp32_y.data()[i])));
+        CHECK(off_fp32 > 1e-4);
+        auto dx = random_tensor<float>(x.shape(), 5), dw = random_tensor<float>(w.shape(), 6),
+             db = random_tensor<float>(bias.shape(), 7);
+        auto dxc = to_cuda(dx), dwc = to_cuda(dw), dbc = to_cuda(db);
+        tinybert::cpu::linear_backward(&dx, &dw, &db, dy, x, w);
+        tinybert::cuda::linear_backward(&dxc, &dwc, &dbc, to_cuda(dy), to_cuda(x), to_cuda(w));
+        check_close(dxc, dx, "linear dinp", per_term * out);
+        check_close(dwc, dw, "linear dweight", per_term * n);
+        check_close(dbc, db, "linear dbias");
+
+        const std::int64_t b = 2, s = 24, nh = 2, h = 16;
+        const auto q = random_tensor<float>(Shape{b, s, h}, 8), k = random_tensor<float>(Shape{b, s, h}, 9),
+                   v = random_tensor<float>(Shape{b, s, h}, 10);
+        std::vector<float> mask(static_cast<std::size_t>(b * s), 0.0f);
+        for (std::int64_t j = s - 7; j < s; ++j)
+            mask[static_cast<std::size_t>(s + j)] = std::numeric_limits<float>::lowest();
+        const auto mask_add = CpuTensor<float>::from_vector(Shape{b, s}, mask);
+        const tinybert::DropoutMask none{0.0, 1, 0, nullptr};
+        CpuTensor<float> ctx(Shape{b, s, h}), probs(Shape{b, nh, s, s});
+        CudaTensor<float> ctxc(Shape{b, s, h}), probsc(Shape{b, nh, s, s});
+        tinybert::cpu::attention_forward(ctx, probs, q, k, v, mask_add, static_cast<int>(nh), none);
+        tinybert::cuda::attention_forward(ctxc, probsc, to_cuda(q), to_cuda(k), to_cuda(v), to_cuda(mask_add),
+                                          static_cast<int>(nh), none);
+        check_close(probsc, probs, "attention probs", sum_atol);
+        check_close(ctxc, ctx, "attention ctx", std::ldexp(1.0, -8));
     }
 }
 

@@ -10,6 +10,7 @@
 
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdlib>
 #include <mutex>
@@ -41,6 +42,7 @@ public:
                 it->second.pop_back();
                 cached_ -= size;
                 live_.emplace(p, size);
+                note_peak();
                 return p;
             }
         }
@@ -58,6 +60,7 @@ public:
         }
         live_.emplace(p, size);
         reserved_ += size;
+        note_peak();
         return p;
     }
 
@@ -93,6 +96,16 @@ public:
         const std::lock_guard<std::mutex> lock(m_);
         return cached_;
     }
+    // The most bytes held by tensors / obtained from cudaMalloc at any one time since the start (torch's
+    // max_memory_allocated / max_memory_reserved, in rounded block sizes).
+    std::size_t peak_bytes_in_use() const {
+        const std::lock_guard<std::mutex> lock(m_);
+        return peak_in_use_;
+    }
+    std::size_t peak_bytes_reserved() const {
+        const std::lock_guard<std::mutex> lock(m_);
+        return peak_reserved_;
+    }
 
 private:
     BlockCache() {
@@ -100,6 +113,12 @@ private:
         enabled_ = !(off && *off && *off != '0');
     }
     static std::size_t round_up(std::size_t bytes) { return (bytes + granularity - 1) / granularity * granularity; }
+
+    // requires: m_ held
+    void note_peak() {
+        peak_in_use_ = std::max(peak_in_use_, reserved_ - cached_);
+        peak_reserved_ = std::max(peak_reserved_, reserved_);
+    }
 
     // requires: m_ held
     void release_cached() {
@@ -118,6 +137,7 @@ private:
     std::unordered_map<void*, std::size_t> live_;               // block -> rounded size, for blocks handed out
     std::size_t reserved_ = 0;                                  // bytes obtained from cudaMalloc, cached ones included
     std::size_t cached_ = 0;                                    // of those, bytes in free_
+    std::size_t peak_in_use_ = 0, peak_reserved_ = 0;           // the largest reserved_ - cached_ and reserved_
 };
 
 }  // namespace tinybert::cuda
