@@ -50,13 +50,11 @@ for task in classification ner qa; do
 done
 echo '{"text": "A wonderful, moving film."}' | "$TB" predict --task classification --model "$WORK/classification-gpu" \
     --device cuda || status=1
-tf32=$("$TB" finetune --task classification --model "$WORK/model" --train "$S/imdb/aclImdb/train" \
-    --eval "$S/imdb/aclImdb/test" --epochs 1 --batch-size 4 --max-length 64 --quiet --report-to none \
-    --out "$WORK/tf32" --device cuda --precision tf32)
-echo "classification tf32: $tf32"
-close "$cls_cpu" "$tf32" 1e-2 || status=1
 cls=(finetune --task classification --model "$WORK/model" --train "$S/imdb/aclImdb/train" --eval "$S/imdb/aclImdb/test"
      --epochs 1 --batch-size 4 --max-length 64 --quiet --report-to none)
+tf32=$("$TB" "${cls[@]}" --out "$WORK/tf32" --device cuda --precision tf32)
+echo "classification tf32: $tf32"
+close "$cls_cpu" "$tf32" 1e-2 || status=1
 for p in bf16 fp16; do
     cpu=$("$TB" "${cls[@]}" --out "$WORK/$p-cpu" --device cpu --dropout-stream counter --precision "$p")
     gpu=$("$TB" "${cls[@]}" --out "$WORK/$p-gpu" --device cuda --precision "$p")

@@ -54,10 +54,7 @@ void train_step(benchmark::State& state, const TrainStepOptions& o) {
     const auto step = [&] {
         const auto out = model.forward(b);
         backward(out.loss, loss_scale);
-        if (loss_scale != 1.0f)
-            model.visit_parameters([&](const std::string&, Var<float, Device>& p) {
-                if (p.has_grad()) scale_inplace(p.grad(), 1.0f / loss_scale);
-            });
+        if (loss_scale != 1.0f) scale_gradients(model, 1.0f / loss_scale);
         const double norm = clip_grad_norm(model, 1.0);
         if (std::isfinite(norm)) opt.step(5e-5);
         model.zero_grad();

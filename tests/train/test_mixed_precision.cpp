@@ -61,9 +61,7 @@ Step run(const std::string& head, Precision p, int updates, double loss_scale = 
         Var<T, Cpu> loss = m.forward(batch_for(head)).loss;
         if (u == 0) s.loss = static_cast<double>(loss.value().to_vector()[0]);
         backward(loss, static_cast<T>(loss_scale));
-        m.visit_parameters([&](const std::string&, Var<T, Cpu>& w) {
-            if (w.has_grad()) scale_inplace(w.grad(), static_cast<T>(1 / loss_scale));
-        });
+        scale_gradients(m, static_cast<T>(1 / loss_scale));
         if (u == 0)
             m.visit_parameters([&](const std::string& name, Var<T, Cpu>& w) {
                 if (!w.has_grad()) return;

@@ -30,11 +30,11 @@
 #include <vector>
 
 #include "tinybert/backend/cpu/eigen_map.hpp"
+#include "tinybert/core/precision.hpp"
 #include "tinybert/data/loader.hpp"
 #include "tinybert/dist/grad_buckets.hpp"
 #include "tinybert/io/files.hpp"
 #include "tinybert/io/safetensors.hpp"
-#include "tinybert/core/precision.hpp"
 #include "tinybert/train/clip.hpp"
 #include "tinybert/train/loss_scaler.hpp"
 #include "tinybert/train/model_card.hpp"
@@ -228,8 +228,10 @@ public:
 
                 if (buckets) buckets->finish_update();
                 const std::size_t accumulated = (b % args_.gradient_accumulation_steps) + 1;
-                if (accumulated > 1) scale_gradients(T(1) / static_cast<T>(accumulated));
-                if (scaler.enabled()) scale_gradients(static_cast<T>(1.0 / scaler.scale()));  // a power of 2: exact
+                // One pass: the mean over the accumulated batches, and fp16's unscaling (a power of 2: exact).
+                T unscale = T(1) / static_cast<T>(accumulated);
+                if (scaler.enabled()) unscale *= static_cast<T>(1.0 / scaler.scale());
+                if (unscale != T(1)) scale_gradients(model_, unscale);
                 if (on_gradients) on_gradients(model_);
                 const double norm = args_.max_grad_norm > 0 || scaler.enabled()
                                         ? tinybert::grad_norm(model_)
@@ -237,17 +239,18 @@ public:
                 // fp16 (GradScaler): an inf/NaN gradient skips the update, and the scheduler does not advance (HF)
                 const bool skip = scaler.enabled() && !std::isfinite(norm);
                 const double lr = schedule.lr(st.scheduler_steps);
+                const double scale_before = scaler.scale();
+                scaler.update(skip);
                 if (skip) {
                     ++st.skipped_updates;
                     progress.message("fp16: inf/NaN gradients at update " + std::to_string(st.updates + 1) +
-                                     ": update skipped, loss scale " + ModelCard::number(scaler.scale()) + " -> " +
-                                     ModelCard::number(scaler.scale() / 2));
+                                     ": update skipped, loss scale " + ModelCard::number(scale_before) + " -> " +
+                                     ModelCard::number(scaler.scale()));
                 } else {
                     if (args_.max_grad_norm > 0) clip_gradients(model_, norm, args_.max_grad_norm);
                     opt.step(lr);
                     ++st.scheduler_steps;
                 }
-                scaler.update(skip);
                 model_.zero_grad();
                 ++st.updates;
                 progress.update(st.updates, epoch, st.window_loss / static_cast<double>(st.window_batches), lr,
@@ -346,12 +349,6 @@ private:
     // torch 2.15: docs/results.md). The torch dropout stream does the same, so its masks stay the Trainer run's.
     void data_loader_started() {
         if (model_.generator().stream() == DropoutStream::torch) model_.generator().torch().random64();
-    }
-
-    void scale_gradients(T factor) {
-        model_.visit_parameters([&](const std::string&, Var<T, Device>& p) {
-            if (p.has_grad()) scale_inplace(p.grad(), factor);
-        });
     }
 
     void evaluate_and_save(const Evaluate& evaluate, const SaveExtra& save_extra, AdamW<T, Device>& opt,

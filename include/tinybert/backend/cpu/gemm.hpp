@@ -111,11 +111,11 @@ void engine_gemm(Op op_a, Op op_b, std::int64_t m, std::int64_t n, std::int64_t 
                  std::int64_t lda, const T* b, std::int64_t ldb, T beta, T* c, std::int64_t ldc) {
 #ifdef TINYBERT_ONEDNN
     if constexpr (std::is_same_v<T, float>) {
-        const dnnl_status_t st = detail::onednn_sgemm(op_a, op_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        const dnnl_status_t st = onednn_sgemm(op_a, op_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         TINYBERT_CHECK(st == dnnl_success, "oneDNN sgemm failed (status ", static_cast<int>(st), ") for ", m, "x", n,
                        "x", k);
     } else {
-        detail::eigen_gemm(op_a, op_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        eigen_gemm(op_a, op_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
 #else
     eigen_gemm(op_a, op_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
