@@ -205,6 +205,30 @@ TEST_CASE("Trainer on CUDA: the same run as on the CPU (counter dropout stream)"
     for (const auto& [name, v] : cpu_params) check_close("trained " + name, p[name], v);
 }
 
+TEST_CASE("Trainer on CUDA: one read-back per update, the batch's upload per micro-batch, nothing else",
+          "[cuda][trainer]") {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    const auto features = synthetic_features(22);  // 6 batches of 4 per epoch, 3 updates of 2 batches
+    using Model = Bert<Encoder<dynamic>, SequenceClassification, Cuda, float>;
+    Model model(test::tiny_cuda_config(3), 9);
+    Trainer<Model> trainer(model, {.num_train_epochs = 2,
+                                   .per_device_train_batch_size = 4,
+                                   .gradient_accumulation_steps = 2,
+                                   .save_checkpoints = false,
+                                   .progress = false,
+                                   .logging_steps = 2});
+    const auto reads = Cuda::copies_to_host.load(), writes = Cuda::copies_from_host.load();
+    const TrainResult r = trainer.train(features, 0, [](Model&) { return Metrics{}; });
+    const auto read_backs = Cuda::copies_to_host.load() - reads, uploads = Cuda::copies_from_host.load() - writes;
+    REQUIRE(r.updates == 6);
+    // per update the gradient norm; the loss at the 3 logging steps (2, 4, 6) and before the evaluation at the end
+    // of epoch 1 (update 3); nothing at the end of epoch 2 (update 6 logged it already)
+    CHECK(read_backs == 6 + 3 + 1);
+    // per micro-batch input_ids, token_type_ids, attention_mask and labels; once, the chunk tables of the gradient
+    // norm, the gradient scaling (mean over 2 batches) and AdamW
+    CHECK(uploads == 12 * 4 + 3);
+}
+
 TEST_CASE("Inference helpers take a CUDA model: classification_logits as on the CPU", "[cuda][tasks]") {
     TINYBERT_REQUIRE_CUDA_DEVICE();
     const auto features = synthetic_features(11);

@@ -14,6 +14,7 @@
 #include "cuda/cuda_test_support.cuh"
 #include "tinybert/backend/cpu/adamw.hpp"
 #include "tinybert/backend/cpu/attention.hpp"
+#include "tinybert/backend/cpu/batch_inputs.hpp"
 #include "tinybert/backend/cpu/bce_with_logits.hpp"
 #include "tinybert/backend/cpu/cross_entropy.hpp"
 #include "tinybert/backend/cpu/dropout.hpp"
@@ -23,11 +24,13 @@
 #include "tinybert/backend/cpu/linear.hpp"
 #include "tinybert/backend/cpu/matmul.hpp"
 #include "tinybert/backend/cpu/mse_loss.hpp"
+#include "tinybert/backend/cpu/multi_tensor.hpp"
 #include "tinybert/backend/cpu/reduce.hpp"
 #include "tinybert/backend/cpu/select.hpp"
 #include "tinybert/backend/cpu/softmax.hpp"
 #include "tinybert/backend/cuda/adamw.cuh"
 #include "tinybert/backend/cuda/attention.cuh"
+#include "tinybert/backend/cuda/batch_inputs.cuh"
 #include "tinybert/backend/cuda/bce_with_logits.cuh"
 #include "tinybert/backend/cuda/cross_entropy.cuh"
 #include "tinybert/backend/cuda/dropout.cuh"
@@ -37,6 +40,7 @@
 #include "tinybert/backend/cuda/linear.cuh"
 #include "tinybert/backend/cuda/matmul.cuh"
 #include "tinybert/backend/cuda/mse_loss.cuh"
+#include "tinybert/backend/cuda/multi_tensor.cuh"
 #include "tinybert/backend/cuda/reduce.cuh"
 #include "tinybert/backend/cuda/select.cuh"
 #include "tinybert/backend/cuda/softmax.cuh"
@@ -709,4 +713,101 @@ TEMPLATE_TEST_CASE("cuda sum_squares, scale_inplace and adamw_update match cpu",
     check_close(pc, p, "adamw param");
     check_close(mc, m, "adamw m");
     check_close(vc, v, "adamw v");
+}
+
+TEMPLATE_TEST_CASE("cuda whole-model kernels over a tensor list match cpu, with the chunk table re-uploaded on change",
+                   "[cuda][multi_tensor]", float, double) {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    using T = TestType;
+    // sizes: one element, empty, one chunk of 2^16 plus a tail, and a large tensor of many chunks
+    const std::vector<std::int64_t> sizes{1, 0, 65536 + 3, 300 * 1001};
+    std::vector<CpuTensor<T>> g, p, m, v;
+    std::vector<CudaTensor<T>> gc, pc, mc, vc;
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+        g.push_back(random_tensor<T>(Shape{sizes[i]}, 30 + i));
+        p.push_back(random_tensor<T>(Shape{sizes[i]}, 40 + i));
+        m.push_back(CpuTensor<T>(Shape{sizes[i]}));
+        v.push_back(CpuTensor<T>(Shape{sizes[i]}));
+        gc.push_back(to_cuda(g[i])), pc.push_back(to_cuda(p[i])), mc.push_back(to_cuda(m[i])),
+            vc.push_back(to_cuda(v[i]));
+    }
+    const auto lists = [&] {
+        tinybert::TensorList<T, Cpu> lg;
+        tinybert::TensorList<T, Cuda> lgc;
+        for (std::size_t i = 0; i < sizes.size(); ++i) lg.push_back(&g[i]), lgc.push_back(&gc[i]);
+        return std::pair{lg, lgc};
+    };
+    for (int round = 0; round < 2; ++round) {  // round 1: a new gradient tensor, so a new table
+        if (round == 1) {
+            g[2] = random_tensor<T>(Shape{sizes[2]}, 99);
+            gc[2] = to_cuda(g[2]);
+        }
+        const auto [lg, lgc] = lists();
+        const double want = tinybert::cpu::sum_squares(lg), got = tinybert::cuda::sum_squares(lgc);
+        CHECK(std::abs(got - want) <= 1e-9 * std::abs(want));
+        tinybert::cpu::scale_inplace(lg, T(0.7));
+        tinybert::cuda::scale_inplace(lgc, T(0.7));
+        for (std::size_t i = 0; i < sizes.size(); ++i) check_close(gc[i], g[i], "list scale_inplace");
+
+        std::vector<tinybert::AdamWTensors<T, Cpu>> params;
+        std::vector<tinybert::AdamWTensors<T, Cuda>> params_c;
+        for (std::size_t i = 0; i < sizes.size(); ++i) {
+            params.push_back({&p[i], &g[i], &m[i], &v[i], i % 2 == 0});
+            params_c.push_back({&pc[i], &gc[i], &mc[i], &vc[i], i % 2 == 0});
+        }
+        for (std::int64_t step = 1; step <= 2; ++step) {
+            tinybert::cpu::adamw_update(params, T(1e-3), T(0.9), T(0.999), T(1e-8), T(0.1), step + 2 * round);
+            tinybert::cuda::adamw_update(params_c, T(1e-3), T(0.9), T(0.999), T(1e-8), T(0.1), step + 2 * round);
+        }
+        for (std::size_t i = 0; i < sizes.size(); ++i) {
+            check_close(pc[i], p[i], "list adamw param");
+            check_close(mc[i], m[i], "list adamw m");
+            check_close(vc[i], v[i], "list adamw v");
+        }
+    }
+    // one read-back per norm, however many tensors
+    const auto reads = tinybert::cuda::Device::copies_to_host.load();
+    (void)tinybert::cuda::sum_squares(lists().second);
+    CHECK(tinybert::cuda::Device::copies_to_host.load() == reads + 1);
+}
+
+TEST_CASE("cuda batch inputs (additive mask, position ids, clamps, label conversion) equal the cpu's", "[cuda]") {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    const auto mask = CpuTensor<std::int64_t>::from_vector({2, 3}, {1, 1, 0, 1, 0, 0});
+    CpuTensor<float> add_f(mask.shape());
+    CpuTensor<double> add_d(mask.shape());
+    tinybert::cpu::additive_mask(add_f, mask);
+    tinybert::cpu::additive_mask(add_d, mask);
+    CudaTensor<float> add_fc(mask.shape());
+    CudaTensor<double> add_dc(mask.shape());
+    tinybert::cuda::additive_mask(add_fc, to_cuda(mask));
+    tinybert::cuda::additive_mask(add_dc, to_cuda(mask));
+    CHECK(add_fc.to_vector() == add_f.to_vector());
+    CHECK(add_dc.to_vector() == add_d.to_vector());
+
+    std::vector<std::int64_t> id_values(5 * 130);
+    for (std::size_t i = 0; i < id_values.size(); ++i)
+        id_values[i] = static_cast<std::int64_t>((i * 7) % 5);  // id 1 (RoBERTa's padding id) included
+    const auto ids = CpuTensor<std::int64_t>::from_vector({5, 130}, id_values);
+    for (const std::int64_t pad : {std::int64_t{-1}, std::int64_t{1}}) {
+        CpuTensor<std::int64_t> pos(ids.shape());
+        CudaTensor<std::int64_t> pos_c(ids.shape());
+        tinybert::cpu::position_ids(pos, ids, pad);
+        tinybert::cuda::position_ids(pos_c, to_cuda(ids), pad);
+        CHECK(pos_c.to_vector() == pos.to_vector());
+    }
+
+    const auto x = CpuTensor<std::int64_t>::from_vector({5}, {-3, 0, 4, 7, 200});
+    CpuTensor<std::int64_t> y(x.shape());
+    CudaTensor<std::int64_t> yc(x.shape());
+    tinybert::cpu::clamp(y, x, 0, 7);
+    tinybert::cuda::clamp(yc, to_cuda(x), 0, 7);
+    CHECK(yc.to_vector() == y.to_vector());
+
+    const auto labels = random_tensor<float>(Shape{9}, 5);
+    CpuTensor<double> l(labels.shape());
+    CudaTensor<double> lc(labels.shape());
+    tinybert::cpu::convert(l, labels);
+    tinybert::cuda::convert(lc, to_cuda(labels));
+    CHECK(lc.to_vector() == l.to_vector());
 }

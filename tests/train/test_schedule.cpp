@@ -22,6 +22,8 @@ TEST_CASE("linear warmup schedule matches the spec golden", "[train][schedule]")
 
 namespace {
 struct TwoParams {
+    using value_type = double;
+    using device_type = Cpu;
     Var<double> a{Tensor<double>::from_vector({2}, {3, 0}), true}, b{Tensor<double>::from_vector({1}, {4}), true};
     template <class F>
     void visit_parameters(F&& f) {

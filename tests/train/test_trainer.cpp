@@ -133,6 +133,34 @@ TEST_CASE("a NaN loss stops training and keeps the last good model", "[train][tr
     fs::remove_all(dir);
 }
 
+TEST_CASE("a NaN loss with finite gradients stops at the next logged loss, before anything is saved",
+          "[train][trainer]") {
+    // The loss stays on the device between logging steps; the gradient norm guards each update. Here the gradients
+    // are made finite (zeroed) after the model diverged, so only the logged loss can tell.
+    const auto features = make_features(16);
+    const fs::path dir = scratch("nan_logged");
+    Model m = Model::from_pretrained(fixture);
+    std::vector<double> saved;
+    bool diverged = false;
+    TrainingArguments a = args(dir, 3);
+    a.logging_steps = 2;
+    Trainer<Model> trainer(m, a);
+    trainer.on_gradients = [&](Model& model) {
+        if (diverged) model.zero_grad();
+    };
+    const TrainResult r = trainer.train(features, 0, [&](Model& model) {
+        saved = weights(model);
+        model.head.classifier.linear.bias.value().data()[0] = std::nan("");
+        diverged = true;
+        return Metrics{};
+    });
+    CHECK(r.stopped_on_nan);
+    CHECK(r.updates == 6);  // evaluation at update 4, NaN losses in updates 5 and 6, read at logging step 6
+    Model reloaded = Model::from_pretrained(dir.string());
+    CHECK(max_diff(weights(reloaded), saved) < 1e-6);
+    fs::remove_all(dir);
+}
+
 TEST_CASE("the best model by the chosen metric is kept, early stopping stops", "[train][trainer]") {
     const auto features = make_features(8);
     const fs::path dir = scratch("best");

@@ -12,6 +12,7 @@
 #include "tinybert/io/hf_config.hpp"
 #include "tinybert/nn/layer_norm.hpp"
 #include "tinybert/nn/module.hpp"
+#include "tinybert/ops/batch_inputs.hpp"
 #include "tinybert/ops/dropout.hpp"
 #include "tinybert/ops/elementwise.hpp"
 #include "tinybert/ops/embedding.hpp"
@@ -60,23 +61,9 @@ struct Embeddings {
         return dropout(norm.forward(sum), dropout_p, ctx.gen, ctx.training);
     }
 
-    // input_ids (B,S) -> position ids (B,S), as described at the top
+    // input_ids (B,S) -> position ids (B,S), as described at the top (built on the batch's device)
     Tensor<std::int64_t, D> position_ids(const Tensor<std::int64_t, D>& input_ids) const {
-        const std::int64_t B = input_ids.shape().dim(0), S = input_ids.shape().dim(1);
-        std::vector<std::int64_t> pos(static_cast<std::size_t>(B * S));
-        if (positions == Positions::from_zero) {
-            for (std::size_t i = 0; i < pos.size(); ++i) pos[i] = static_cast<std::int64_t>(i) % S;
-        } else {
-            const std::vector<std::int64_t> ids = input_ids.to_vector();
-            for (std::int64_t b = 0; b < B; ++b) {
-                std::int64_t count = 0;
-                for (std::int64_t s = 0; s < S; ++s) {
-                    const auto i = static_cast<std::size_t>(b * S + s);
-                    pos[i] = ids[i] == pad_token_id ? pad_token_id : pad_token_id + (++count);
-                }
-            }
-        }
-        return Tensor<std::int64_t, Cpu>::from_vector({B, S}, pos).template to<D>();
+        return tinybert::position_ids(input_ids, positions == Positions::after_padding ? pad_token_id : -1);
     }
 };
 

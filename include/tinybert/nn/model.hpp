@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
-#include <limits>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -23,6 +22,7 @@
 #include "tinybert/io/safetensors.hpp"
 #include "tinybert/io/state_dict.hpp"
 #include "tinybert/nn/batch.hpp"
+#include "tinybert/ops/batch_inputs.hpp"
 #include "tinybert/nn/embeddings.hpp"
 #include "tinybert/nn/encoder.hpp"
 #include "tinybert/nn/family.hpp"
@@ -173,7 +173,7 @@ public:
         Var<T, Device> x = embeddings.forward(batch.input_ids, ones_or(batch.token_type_ids, 0, "token_type_ids"), ctx);
         if (embeddings_project) x = embeddings_project->forward(x);
         const Var<T, Device> hidden =
-            encoder.forward(x, additive_mask(ones_or(batch.attention_mask, 1, "attention_mask")), ctx);
+            encoder.forward(x, tinybert::additive_mask<T>(ones_or(batch.attention_mask, 1, "attention_mask")), ctx);
         Var<T, Device> pooled;
         if constexpr (has_pooler) pooled = pooler.forward(hidden);
         Output out = head.forward(hidden, pooled, batch, ctx);
@@ -222,14 +222,6 @@ private:
         TINYBERT_CHECK(Family::accepts(c.model_type), source, ": model_type \"", c.model_type, "\" is not a ",
                        Family::name, " model (load it with tinybert::with_model_family, nn/auto.hpp, or the family's "
                        "own type)");
-    }
-
-    // attention_mask m (B,S) -> (1 - m) · lowest(T), the additive key mask of spec §2.2
-    static Tensor<T, Device> additive_mask(const Tensor<std::int64_t, Device>& mask) {
-        std::vector<std::int64_t> m = mask.to_vector();
-        std::vector<T> add(m.size());
-        for (std::size_t i = 0; i < m.size(); ++i) add[i] = m[i] ? T{0} : std::numeric_limits<T>::lowest();
-        return Tensor<T, Cpu>::from_vector(mask.shape(), add).template to<Device>();
     }
 
     BertConfig config_;

@@ -7,11 +7,8 @@
 #include <vector>
 
 #include "tinybert/autograd/tape.hpp"
-#include "tinybert/backend/cpu/adamw.hpp"
 #include "tinybert/io/hf_names.hpp"
-#if defined(TINYBERT_WITH_CUDA) && defined(__CUDACC__)
-#include "tinybert/backend/cuda/adamw.cuh"
-#endif
+#include "tinybert/ops/adamw.hpp"
 
 namespace tinybert {
 
@@ -45,16 +42,16 @@ public:
         });
     }
 
-    // One update with learning rate `lr` (the scheduled value). Parameters without a gradient are skipped, as torch
-    // skips parameters whose .grad is None.
+    // One update with learning rate `lr` (the scheduled value), one whole-model kernel. Parameters without a
+    // gradient are skipped, as torch skips parameters whose .grad is None.
     void step(double lr) {
         ++step_;
-        for (Slot& s : slots_) {
-            if (!s.param.has_grad()) continue;
-            adamw_update(s.param.value(), s.param.grad(), s.m, s.v, static_cast<T>(lr), static_cast<T>(opts_.beta1),
-                         static_cast<T>(opts_.beta2), static_cast<T>(opts_.eps),
-                         static_cast<T>(s.decay ? opts_.weight_decay : 0.0), step_);
-        }
+        std::vector<AdamWTensors<T, D>> params;
+        params.reserve(slots_.size());
+        for (Slot& s : slots_)
+            if (s.param.has_grad()) params.push_back({&s.param.value(), &s.param.grad(), &s.m, &s.v, s.decay});
+        adamw_update(params, static_cast<T>(lr), static_cast<T>(opts_.beta1), static_cast<T>(opts_.beta2),
+                     static_cast<T>(opts_.eps), static_cast<T>(opts_.weight_decay), step_);
     }
 
     std::int64_t steps() const { return step_; }

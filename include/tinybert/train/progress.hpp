@@ -47,8 +47,9 @@ public:
         : total_(total_steps), enabled_(enabled), tty_(isatty(STDERR_FILENO) != 0), every_(every),
           start_(std::chrono::steady_clock::now()) {}
 
-    // After update `step` (1-based): the running loss, the lr it used, sequences seen since the start.
-    void update(std::int64_t step, std::size_t epoch, double loss, double lr, std::size_t sequences) {
+    // After update `step` (1-based): the loss of the last logging step (none before the first), the lr the update
+    // used, sequences seen since the start.
+    void update(std::int64_t step, std::size_t epoch, std::optional<double> loss, double lr, std::size_t sequences) {
         if (!enabled_ || (!tty_ && step % every_ != 0 && step != total_)) return;
         const double elapsed = seconds();
         const double rate = elapsed > 0 ? static_cast<double>(sequences) / elapsed : 0.0;
@@ -57,9 +58,11 @@ public:
         const int filled = total_ > 0 ? static_cast<int>(width * step / total_) : width;
         std::string bar(static_cast<std::size_t>(filled), '#');
         bar.resize(static_cast<std::size_t>(width), '.');
-        std::fprintf(stderr, "%s[%s] epoch %zu step %lld/%lld loss %.4f lr %.2e %.1f seq/s ETA %s%s", tty_ ? "\r" : "",
-                     bar.c_str(), epoch + 1, static_cast<long long>(step), static_cast<long long>(total_), loss, lr,
-                     rate, format_duration(eta).c_str(), tty_ ? "\033[K" : "\n");
+        char loss_text[32] = "-";
+        if (loss) std::snprintf(loss_text, sizeof loss_text, "%.4f", *loss);
+        std::fprintf(stderr, "%s[%s] epoch %zu step %lld/%lld loss %s lr %.2e %.1f seq/s ETA %s%s", tty_ ? "\r" : "",
+                     bar.c_str(), epoch + 1, static_cast<long long>(step), static_cast<long long>(total_), loss_text,
+                     lr, rate, format_duration(eta).c_str(), tty_ ? "\033[K" : "\n");
         std::fflush(stderr);
     }
     // A message on its own line (ends the in-place line first).

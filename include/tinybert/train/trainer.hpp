@@ -5,7 +5,9 @@
 // (report_to), and a model card (README.md) next to the saved model. Every save is durable
 // (io/files.hpp) and a crash at any instant of a checkpoint save leaves a complete checkpoint for resume
 // (save_checkpoint, find_checkpoint).
-// Per update: backward → gradient all-reduce (data parallelism) → on_gradients hook → clip → AdamW step → zero grads.
+// Per update: backward → gradient all-reduce (data parallelism) → on_gradients hook → gradient norm (the update's one
+// read-back from the device; non-finite: stop, or skip in fp16) → clip → AdamW step → zero grads. Batch losses are
+// summed on the device and read at logging steps, before evaluations and at the end (train/loss_sum.hpp).
 // Mixed precision (TrainingArguments::precision, core/precision.hpp): the GEMMs of train() and of its evaluations
 // run in that precision; fp16 seeds backward with the loss scale, divides the gradients by it before the hook, and
 // skips an update with inf/NaN gradients (train/loss_scaler.hpp).
@@ -37,6 +39,7 @@
 #include "tinybert/io/safetensors.hpp"
 #include "tinybert/train/clip.hpp"
 #include "tinybert/train/loss_scaler.hpp"
+#include "tinybert/train/loss_sum.hpp"
 #include "tinybert/train/model_card.hpp"
 #include "tinybert/train/optimizer.hpp"
 #include "tinybert/train/progress.hpp"
@@ -183,8 +186,24 @@ public:
         }
         Progress progress(total, main && args_.progress, args_.logging_steps);
         TrainResult result;
+        // The batch losses stay on the device until a read-back (take_losses): at logging steps, before evaluations
+        // and at the end. Each process adds its loss weighed by its share of the global batch's loss terms; the
+        // processes' sums are added at the read-back, which every process reaches at the same update.
+        LossSum<Device> batch_losses;
         double loss_sum = 0;
         std::size_t loss_count = 0, sequences = 0;
+        const auto take_losses = [&] {
+            double sum = batch_losses.take();
+            if (world > 1) comm_.all_reduce_sum(&sum, 1);
+            st.window_loss += sum, loss_sum += sum;
+            return std::isfinite(sum);
+        };
+        const auto stop_on = [&](const std::string& what, std::int64_t update, std::size_t epoch, std::size_t b) {
+            progress.message(what + " at update " + std::to_string(update) + " (epoch " +
+                             std::to_string(epoch + 1) + ", batch " + std::to_string(b) +
+                             "): training stopped; the last good model in " + args_.output_dir + " is kept");
+            result.stopped_on_nan = st.stop = true;
+        };
         model_.train();
         model_.zero_grad();
         for (std::size_t epoch = st.epoch; epoch < args_.num_train_epochs && !st.stop; ++epoch) {
@@ -196,34 +215,25 @@ public:
                 const bool update = (b + 1) % args_.gradient_accumulation_steps == 0 || last;
                 if (buckets && update) buckets->begin_update();
                 // This process's shard: its loss and the number of terms it averages (no rows: an empty shard of a
-                // short last batch). The batch loss is the mean over all processes' terms; every process gets it.
+                // short last batch). The batch loss is the mean over all processes' terms.
                 const std::size_t rows = loader.rows(b).size();
-                double items = 0, local_loss = 0;
+                double items = 0;
                 Var<T, Device> loss_var;
                 if (rows > 0) {
                     const Batch<Cpu> host = loader.batch(b);
                     if (buckets) buckets->add_rows(host.input_ids);
                     loss_var = model_.forward(to_device<Device>(host)).loss;
                     items = static_cast<double>(loss_items(host));
-                    local_loss = static_cast<double>(loss_var.value().to_vector()[0]);
                 }
-                std::array<double, 3> sums{items, items > 0 ? items * local_loss : 0.0, static_cast<double>(rows)};
+                std::array<double, 2> sums{items, static_cast<double>(rows)};
                 if (world > 1) comm_.all_reduce_sum(sums.data(), sums.size());
-                const double loss = world > 1 ? sums[1] / sums[0] : local_loss;
-                if (!std::isfinite(loss)) {  // every process sees the same global loss and stops here
-                    progress.message("loss is " + std::to_string(loss) + " at epoch " + std::to_string(epoch + 1) +
-                                     ", batch " + std::to_string(b) + ": training stopped; the last good model in " +
-                                     args_.output_dir + " is kept");
-                    Tape::current().clear();
-                    result.stopped_on_nan = st.stop = true;
-                    break;
-                }
+                if (rows > 0) batch_losses.add(loss_var.value(), world > 1 ? items / sums[0] : 1.0);
                 // Gradients of this process's share of the global batch's mean (all of it for one process).
                 if (world == 1 && !scaler.enabled()) backward(loss_var);
                 else if (items > 0) backward(loss_var, static_cast<T>(items / sums[0] * scaler.scale()));
                 else Tape::current().clear();
-                loss_sum += loss, st.window_loss += loss, ++loss_count, ++st.window_batches;
-                sequences += static_cast<std::size_t>(sums[2]);
+                ++loss_count, ++st.window_batches;
+                sequences += static_cast<std::size_t>(sums[1]);
                 if (!update) continue;
 
                 if (buckets) buckets->finish_update();
@@ -233,11 +243,15 @@ public:
                 if (scaler.enabled()) unscale *= static_cast<T>(1.0 / scaler.scale());
                 if (unscale != T(1)) scale_gradients(model_, unscale);
                 if (on_gradients) on_gradients(model_);
-                const double norm = args_.max_grad_norm > 0 || scaler.enabled()
-                                        ? tinybert::grad_norm(model_)
-                                        : std::numeric_limits<double>::quiet_NaN();
+                // The one read-back of an update: a NaN/inf loss makes the gradients NaN/inf, so the norm also
+                // guards the update (and every process sees the same, all-reduced gradients).
+                const double norm = tinybert::grad_norm(model_);
                 // fp16 (GradScaler): an inf/NaN gradient skips the update, and the scheduler does not advance (HF)
                 const bool skip = scaler.enabled() && !std::isfinite(norm);
+                if (!skip && !std::isfinite(norm)) {
+                    stop_on("gradient norm " + std::to_string(norm), st.updates + 1, epoch, b);
+                    break;
+                }
                 const double lr = schedule.lr(st.scheduler_steps);
                 const double scale_before = scaler.scale();
                 scaler.update(skip);
@@ -253,12 +267,12 @@ public:
                 }
                 model_.zero_grad();
                 ++st.updates;
-                progress.update(st.updates, epoch, st.window_loss / static_cast<double>(st.window_batches), lr,
-                                sequences);
-                if (st.updates % args_.logging_steps == 0) {
+                const bool log_now = st.updates % args_.logging_steps == 0;
+                if (log_now) {
+                    const bool finite = take_losses();
                     st.last_loss = st.window_loss / static_cast<double>(st.window_batches);
-                    // HF logs the norm too; metrics.jsonl keeps its fields, so it goes to TensorBoard only.
-                    if (log.tensorboard && !std::isnan(norm))
+                    // HF logs the norm (when it clips); metrics.jsonl keeps its fields, so it goes to TensorBoard only.
+                    if (log.tensorboard && (args_.max_grad_norm > 0 || scaler.enabled()))
                         log.tensorboard->add_scalar("train/grad_norm", norm, st.updates);
                     json::Object record{{"step", st.updates}, {"epoch", static_cast<std::int64_t>(epoch + 1)},
                                         {"loss", *st.last_loss}, {"learning_rate", lr}};
@@ -268,10 +282,19 @@ public:
                     }
                     log.write(record, st.updates);
                     st.window_loss = 0, st.window_batches = 0;
+                    if (!finite) {
+                        stop_on("loss " + std::to_string(*st.last_loss), st.updates, epoch, b);
+                        break;
+                    }
                 }
+                progress.update(st.updates, epoch, st.last_loss, lr, sequences);
                 const bool epoch_end = last;
                 if ((args_.eval_steps > 0 && st.updates % args_.eval_steps == 0) ||
                     (args_.eval_steps == 0 && epoch_end)) {
+                    if (!take_losses()) {  // the checkpoint keeps the window's loss; a non-finite one is not saved
+                        stop_on("loss " + std::to_string(st.window_loss), st.updates, epoch, b);
+                        break;
+                    }
                     st.epoch = epoch + (last ? 1 : 0);
                     st.batch = last ? 0 : b + 1;
                     const double eval_start = progress.seconds();
@@ -281,6 +304,7 @@ public:
                 }
             }
         }
+        take_losses();
         result.updates = st.updates;
         result.skipped_updates = st.skipped_updates;
         result.train_loss = loss_count ? loss_sum / static_cast<double>(loss_count) : 0.0;

@@ -4,10 +4,10 @@
 #pragma once
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 
 #include "tinybert/backend/cpu/eigen_map.hpp"
+#include "tinybert/backend/multi_tensor.hpp"
 #include "tinybert/backend/cpu/loops.hpp"
 
 namespace tinybert::cpu {
@@ -20,26 +20,21 @@ namespace tinybert::cpu {
 template <class T>
 void adamw_update(Tensor<T, Device>& param, const Tensor<T, Device>& grad, Tensor<T, Device>& m, Tensor<T, Device>& v,
                   T lr, T beta1, T beta2, T eps, T weight_decay, std::int64_t step) {
-    const double t = static_cast<double>(step);
-    const T decay = static_cast<T>(1.0 - static_cast<double>(lr) * static_cast<double>(weight_decay));
-    const T step_size = static_cast<T>(static_cast<double>(lr) / (1.0 - std::pow(static_cast<double>(beta1), t)));
-    const T bc2_sqrt = static_cast<T>(std::sqrt(1.0 - std::pow(static_cast<double>(beta2), t)));
-    const T one_minus_b1 = static_cast<T>(1.0 - static_cast<double>(beta1));
-    const T one_minus_b2 = static_cast<T>(1.0 - static_cast<double>(beta2));
+    const auto k = AdamWScalars<T>::make(lr, beta1, beta2, eps, weight_decay, step);
     // One pass over memory: each thread takes chunks that stay in L1 across the four vectorised statements, which
     // compute each element exactly as the scalar formulas above (same operations, same order).
     detail::for_chunks(static_cast<std::int64_t>(param.numel()), [&](std::int64_t begin, std::int64_t len) {
         constexpr std::int64_t block = 1024;
         for (std::int64_t b = begin; b < begin + len; b += block) {
-            const std::int64_t k = std::min(block, begin + len - b);
-            auto p = ArrayMap<T>(param.data() + b, k);
-            const auto g = ConstArrayMap<T>(grad.data() + b, k);
-            auto mb = ArrayMap<T>(m.data() + b, k);
-            auto vb = ArrayMap<T>(v.data() + b, k);
-            p *= decay;
-            mb += one_minus_b1 * (g - mb);
-            vb = beta2 * vb + one_minus_b2 * g * g;
-            p -= step_size * (mb / (vb.sqrt() / bc2_sqrt + eps));
+            const std::int64_t n = std::min(block, begin + len - b);
+            auto p = ArrayMap<T>(param.data() + b, n);
+            const auto g = ConstArrayMap<T>(grad.data() + b, n);
+            auto mb = ArrayMap<T>(m.data() + b, n);
+            auto vb = ArrayMap<T>(v.data() + b, n);
+            p *= k.decay;
+            mb += k.one_minus_b1 * (g - mb);
+            vb = k.beta2 * vb + k.one_minus_b2 * g * g;
+            p -= k.step_size * (mb / (vb.sqrt() / k.bc2_sqrt + k.eps));
         }
     });
 }

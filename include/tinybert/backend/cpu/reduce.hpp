@@ -47,6 +47,12 @@ void scale_inplace(Tensor<T, Device>& t, T alpha) {
     });
 }
 
+// acc[0] += weight · x[0], in double (the training loss summed between read-backs)
+template <class T>
+void accumulate_scalar(Tensor<double, Device>& acc, const Tensor<T, Device>& x, double weight) {
+    acc.data()[0] += weight * static_cast<double>(x.data()[0]);
+}
+
 // sums (H) += Σ_rows x (N,H), the columns split over the threads (bias gradients of Linear and LayerNorm)
 template <class T>
 void add_column_sums(Tensor<T, Device>& sums, const Tensor<T, Device>& x) {

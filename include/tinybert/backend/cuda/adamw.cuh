@@ -1,30 +1,32 @@
 // tinybert/backend/cuda/adamw.cuh: one torch.optim.AdamW step for one parameter tensor on the GPU (decoupled weight
-// decay; bias-correction scalars computed in double on the host, as torch does, tensors updated in T).
+// decay; bias-correction scalars computed in double on the host, as torch does, tensors updated in T). The whole-model
+// step, all parameters in one launch, is in multi_tensor.cuh and shares adamw_element.
 // Shapes: param, grad, m, v all have the parameter's N elements; m and v are zero before step 1. No autograd.
 #pragma once
 
-#include <cmath>
-
 #include "tinybert/backend/cuda/device.cuh"
+#include "tinybert/backend/multi_tensor.hpp"
 
 namespace tinybert::cuda {
 
 namespace detail {
 
-// p ← p·decay;  m ← m + (1−β1)(g − m);  v ← β2·v + (1−β2)·g²;  p ← p − step_size · m / (sqrt(v)/bc2_sqrt + eps)
+// One element of the step (AdamWScalars in backend/multi_tensor.hpp); `decay` is the parameter's (1 without decay).
+template <class T>
+__device__ inline void adamw_element(T& p, T g, T& m, T& v, T decay, const AdamWScalars<T>& k) {
+    const T pi = p * decay;
+    const T mi = m + k.one_minus_b1 * (g - m);
+    const T vi = k.beta2 * v + k.one_minus_b2 * g * g;
+    m = mi;
+    v = vi;
+    p = pi - k.step_size * (mi / (sqrt_(vi) / k.bc2_sqrt + k.eps));
+}
+
 template <class T>
 __global__ void adamw_kernel(T* __restrict__ p, const T* __restrict__ g, T* __restrict__ m, T* __restrict__ v,
-                             std::size_t n, T decay, T one_minus_b1, T beta2, T one_minus_b2, T step_size, T bc2_sqrt,
-                             T eps) {
+                             std::size_t n, AdamWScalars<T> k) {
     const std::size_t i = global_index();
-    if (i >= n) return;
-    const T gi = g[i];
-    const T pi = p[i] * decay;
-    const T mi = m[i] + one_minus_b1 * (gi - m[i]);
-    const T vi = beta2 * v[i] + one_minus_b2 * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    p[i] = pi - step_size * (mi / (sqrt_(vi) / bc2_sqrt + eps));
+    if (i < n) adamw_element(p[i], g[i], m[i], v[i], k.decay, k);
 }
 
 }  // namespace detail
@@ -45,15 +47,9 @@ void adamw_update(Tensor<T, Device>& param, const Tensor<T, Device>& grad, Tenso
     check_same_shape(param, v, "cuda::adamw_update (v)");
     TINYBERT_CHECK(step >= 1, "cuda::adamw_update: step must be >= 1, got ", step);
     if (param.numel() == 0) return;
-    const double t = static_cast<double>(step);
-    const T decay = static_cast<T>(1.0 - static_cast<double>(lr) * static_cast<double>(weight_decay));
-    const T step_size = static_cast<T>(static_cast<double>(lr) / (1.0 - std::pow(static_cast<double>(beta1), t)));
-    const T bc2_sqrt = static_cast<T>(std::sqrt(1.0 - std::pow(static_cast<double>(beta2), t)));
-    const T one_minus_b1 = static_cast<T>(1.0 - static_cast<double>(beta1));
-    const T one_minus_b2 = static_cast<T>(1.0 - static_cast<double>(beta2));
-    detail::adamw_kernel<<<grid_for(param.numel()), block_size>>>(param.data(), grad.data(), m.data(), v.data(),
-                                                                  param.numel(), decay, one_minus_b1, beta2,
-                                                                  one_minus_b2, step_size, bc2_sqrt, eps);
+    detail::adamw_kernel<<<grid_for(param.numel()), block_size>>>(
+        param.data(), grad.data(), m.data(), v.data(), param.numel(),
+        AdamWScalars<T>::make(lr, beta1, beta2, eps, weight_decay, step));
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 

@@ -8,6 +8,7 @@
 #include <cuda_runtime.h>
 #include <nvtx3/nvToolsExt.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -161,15 +162,20 @@ struct Device {
         detail::fill_kernel<<<grid_for(n), block_size>>>(dst, n, value);
         TINYBERT_CUDA_CHECK_LAUNCH();
     }
-    // Blocking copies between host memory and the device.
+    // Blocking copies between host memory and the device, counted (a training step's tests count its read-backs).
     template <class T>
     static void to_host(T* host_dst, const T* src, std::size_t n) {
-        if (n) TINYBERT_CUDA_CHECK(cudaMemcpy(host_dst, src, n * sizeof(T), cudaMemcpyDeviceToHost));
+        if (n == 0) return;
+        ++copies_to_host;
+        TINYBERT_CUDA_CHECK(cudaMemcpy(host_dst, src, n * sizeof(T), cudaMemcpyDeviceToHost));
     }
     template <class T>
     static void from_host(T* dst, const T* host_src, std::size_t n) {
-        if (n) TINYBERT_CUDA_CHECK(cudaMemcpy(dst, host_src, n * sizeof(T), cudaMemcpyHostToDevice));
+        if (n == 0) return;
+        ++copies_from_host;
+        TINYBERT_CUDA_CHECK(cudaMemcpy(dst, host_src, n * sizeof(T), cudaMemcpyHostToDevice));
     }
+    static inline std::atomic<std::uint64_t> copies_to_host{0}, copies_from_host{0};
     static void synchronize() { TINYBERT_CUDA_CHECK(cudaDeviceSynchronize()); }
 };
 

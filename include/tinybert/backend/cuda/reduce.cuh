@@ -105,6 +105,11 @@ void column_finish(T* dst, const Tensor<T, Device>& partial) {
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
+template <class T>
+__global__ void accumulate_scalar_kernel(double* __restrict__ acc, const T* __restrict__ x, double weight) {
+    acc[0] += weight * static_cast<double>(x[0]);
+}
+
 // x ← alpha · x
 template <class T>
 __global__ void scale_inplace_kernel(T* __restrict__ x, T alpha, std::size_t n) {
@@ -146,6 +151,14 @@ void column_sum_accumulate(T* dst, const T* src, std::size_t rows, std::size_t c
         partial.data(), src, rows, cols, detail::column_rows_per_chunk(rows));
     TINYBERT_CUDA_CHECK_LAUNCH();
     detail::column_finish(dst, partial);
+}
+
+// acc[0] += weight · x[0], in double, without a read-back (the training loss summed between logging steps)
+template <class T>
+void accumulate_scalar(Tensor<double, Device>& acc, const Tensor<T, Device>& x, double weight) {
+    TINYBERT_CHECK(acc.numel() >= 1 && x.numel() >= 1, "cuda::accumulate_scalar: empty tensor");
+    detail::accumulate_scalar_kernel<<<1, 1>>>(acc.data(), x.data(), weight);
+    TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
 // t ← alpha · t

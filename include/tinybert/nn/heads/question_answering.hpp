@@ -3,14 +3,14 @@
 // positions clamped to [0,S], CE with ignore_index S, loss = (CE_start + CE_end) / 2.
 #pragma once
 
-#include <algorithm>
+#include <cstdint>
 #include <string>
-#include <vector>
 
 #include "tinybert/io/hf_config.hpp"
 #include "tinybert/nn/batch.hpp"
 #include "tinybert/nn/linear.hpp"
 #include "tinybert/nn/module.hpp"
+#include "tinybert/ops/batch_inputs.hpp"
 #include "tinybert/ops/cross_entropy.hpp"
 #include "tinybert/ops/dropout.hpp"
 #include "tinybert/ops/elementwise.hpp"
@@ -54,13 +54,8 @@ struct QuestionAnswering {
             const Var<T, D> logits = reshape(qa_outputs.forward(in), {B * S, 2});
             Output<T, D> out{reshape(column(logits, 0), {B, S}), reshape(column(logits, 1), {B, S}), {}};
             if (batch.start_positions.defined() && batch.end_positions.defined()) {
-                const auto clamp = [S](const Tensor<std::int64_t, D>& p) {
-                    std::vector<std::int64_t> v = p.to_vector();
-                    for (auto& x : v) x = std::clamp<std::int64_t>(x, 0, S);
-                    return Tensor<std::int64_t, Cpu>::from_vector(p.shape(), v).template to<D>();
-                };
-                out.loss = scale(add(cross_entropy(out.start_logits, clamp(batch.start_positions), S),
-                                     cross_entropy(out.end_logits, clamp(batch.end_positions), S)),
+                out.loss = scale(add(cross_entropy(out.start_logits, clamped(batch.start_positions, 0, S), S),
+                                     cross_entropy(out.end_logits, clamped(batch.end_positions, 0, S), S)),
                                  T{0.5});
             }
             return out;

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <optional>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "tinybert/core/problem_type.hpp"
@@ -14,6 +13,7 @@
 #include "tinybert/nn/batch.hpp"
 #include "tinybert/nn/heads/classifier.hpp"
 #include "tinybert/ops/bce_with_logits.hpp"
+#include "tinybert/ops/batch_inputs.hpp"
 #include "tinybert/ops/cross_entropy.hpp"
 #include "tinybert/ops/mse_loss.hpp"
 
@@ -66,26 +66,16 @@ struct SequenceLoss {
                                floats ? batch.float_labels.shape().str() : std::string("integer labels"));
                 TINYBERT_CHECK(!class_weights.defined(), "SequenceClassification: class weights are for "
                                                          "single_label_classification only");
-                return bce_with_logits(logits, targets(batch.float_labels));
+                return bce_with_logits(logits, converted<T>(batch.float_labels));
             default:
                 TINYBERT_CHECK(floats, "SequenceClassification: regression needs float labels (Batch::float_labels), "
                                        "the batch has integer labels");
                 TINYBERT_CHECK(!class_weights.defined(), "SequenceClassification: class weights are for "
                                                          "single_label_classification only");
-                return mse_loss(logits, targets(batch.float_labels));
+                return mse_loss(logits, converted<T>(batch.float_labels));
         }
     }
 
-private:
-    // float32 labels (as transformers' collator makes them) in the compute type T
-    static Tensor<T, D> targets(const Tensor<float, D>& labels) {
-        if constexpr (std::is_same_v<T, float>) {
-            return labels;
-        } else {
-            const std::vector<float> v = labels.to_vector();
-            return Tensor<T, Cpu>::from_vector(labels.shape(), std::vector<T>(v.begin(), v.end())).template to<D>();
-        }
-    }
 };
 
 struct SequenceClassification {
