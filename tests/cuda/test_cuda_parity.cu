@@ -194,6 +194,55 @@ TEST_CASE("cuda caching allocator: a freed block is reused for the same rounded 
     CHECK(cache.bytes_in_use() == in_use);
 }
 
+TEST_CASE("cuda streams: work under a StreamScope equals the default stream's; blocks stay with their stream",
+          "[cuda]") {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    cudaStream_t stream = nullptr;
+    REQUIRE(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking) == cudaSuccess);
+    const auto x = random_tensor<float>(Shape{6, 40}, 1), w = random_tensor<float>(Shape{24, 40}, 2),
+               b = random_tensor<float>(Shape{24}, 3);
+    const auto forward = [&] {  // cuBLAS (linear), a kernel (softmax) and both copy directions
+        CudaTensor<float> y(Shape{6, 24}), p(Shape{6, 24});
+        tinybert::cuda::linear_forward(y, to_cuda(x), to_cuda(w), to_cuda(b));
+        tinybert::cuda::softmax_forward(p, y);
+        return p.to_vector();
+    };
+    const std::vector<float> on_default = forward();
+    {
+        const tinybert::cuda::StreamScope scope(stream);
+        CHECK(tinybert::cuda::current_stream() == stream);
+        CHECK(forward() == on_default);
+    }
+    CHECK(tinybert::cuda::current_stream() == nullptr);
+
+    auto& cache = tinybert::cuda::BlockCache::instance();
+    if (!cache.caching()) {
+        WARN("TINYBERT_CUDA_NO_CACHE is set: caching off, the allocator part skipped");
+    } else {
+        const float* on_stream = nullptr;
+        {
+            const tinybert::cuda::StreamScope scope(stream);
+            on_stream = CudaTensor<float>(Shape{3001}).data();  // freed at once, kept in the stream's pool
+        }
+        const CudaTensor<float> on_legacy(Shape{3001});  // the same size on the default stream: another block
+        CHECK(on_legacy.data() != on_stream);
+        {
+            const tinybert::cuda::StreamScope scope(stream);
+            CHECK(CudaTensor<float>(Shape{3001}).data() == on_stream);  // back on its stream: reused
+        }
+        // a block of the default stream used on `stream` waits for that work before it is handed out again
+        const float* shared = nullptr;
+        {
+            const CudaTensor<float> t(Shape{5003});
+            shared = t.data();
+            cache.record_stream(const_cast<float*>(shared), stream);
+        }
+        REQUIRE(cudaStreamSynchronize(stream) == cudaSuccess);
+        CHECK(CudaTensor<float>(Shape{5003}).data() == shared);
+    }
+    REQUIRE(cudaStreamDestroy(stream) == cudaSuccess);
+}
+
 TEMPLATE_TEST_CASE("cuda gemm wrapper: row-major layout, transposes, batch, alpha/beta", "[cuda]", float, double) {
     TINYBERT_REQUIRE_CUDA_DEVICE();
     using T = TestType;

@@ -7,11 +7,12 @@
 // then includes this header, so GradientBuckets<T, Cuda> uses NCCL). One GPU per process: call select_device(comm)
 // before anything touches the GPU.
 //
-// Streams. tinybert runs all its work on stream 0, the legacy default stream (backend/cuda/device.cuh). The
-// all-reduces run on a non-blocking stream: a blocking one would synchronise implicitly with the legacy stream, so
-// an all-reduce would wait for the whole backward queued before it and block everything queued after it. Events
-// order the two: the all-reduce waits for the kernels that produced its gradients, and wait() makes the legacy stream
-// wait for the all-reduce.
+// Streams. tinybert runs a thread's work on its current stream (cuda::current_stream(), backend/cuda/device.cuh; the
+// legacy default stream unless a StreamScope names another). The all-reduces run on a non-blocking stream: a
+// blocking one would synchronise implicitly with the legacy stream, so an all-reduce would wait for the whole
+// backward queued before it and block everything queued after it. Events order the two: the all-reduce waits for the
+// kernels that produced its gradients, and wait() makes the compute stream (the one current at start()) wait for the
+// all-reduce.
 //
 // Never a silent hang. The communicator is non-blocking (ncclConfig_t::blocking = 0): setup and collective calls
 // return at once, and completion is polled (ncclCommGetAsyncError, cudaEventQuery) against a deadline,
@@ -227,7 +228,7 @@ private:
     }
 
     // NCCL's rule after an error: abort the communicator. Done at once, so that its kernels stop waiting for peers
-    // and the streams ordered after them (the legacy stream, through a Request) do not hang.
+    // and the streams ordered after them (the compute stream, through a Request) do not hang.
     [[noreturn]] void fail(const char* what, ncclResult_t status) {
         const std::string error = detail::nccl_error_text(status);
         if (comm_ != nullptr) (void)ncclCommAbort(comm_);
@@ -265,7 +266,7 @@ private:
 };
 
 // GradientReducer for Cuda gradients: ncclAllReduce (sum, in place) on the NCCL communicator's stream, ordered after
-// the work that produced the gradients on the legacy default stream. start() returns as soon as NCCL has queued the
+// the work that produced the gradients on the current stream. start() returns as soon as NCCL has queued the
 // all-reduce; the host does not wait for the GPU until Request::wait().
 template <class T>
 class GradientReducer<T, Cuda> {
@@ -283,18 +284,18 @@ public:
     }
 
     // Sum of n values at device address `data` over all ranks, in place. `data` must stay allocated until the
-    // request has been waited for or destroyed (either orders the legacy stream after the all-reduce, which is what
-    // makes the caching allocator's reuse of the block safe).
+    // request has been waited for or destroyed (either orders the compute stream after the all-reduce, which is what
+    // makes the caching allocator's reuse of the block, on that stream, safe).
     std::unique_ptr<Request> start(T* data, std::size_t n) const {
-        auto r = std::make_unique<Pending>(nccl_, n);
+        auto r = std::make_unique<Pending>(nccl_, n, cuda::current_stream());
         if (n == 0) return r;  // nothing to sum on any rank (every rank has the same layout)
         int current = -1;
         TINYBERT_CUDA_CHECK(cudaGetDevice(&current));
         TINYBERT_CHECK(current == nccl_->device(), "GradientReducer<T, Cuda>: the current device is ", current,
                        " but the NCCL communicator was made on device ", nccl_->device());
-        // The gradients were produced by kernels queued on the legacy default stream: the all-reduce starts after
-        // them, without making the host or the legacy stream wait.
-        TINYBERT_CUDA_CHECK(cudaEventRecord(r->produced, legacy_stream));
+        // The gradients were produced by kernels queued on the compute stream: the all-reduce starts after them,
+        // without making the host or the compute stream wait.
+        TINYBERT_CUDA_CHECK(cudaEventRecord(r->produced, r->compute));
         TINYBERT_CUDA_CHECK(cudaStreamWaitEvent(nccl_->stream(), r->produced, 0));
         nccl_->issue_all_reduce_sum(data, n, std::is_same_v<T, float> ? ncclFloat32 : ncclFloat64, r->deadline);
         TINYBERT_CUDA_CHECK(cudaEventRecord(r->done, nccl_->stream()));
@@ -305,9 +306,6 @@ public:
     const std::shared_ptr<NcclCommunicator>& communicator() const { return nccl_; }
 
 private:
-    // Stream 0: where every tinybert kernel, cuBLAS call and cudaMemcpy runs (backend/cuda/device.cuh).
-    static constexpr cudaStream_t legacy_stream = nullptr;
-
     struct Event {
         Event() { TINYBERT_CUDA_CHECK(cudaEventCreateWithFlags(&handle, cudaEventDisableTiming)); }
         // An event still pending is released by the runtime once it completes: destroying it early is allowed.
@@ -319,13 +317,13 @@ private:
     };
 
     struct Pending final : Request {
-        Pending(std::shared_ptr<NcclCommunicator> c, std::size_t count)
-            : nccl(std::move(c)), n(count), deadline(nccl->deadline_from_now()) {}
-        // Dropped without wait() (an exception on the way): the legacy stream still waits for the all-reduce, so
+        Pending(std::shared_ptr<NcclCommunicator> c, std::size_t count, cudaStream_t stream)
+            : nccl(std::move(c)), n(count), compute(stream), deadline(nccl->deadline_from_now()) {}
+        // Dropped without wait() (an exception on the way): the compute stream still waits for the all-reduce, so
         // that nothing queued later on it (a kernel, a new tensor in the reused block) touches `data` while NCCL
         // writes it. Never throws; the host does not wait.
         ~Pending() override {
-            if (issued && !ordered) (void)cudaStreamWaitEvent(legacy_stream, done, 0);
+            if (issued && !ordered) (void)cudaStreamWaitEvent(compute, done, 0);
         }
         bool test() override {
             if (!issued || finished) return true;
@@ -343,14 +341,15 @@ private:
                 if (spins > 1000) std::this_thread::sleep_for(std::chrono::microseconds(50));
             }
             if (issued && !ordered) {
-                // `done` has completed, so this costs the device nothing: it states the dependency in the legacy
+                // `done` has completed, so this costs the device nothing: it states the dependency in the compute
                 // stream itself, which is what orders the kernels queued after wait() after the sums.
-                TINYBERT_CUDA_CHECK(cudaStreamWaitEvent(legacy_stream, done, 0));
+                TINYBERT_CUDA_CHECK(cudaStreamWaitEvent(compute, done, 0));
                 ordered = true;
             }
         }
         std::shared_ptr<NcclCommunicator> nccl;  // outlives the events: their stream's communicator stays alive
         std::size_t n;
+        cudaStream_t compute;  // the stream that produced the gradients and waits for their sum
         NcclCommunicator::Clock::time_point deadline;
         Event produced, done;
         bool issued = false, finished = false, ordered = false;

@@ -47,7 +47,7 @@ void adamw_update(Tensor<T, Device>& param, const Tensor<T, Device>& grad, Tenso
     check_same_shape(param, v, "cuda::adamw_update (v)");
     TINYBERT_CHECK(step >= 1, "cuda::adamw_update: step must be >= 1, got ", step);
     if (param.numel() == 0) return;
-    detail::adamw_kernel<<<grid_for(param.numel()), block_size>>>(
+    detail::adamw_kernel<<<grid_for(param.numel()), block_size, 0, current_stream()>>>(
         param.data(), grad.data(), m.data(), v.data(), param.numel(),
         AdamWScalars<T>::make(lr, beta1, beta2, eps, weight_decay, step));
     TINYBERT_CUDA_CHECK_LAUNCH();

@@ -93,13 +93,14 @@ AttentionDims attention_dims(const Tensor<T, Device>& q, const Tensor<T, Device>
 
 template <class T>
 void split_heads(T* dst, const T* src, const AttentionDims& d) {
-    split_heads_kernel<<<grid_for(d.heads_numel()), block_size>>>(dst, src, d.b, d.s, d.nh, d.hd);
+    split_heads_kernel<<<grid_for(d.heads_numel()), block_size, 0, current_stream()>>>(dst, src, d.b, d.s, d.nh, d.hd);
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
 template <class T>
 void merge_heads(T* dst, const T* src, const AttentionDims& d, bool accumulate) {
-    merge_heads_kernel<<<grid_for(d.heads_numel()), block_size>>>(dst, src, d.b, d.s, d.nh, d.hd, accumulate);
+    merge_heads_kernel<<<grid_for(d.heads_numel()), block_size, 0, current_stream()>>>(dst, src, d.b, d.s, d.nh, d.hd,
+                                                                                       accumulate);
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
@@ -131,8 +132,9 @@ void attention_forward(Tensor<T, Device>& ctx, Tensor<T, Device>& probs, const T
     // scores (B·NH,S,S) = Q·Kᵀ/√HD, written straight into probs, then the masked softmax in place
     const T scale = T(1) / std::sqrt(static_cast<T>(d.hd));
     gemm(probs.data(), qh.data(), kh.data(), bnh, s, s, hd, false, true, scale, T{0});
-    detail::attention_softmax_kernel<<<grid_for(d.probs_rows(), detail::softmax_rows_per_block), block_size>>>(
-        probs.data(), mask_add.defined() ? mask_add.data() : nullptr, d.probs_rows(), d.nh * d.s, d.s);
+    detail::attention_softmax_kernel<<<grid_for(d.probs_rows(), detail::softmax_rows_per_block), block_size, 0,
+                                       current_stream()>>>(probs.data(), mask_add.defined() ? mask_add.data() : nullptr,
+                                                           d.probs_rows(), d.nh * d.s, d.s);
     TINYBERT_CUDA_CHECK_LAUNCH();
     // ctx heads (B·NH,S,HD) = dropout(P)·V
     Tensor<T, Device> dropped;
@@ -184,9 +186,10 @@ void attention_backward(Tensor<T, Device>* dq, Tensor<T, Device>* dk, Tensor<T, 
     Tensor<T, Device> vh(heads), dscores(probs.shape());
     detail::split_heads(vh.data(), v.data(), d);
     gemm(dscores.data(), dctxh.data(), vh.data(), bnh, s, s, hd, false, true, T{1}, T{0});
-    detail::attention_softmax_backward_kernel<<<grid_for(d.probs_rows(), detail::softmax_rows_per_block), block_size>>>(
-        dscores.data(), probs.data(), d.probs_rows(), d.s, mask.p, detail::dropout_scale<T>(mask.p), mask.seed,
-        mask.offset);
+    detail::attention_softmax_backward_kernel<<<grid_for(d.probs_rows(), detail::softmax_rows_per_block), block_size, 0,
+                                                current_stream()>>>(dscores.data(), probs.data(), d.probs_rows(), d.s,
+                                                                    mask.p, detail::dropout_scale<T>(mask.p), mask.seed,
+                                                                    mask.offset);
     TINYBERT_CUDA_CHECK_LAUNCH();
     const T scale = T(1) / std::sqrt(static_cast<T>(d.hd));
     if (dq) {  // dQ = dS · K / √HD

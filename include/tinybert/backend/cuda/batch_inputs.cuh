@@ -32,8 +32,8 @@ __global__ void additive_mask_kernel(T* __restrict__ y, const std::int64_t* __re
 // One thread per row b: pos (B,S) from ids (B,S), as cpu::position_ids (I: std::int64_t; a template, so that a
 // header can define the kernel)
 template <class I>
-__global__ void position_ids_kernel(I* __restrict__ pos, const I* __restrict__ ids, std::size_t rows,
-                                    std::size_t cols, I pad) {
+__global__ void position_ids_kernel(I* __restrict__ pos, const I* __restrict__ ids, std::size_t rows, std::size_t cols,
+                                    I pad) {
     const std::size_t b = global_index();
     if (b >= rows) return;
     I count = 0;
@@ -66,7 +66,8 @@ void additive_mask(Tensor<T, Device>& out, const Tensor<std::int64_t, Device>& m
     TINYBERT_NVTX_RANGE_FN();
     check_same_shape(out, mask, "cuda::additive_mask");
     if (out.numel() == 0) return;
-    detail::additive_mask_kernel<<<grid_for(out.numel()), block_size>>>(out.data(), mask.data(), out.numel());
+    detail::additive_mask_kernel<<<grid_for(out.numel()), block_size, 0, current_stream()>>>(out.data(), mask.data(),
+                                                                                             out.numel());
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
@@ -77,7 +78,8 @@ inline void position_ids(Tensor<std::int64_t, Device>& out, const Tensor<std::in
     check_same_shape(out, input_ids, "cuda::position_ids");
     if (out.numel() == 0) return;
     const auto rows = static_cast<std::size_t>(input_ids.dim(0)), cols = static_cast<std::size_t>(input_ids.dim(1));
-    detail::position_ids_kernel<<<grid_for(rows), block_size>>>(out.data(), input_ids.data(), rows, cols, pad);
+    detail::position_ids_kernel<<<grid_for(rows), block_size, 0, current_stream()>>>(out.data(), input_ids.data(), rows,
+                                                                                     cols, pad);
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
@@ -87,7 +89,8 @@ inline void clamp(Tensor<std::int64_t, Device>& out, const Tensor<std::int64_t, 
     TINYBERT_NVTX_RANGE_FN();
     check_same_shape(out, x, "cuda::clamp");
     if (out.numel() == 0) return;
-    detail::clamp_kernel<<<grid_for(out.numel()), block_size>>>(out.data(), x.data(), out.numel(), lo, hi);
+    detail::clamp_kernel<<<grid_for(out.numel()), block_size, 0, current_stream()>>>(out.data(), x.data(), out.numel(),
+                                                                                     lo, hi);
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
@@ -97,7 +100,8 @@ void convert(Tensor<T, Device>& out, const Tensor<float, Device>& x) {
     TINYBERT_NVTX_RANGE_FN();
     check_same_shape(out, x, "cuda::convert");
     if (out.numel() == 0) return;
-    detail::convert_kernel<<<grid_for(out.numel()), block_size>>>(out.data(), x.data(), out.numel());
+    detail::convert_kernel<<<grid_for(out.numel()), block_size, 0, current_stream()>>>(out.data(), x.data(),
+                                                                                       out.numel());
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 

@@ -43,8 +43,8 @@ __global__ void bce_with_logits_forward_kernel(T* __restrict__ loss, const T* __
 
 // dz[i] += dloss / n · (σ(z[i]) − y[i])
 template <class T>
-__global__ void bce_with_logits_backward_kernel(T* __restrict__ dz, const T* __restrict__ dloss, const T* __restrict__ z,
-                                                const T* __restrict__ y, std::size_t n) {
+__global__ void bce_with_logits_backward_kernel(T* __restrict__ dz, const T* __restrict__ dloss,
+                                                const T* __restrict__ z, const T* __restrict__ y, std::size_t n) {
     const std::size_t i = global_index();
     if (i >= n) return;
     dz[i] += dloss[0] / static_cast<T>(n) * (stable_sigmoid(z[i]) - y[i]);
@@ -57,28 +57,29 @@ __global__ void bce_with_logits_backward_kernel(T* __restrict__ dz, const T* __r
 
 // loss (1) = mean of max(z, 0) − z·y + log1p(exp(−|z|)) over the N elements
 template <class T>
-void bce_with_logits_forward(Tensor<T, Device>& loss, const Tensor<T, Device>& logits, const Tensor<T, Device>& targets) {
+void bce_with_logits_forward(Tensor<T, Device>& loss, const Tensor<T, Device>& logits,
+                             const Tensor<T, Device>& targets) {
     TINYBERT_NVTX_RANGE_FN();
     detail::check_float_type<T>();
     TINYBERT_CHECK(loss.numel() == 1 && logits.numel() == targets.numel(), "cuda::bce_with_logits_forward: loss ",
                    loss.shape().str(), ", logits ", logits.shape().str(), ", targets ", targets.shape().str());
-    detail::bce_with_logits_forward_kernel<<<1, detail::bce_reduce_block_size>>>(loss.data(), logits.data(),
-                                                                                 targets.data(), logits.numel());
+    detail::bce_with_logits_forward_kernel<<<1, detail::bce_reduce_block_size, 0, current_stream()>>>(
+        loss.data(), logits.data(), targets.data(), logits.numel());
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
 // dlogits (N) += dloss / N · (σ(logits) − targets)
 template <class T>
-void bce_with_logits_backward(Tensor<T, Device>* dlogits, const Tensor<T, Device>& dloss, const Tensor<T, Device>& logits,
-                              const Tensor<T, Device>& targets) {
+void bce_with_logits_backward(Tensor<T, Device>* dlogits, const Tensor<T, Device>& dloss,
+                              const Tensor<T, Device>& logits, const Tensor<T, Device>& targets) {
     TINYBERT_NVTX_RANGE_FN();
     detail::check_float_type<T>();
     if (!dlogits) return;
     check_same_shape(*dlogits, logits, "cuda::bce_with_logits_backward");
     const std::size_t n = logits.numel();
     if (n == 0) return;
-    detail::bce_with_logits_backward_kernel<<<grid_for(n), block_size>>>(dlogits->data(), dloss.data(), logits.data(),
-                                                                         targets.data(), n);
+    detail::bce_with_logits_backward_kernel<<<grid_for(n), block_size, 0, current_stream()>>>(
+        dlogits->data(), dloss.data(), logits.data(), targets.data(), n);
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 

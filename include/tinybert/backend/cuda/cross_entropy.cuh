@@ -127,12 +127,13 @@ void cross_entropy_forward(Tensor<T, Device>& loss, Tensor<T, Device>& probs, co
     const T* w = weight.defined() ? weight.data() : nullptr;
     Tensor<T, Device> row_loss(Shape{static_cast<std::int64_t>(n)});
     if (n > 0 && c > 0) {
-        detail::cross_entropy_rows_kernel<<<grid_for(n, detail::cross_entropy_rows_per_block), block_size>>>(
-            probs.data(), row_loss.data(), logits.data(), targets.data(), w, n, c, ignore_index);
+        detail::cross_entropy_rows_kernel<<<grid_for(n, detail::cross_entropy_rows_per_block), block_size, 0,
+                                            current_stream()>>>(probs.data(), row_loss.data(), logits.data(),
+                                                                targets.data(), w, n, c, ignore_index);
         TINYBERT_CUDA_CHECK_LAUNCH();
     }
-    detail::cross_entropy_mean_kernel<<<1, detail::reduce_block_size>>>(loss.data(), row_loss.data(), targets.data(), w,
-                                                                        n, c, ignore_index);
+    detail::cross_entropy_mean_kernel<<<1, detail::reduce_block_size, 0, current_stream()>>>(
+        loss.data(), row_loss.data(), targets.data(), w, n, c, ignore_index);
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
@@ -152,9 +153,10 @@ void cross_entropy_backward(Tensor<T, Device>* dlogits, const Tensor<T, Device>&
     if (n == 0 || c == 0) return;
     const T* w = weight.defined() ? weight.data() : nullptr;
     Tensor<T, Device> count(Shape{1});
-    detail::count_targets_kernel<<<1, detail::reduce_block_size>>>(count.data(), targets.data(), w, n, c, ignore_index);
+    detail::count_targets_kernel<<<1, detail::reduce_block_size, 0, current_stream()>>>(count.data(), targets.data(), w,
+                                                                                        n, c, ignore_index);
     TINYBERT_CUDA_CHECK_LAUNCH();
-    detail::cross_entropy_backward_kernel<<<grid_for(n * c), block_size>>>(
+    detail::cross_entropy_backward_kernel<<<grid_for(n * c), block_size, 0, current_stream()>>>(
         dlogits->data(), dloss.data(), count.data(), probs.data(), targets.data(), w, n, c, ignore_index);
     TINYBERT_CUDA_CHECK_LAUNCH();
 }

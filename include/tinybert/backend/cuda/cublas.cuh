@@ -32,8 +32,10 @@ using Scratch16 = std::unique_ptr<std::uint16_t, ScratchFree>;
 // A device copy of the n floats at x in bf16 or half (stream-ordered: freed blocks are reused by later work only)
 inline Scratch16 to_16bit(const float* x, std::size_t n, bool half) {
     Scratch16 out(Device::allocate<std::uint16_t>(n));
-    if (half) to_16bit_kernel<true><<<grid_for(n), block_size>>>(out.get(), x, n);
-    else to_16bit_kernel<false><<<grid_for(n), block_size>>>(out.get(), x, n);
+    if (half)
+        to_16bit_kernel<true><<<grid_for(n), block_size, 0, current_stream()>>>(out.get(), x, n);
+    else
+        to_16bit_kernel<false><<<grid_for(n), block_size, 0, current_stream()>>>(out.get(), x, n);
     TINYBERT_CUDA_CHECK_LAUNCH();
     return out;
 }

@@ -1,7 +1,8 @@
 // tinybert/backend/cuda/device.cuh: the CUDA device type (same member set as cpu::Device), checked-call macros,
 // the per-thread cuBLAS handle, NVTX ranges and small helpers shared by every CUDA kernel file.
 // Compiled only in .cu translation units (TINYBERT_WITH_CUDA comes from the tinybert::cuda CMake target).
-// All work runs on the legacy default stream, so kernels, cuBLAS calls and cudaMemcpy are ordered with each other.
+// Every kernel launch, cuBLAS call and copy takes the calling thread's current stream explicitly (current_stream():
+// the legacy default stream unless a StreamScope names another), so one thread's work is ordered on one stream.
 #pragma once
 
 #include <cublas_v2.h>
@@ -84,7 +85,9 @@ inline int device_count(std::string* reason = nullptr) {
 }
 
 // True when the CUDA runtime sees at least one device (false without a driver, too).
-inline bool device_available() { return device_count() > 0; }
+inline bool device_available() {
+    return device_count() > 0;
+}
 
 // Makes device `index` current for this host thread (call it before anything else touches the GPU) and returns its
 // name; a clear error when no device is visible or the index is out of range.
@@ -130,9 +133,39 @@ private:
 
 }  // namespace detail
 
-// The calling thread's cuBLAS handle, created on first use (on the default stream, default math mode: plain FP32).
+namespace detail {
+inline cudaStream_t& current_stream_slot() {
+    thread_local cudaStream_t stream = nullptr;
+    return stream;
+}
+}  // namespace detail
+
+// The stream this host thread's tinybert work runs on: nullptr (the legacy default stream) unless a StreamScope is
+// active. Kernels, cuBLAS, copies and the caching allocator (a block is reused only on its stream) all take it.
+inline cudaStream_t current_stream() {
+    return detail::current_stream_slot();
+}
+
+// Runs this thread's tinybert work on `stream` for the scope's lifetime (as torch.cuda.stream(s)); the previous
+// stream is current again afterwards. Tensors used on two streams need BlockCache::record_stream (allocator.cuh).
+class StreamScope {
+public:
+    explicit StreamScope(cudaStream_t stream) : previous_(detail::current_stream_slot()) {
+        detail::current_stream_slot() = stream;
+    }
+    ~StreamScope() { detail::current_stream_slot() = previous_; }
+    StreamScope(const StreamScope&) = delete;
+    StreamScope& operator=(const StreamScope&) = delete;
+
+private:
+    cudaStream_t previous_;
+};
+
+// The calling thread's cuBLAS handle, created on first use (default math mode: plain FP32), bound to the current
+// stream at each call.
 inline cublasHandle_t cublas_handle() {
     thread_local detail::CublasHandle handle;
+    TINYBERT_CUBLAS_CHECK(cublasSetStream(handle.get(), current_stream()));
     return handle.get();
 }
 
@@ -144,7 +177,7 @@ struct Device {
     template <class T>
     static T* allocate(std::size_t n) {
         if (n == 0) return nullptr;
-        return static_cast<T*>(BlockCache::instance().allocate(n * sizeof(T)));
+        return static_cast<T*>(BlockCache::instance().allocate(n * sizeof(T), current_stream()));
     }
     // Called from shared_ptr deleters: never throws.
     template <class T>
@@ -153,27 +186,32 @@ struct Device {
     }
     template <class T>
     static void copy(T* dst, const T* src, std::size_t n) {
-        if (n) TINYBERT_CUDA_CHECK(cudaMemcpy(dst, src, n * sizeof(T), cudaMemcpyDeviceToDevice));
+        if (n)
+            TINYBERT_CUDA_CHECK(cudaMemcpyAsync(dst, src, n * sizeof(T), cudaMemcpyDeviceToDevice, current_stream()));
     }
     template <class T>
     static void fill(T* dst, std::size_t n, T value) {
         static_assert(std::is_trivially_copyable_v<T>, "cuda::Device::fill: T must be trivially copyable");
         if (n == 0) return;
-        detail::fill_kernel<<<grid_for(n), block_size>>>(dst, n, value);
+        detail::fill_kernel<<<grid_for(n), block_size, 0, current_stream()>>>(dst, n, value);
         TINYBERT_CUDA_CHECK_LAUNCH();
     }
-    // Blocking copies between host memory and the device, counted (a training step's tests count its read-backs).
+    // Copies between host memory and the device on the current stream, counted (a training step's tests count
+    // them). to_host returns when the values are on the host. from_host returns once the runtime has staged the
+    // host values (pageable memory), so the host buffer may be reused; the copy itself runs in stream order, without
+    // waiting for earlier work to finish.
     template <class T>
     static void to_host(T* host_dst, const T* src, std::size_t n) {
         if (n == 0) return;
         ++copies_to_host;
-        TINYBERT_CUDA_CHECK(cudaMemcpy(host_dst, src, n * sizeof(T), cudaMemcpyDeviceToHost));
+        TINYBERT_CUDA_CHECK(cudaMemcpyAsync(host_dst, src, n * sizeof(T), cudaMemcpyDeviceToHost, current_stream()));
+        TINYBERT_CUDA_CHECK(cudaStreamSynchronize(current_stream()));
     }
     template <class T>
     static void from_host(T* dst, const T* host_src, std::size_t n) {
         if (n == 0) return;
         ++copies_from_host;
-        TINYBERT_CUDA_CHECK(cudaMemcpy(dst, host_src, n * sizeof(T), cudaMemcpyHostToDevice));
+        TINYBERT_CUDA_CHECK(cudaMemcpyAsync(dst, host_src, n * sizeof(T), cudaMemcpyHostToDevice, current_stream()));
     }
     static inline std::atomic<std::uint64_t> copies_to_host{0}, copies_from_host{0};
     static void synchronize() { TINYBERT_CUDA_CHECK(cudaDeviceSynchronize()); }

@@ -53,7 +53,8 @@ __global__ void dropout_backward_kernel(T* __restrict__ dinp, const T* __restric
 template <class T>
 void dropout_forward_raw(T* out, const T* inp, std::size_t n, double p, std::uint64_t seed, std::uint64_t offset) {
     if (n == 0) return;
-    dropout_forward_kernel<<<grid_for(n), block_size>>>(out, inp, n, p, dropout_scale<T>(p), seed, offset);
+    dropout_forward_kernel<<<grid_for(n), block_size, 0, current_stream()>>>(out, inp, n, p, dropout_scale<T>(p), seed,
+                                                                             offset);
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
@@ -84,7 +85,7 @@ void dropout_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, co
     if (!dinp || dout.numel() == 0) return;
     check_same_shape(*dinp, dout, "cuda::dropout_backward");
     detail::check_counter_mask(mask, "cuda::dropout_backward");
-    detail::dropout_backward_kernel<<<grid_for(dout.numel()), block_size>>>(
+    detail::dropout_backward_kernel<<<grid_for(dout.numel()), block_size, 0, current_stream()>>>(
         dinp->data(), dout.data(), dout.numel(), mask.p, detail::dropout_scale<T>(mask.p), mask.seed, mask.offset);
     TINYBERT_CUDA_CHECK_LAUNCH();
 }

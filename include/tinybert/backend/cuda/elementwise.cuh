@@ -99,7 +99,8 @@ void add_forward(Tensor<T, Device>& out, const Tensor<T, Device>& a, const Tenso
     check_same_shape(a, b, "cuda::add_forward");
     check_same_shape(out, a, "cuda::add_forward");
     if (out.numel() == 0) return;
-    detail::add_kernel<<<grid_for(out.numel()), block_size>>>(out.data(), a.data(), b.data(), out.numel());
+    detail::add_kernel<<<grid_for(out.numel()), block_size, 0, current_stream()>>>(out.data(), a.data(), b.data(),
+                                                                                   out.numel());
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
@@ -111,7 +112,8 @@ void add_backward(Tensor<T, Device>* da, Tensor<T, Device>* db, const Tensor<T, 
     for (Tensor<T, Device>* d : {da, db}) {
         if (!d || dout.numel() == 0) continue;
         check_same_shape(*d, dout, "cuda::add_backward");
-        detail::axpy_kernel<<<grid_for(dout.numel()), block_size>>>(d->data(), dout.data(), T{1}, dout.numel());
+        detail::axpy_kernel<<<grid_for(dout.numel()), block_size, 0, current_stream()>>>(d->data(), dout.data(), T{1},
+                                                                                         dout.numel());
         TINYBERT_CUDA_CHECK_LAUNCH();
     }
 }
@@ -123,7 +125,8 @@ void scale_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp, T alpha
     detail::check_float_type<T>();
     check_same_shape(out, inp, "cuda::scale_forward");
     if (out.numel() == 0) return;
-    detail::scale_kernel<<<grid_for(out.numel()), block_size>>>(out.data(), inp.data(), alpha, out.numel());
+    detail::scale_kernel<<<grid_for(out.numel()), block_size, 0, current_stream()>>>(out.data(), inp.data(), alpha,
+                                                                                     out.numel());
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
@@ -134,7 +137,8 @@ void scale_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, T al
     detail::check_float_type<T>();
     if (!dinp || dout.numel() == 0) return;
     check_same_shape(*dinp, dout, "cuda::scale_backward");
-    detail::axpy_kernel<<<grid_for(dout.numel()), block_size>>>(dinp->data(), dout.data(), alpha, dout.numel());
+    detail::axpy_kernel<<<grid_for(dout.numel()), block_size, 0, current_stream()>>>(dinp->data(), dout.data(), alpha,
+                                                                                     dout.numel());
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
@@ -145,7 +149,8 @@ void gelu_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp) {
     detail::check_float_type<T>();
     check_same_shape(out, inp, "cuda::gelu_forward");
     if (out.numel() == 0) return;
-    detail::gelu_forward_kernel<<<grid_for(out.numel()), block_size>>>(out.data(), inp.data(), out.numel());
+    detail::gelu_forward_kernel<<<grid_for(out.numel()), block_size, 0, current_stream()>>>(out.data(), inp.data(),
+                                                                                            out.numel());
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
@@ -157,8 +162,8 @@ void gelu_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, const
     if (!dinp || dout.numel() == 0) return;
     check_same_shape(*dinp, dout, "cuda::gelu_backward");
     check_same_shape(inp, dout, "cuda::gelu_backward");
-    detail::gelu_backward_kernel<<<grid_for(dout.numel()), block_size>>>(dinp->data(), dout.data(), inp.data(),
-                                                                         dout.numel());
+    detail::gelu_backward_kernel<<<grid_for(dout.numel()), block_size, 0, current_stream()>>>(dinp->data(), dout.data(),
+                                                                                              inp.data(), dout.numel());
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
@@ -169,7 +174,8 @@ void tanh_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp) {
     detail::check_float_type<T>();
     check_same_shape(out, inp, "cuda::tanh_forward");
     if (out.numel() == 0) return;
-    detail::tanh_forward_kernel<<<grid_for(out.numel()), block_size>>>(out.data(), inp.data(), out.numel());
+    detail::tanh_forward_kernel<<<grid_for(out.numel()), block_size, 0, current_stream()>>>(out.data(), inp.data(),
+                                                                                            out.numel());
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
@@ -181,8 +187,8 @@ void tanh_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, const
     if (!dinp || dout.numel() == 0) return;
     check_same_shape(*dinp, dout, "cuda::tanh_backward");
     check_same_shape(out, dout, "cuda::tanh_backward");
-    detail::tanh_backward_kernel<<<grid_for(dout.numel()), block_size>>>(dinp->data(), dout.data(), out.data(),
-                                                                         dout.numel());
+    detail::tanh_backward_kernel<<<grid_for(dout.numel()), block_size, 0, current_stream()>>>(dinp->data(), dout.data(),
+                                                                                              out.data(), dout.numel());
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
@@ -193,7 +199,8 @@ void relu_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp) {
     detail::check_float_type<T>();
     check_same_shape(out, inp, "cuda::relu_forward");
     if (out.numel() == 0) return;
-    detail::relu_forward_kernel<<<grid_for(out.numel()), block_size>>>(out.data(), inp.data(), out.numel());
+    detail::relu_forward_kernel<<<grid_for(out.numel()), block_size, 0, current_stream()>>>(out.data(), inp.data(),
+                                                                                            out.numel());
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
@@ -205,8 +212,8 @@ void relu_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, const
     if (!dinp || dout.numel() == 0) return;
     check_same_shape(*dinp, dout, "cuda::relu_backward");
     check_same_shape(out, dout, "cuda::relu_backward");
-    detail::relu_backward_kernel<<<grid_for(dout.numel()), block_size>>>(dinp->data(), dout.data(), out.data(),
-                                                                         dout.numel());
+    detail::relu_backward_kernel<<<grid_for(dout.numel()), block_size, 0, current_stream()>>>(dinp->data(), dout.data(),
+                                                                                              out.data(), dout.numel());
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 

@@ -1,7 +1,8 @@
 // tinybert/backend/cuda/embedding.cuh: embedding lookup (nn.Embedding: word, position and token-type tables of
 // BertEmbeddings) on the GPU. Shapes: ids (N) int64, table (V,H), out (N,H). Saved for backward: the ids.
 // Ids are validated on the host, with the CPU's error text, only as a debug option (backend/input_checks.hpp: it costs
-// a device->host copy); otherwise an out-of-range id reads as a zero row and scatters nothing. Backward scatters with atomicAdd (summation order varies).
+// a device->host copy); otherwise an out-of-range id reads as a zero row and scatters nothing. Backward scatters with
+// atomicAdd (summation order varies).
 #pragma once
 
 #include <vector>
@@ -55,8 +56,8 @@ void embedding_forward(Tensor<T, Device>& out, const Tensor<std::int64_t, Device
                    out.shape().str(), ", ids ", ids.shape().str(), ", table ", table.shape().str());
     detail::check_ids(ids, v);
     if (out.numel() == 0) return;
-    detail::embedding_forward_kernel<<<grid_for(out.numel()), block_size>>>(out.data(), ids.data(), table.data(), n, h,
-                                                                            v);
+    detail::embedding_forward_kernel<<<grid_for(out.numel()), block_size, 0, current_stream()>>>(out.data(), ids.data(),
+                                                                                                 table.data(), n, h, v);
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
@@ -73,8 +74,8 @@ void embedding_backward(Tensor<T, Device>* dtable, const Tensor<T, Device>& dout
                    ids.shape().str(), ", dtable ", dtable->shape().str());
     detail::check_ids(ids, v);
     if (dout.numel() == 0) return;
-    detail::embedding_backward_kernel<<<grid_for(dout.numel()), block_size>>>(dtable->data(), dout.data(), ids.data(),
-                                                                              n, h, v, padding_idx);
+    detail::embedding_backward_kernel<<<grid_for(dout.numel()), block_size, 0, current_stream()>>>(
+        dtable->data(), dout.data(), ids.data(), n, h, v, padding_idx);
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 

@@ -111,8 +111,9 @@ void layernorm_forward(Tensor<T, Device>& out, Tensor<T, Device>& mean, Tensor<T
                    "cuda::layernorm_forward: inp ", inp.shape().str(), ", weight ", weight.shape().str(), ", bias ",
                    bias.shape().str(), ", mean ", mean.shape().str(), ", rstd ", rstd.shape().str());
     if (rows == 0 || h == 0) return;
-    detail::layernorm_forward_kernel<<<grid_for(rows, detail::layernorm_rows_per_block), block_size>>>(
-        out.data(), mean.data(), rstd.data(), inp.data(), weight.data(), bias.data(), rows, h, eps);
+    detail::
+        layernorm_forward_kernel<<<grid_for(rows, detail::layernorm_rows_per_block), block_size, 0, current_stream()>>>(
+            out.data(), mean.data(), rstd.data(), inp.data(), weight.data(), bias.data(), rows, h, eps);
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
@@ -130,8 +131,9 @@ void layernorm_backward(Tensor<T, Device>* dinp, Tensor<T, Device>* dweight, Ten
     if (rows == 0 || h == 0) return;
     if (dinp) {
         check_same_shape(*dinp, inp, "cuda::layernorm_backward");
-        detail::layernorm_backward_input_kernel<<<grid_for(rows, detail::layernorm_rows_per_block), block_size>>>(
-            dinp->data(), dout.data(), inp.data(), weight.data(), mean.data(), rstd.data(), rows, h);
+        detail::layernorm_backward_input_kernel<<<grid_for(rows, detail::layernorm_rows_per_block), block_size, 0,
+                                                  current_stream()>>>(dinp->data(), dout.data(), inp.data(),
+                                                                      weight.data(), mean.data(), rstd.data(), rows, h);
         TINYBERT_CUDA_CHECK_LAUNCH();
     }
     if (dweight || dbias) {
@@ -140,7 +142,8 @@ void layernorm_backward(Tensor<T, Device>* dinp, Tensor<T, Device>* dweight, Ten
         const Shape ps{static_cast<std::int64_t>(detail::column_chunks(rows)), static_cast<std::int64_t>(h)};
         auto partial_w = dweight ? Tensor<T, Device>::empty(ps) : Tensor<T, Device>();
         auto partial_b = dbias ? Tensor<T, Device>::empty(ps) : Tensor<T, Device>();
-        detail::layernorm_backward_params_partial_kernel<<<detail::column_grid(rows, h), detail::column_block()>>>(
+        detail::layernorm_backward_params_partial_kernel<<<detail::column_grid(rows, h), detail::column_block(), 0,
+                                                           current_stream()>>>(
             dweight ? partial_w.data() : nullptr, dbias ? partial_b.data() : nullptr, dout.data(), inp.data(),
             mean.data(), rstd.data(), rows, h, detail::column_rows_per_chunk(rows));
         TINYBERT_CUDA_CHECK_LAUNCH();

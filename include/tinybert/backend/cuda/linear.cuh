@@ -37,7 +37,7 @@ void linear_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp, const 
     if (bias.defined()) {
         TINYBERT_CHECK(static_cast<std::int64_t>(bias.numel()) == out_features, "cuda::linear_forward: bias ",
                        bias.shape().str());
-        detail::broadcast_rows_kernel<<<grid_for(out.numel()), block_size>>>(
+        detail::broadcast_rows_kernel<<<grid_for(out.numel()), block_size, 0, current_stream()>>>(
             out.data(), bias.data(), static_cast<std::size_t>(n), static_cast<std::size_t>(out_features));
         TINYBERT_CUDA_CHECK_LAUNCH();
         beta = 1;

@@ -45,8 +45,8 @@ void mse_loss_forward(Tensor<T, Device>& loss, const Tensor<T, Device>& input, c
     detail::check_float_type<T>();
     TINYBERT_CHECK(loss.numel() == 1 && input.numel() == target.numel(), "cuda::mse_loss_forward: loss ",
                    loss.shape().str(), ", input ", input.shape().str(), ", target ", target.shape().str());
-    detail::mse_loss_forward_kernel<<<1, detail::mse_reduce_block_size>>>(loss.data(), input.data(), target.data(),
-                                                                          input.numel());
+    detail::mse_loss_forward_kernel<<<1, detail::mse_reduce_block_size, 0, current_stream()>>>(
+        loss.data(), input.data(), target.data(), input.numel());
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
@@ -60,8 +60,8 @@ void mse_loss_backward(Tensor<T, Device>* dinput, const Tensor<T, Device>& dloss
     check_same_shape(*dinput, input, "cuda::mse_loss_backward");
     const std::size_t n = input.numel();
     if (n == 0) return;
-    detail::mse_loss_backward_kernel<<<grid_for(n), block_size>>>(dinput->data(), dloss.data(), input.data(),
-                                                                  target.data(), n);
+    detail::mse_loss_backward_kernel<<<grid_for(n), block_size, 0, current_stream()>>>(dinput->data(), dloss.data(),
+                                                                                       input.data(), target.data(), n);
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 

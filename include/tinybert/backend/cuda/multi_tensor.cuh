@@ -112,10 +112,10 @@ double sum_squares(const TensorList<T, Device>& tensors) {
     const detail::Chunk<T>* device_chunks = table.upload(chunks);
     auto partial = Tensor<double, Device>::empty(Shape{static_cast<std::int64_t>(chunks.size()) + 1});
     const auto blocks = static_cast<unsigned int>(chunks.size());
-    detail::multi_sum_squares_kernel<<<blocks, block_size>>>(partial.data(), device_chunks);
+    detail::multi_sum_squares_kernel<<<blocks, block_size, 0, current_stream()>>>(partial.data(), device_chunks);
     TINYBERT_CUDA_CHECK_LAUNCH();
-    detail::sum_kernel<<<1, detail::sum_squares_max_blocks>>>(partial.data() + chunks.size(), partial.data(),
-                                                               chunks.size());
+    detail::sum_kernel<<<1, detail::sum_squares_max_blocks, 0, current_stream()>>>(partial.data() + chunks.size(),
+                                                                                   partial.data(), chunks.size());
     TINYBERT_CUDA_CHECK_LAUNCH();
     double result = 0;
     Device::to_host(&result, partial.data() + chunks.size(), 1);
@@ -130,7 +130,8 @@ void scale_inplace(const TensorList<T, Device>& tensors, T alpha) {
     const std::vector<detail::Chunk<T>> chunks = detail::chunks_of(tensors);
     if (chunks.empty()) return;
     thread_local detail::ChunkTable<T> table;
-    detail::multi_scale_kernel<<<static_cast<unsigned int>(chunks.size()), block_size>>>(table.upload(chunks), alpha);
+    detail::multi_scale_kernel<<<static_cast<unsigned int>(chunks.size()), block_size, 0, current_stream()>>>(
+        table.upload(chunks), alpha);
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
@@ -152,7 +153,7 @@ void adamw_update(const std::vector<AdamWTensors<T, Device>>& params, T lr, T be
     }
     if (chunks.empty()) return;
     thread_local detail::ChunkTable<T> table;
-    detail::multi_adamw_kernel<<<static_cast<unsigned int>(chunks.size()), block_size>>>(
+    detail::multi_adamw_kernel<<<static_cast<unsigned int>(chunks.size()), block_size, 0, current_stream()>>>(
         table.upload(chunks), AdamWScalars<T>::make(lr, beta1, beta2, eps, weight_decay, step));
     TINYBERT_CUDA_CHECK_LAUNCH();
 }

@@ -101,7 +101,7 @@ template <class T>
 void column_finish(T* dst, const Tensor<T, Device>& partial) {
     const auto chunks = static_cast<std::size_t>(partial.shape().dim(0)),
                cols = static_cast<std::size_t>(partial.shape().dim(1));
-    column_finish_kernel<<<grid_for(cols), block_size>>>(dst, partial.data(), chunks, cols);
+    column_finish_kernel<<<grid_for(cols), block_size, 0, current_stream()>>>(dst, partial.data(), chunks, cols);
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
@@ -131,9 +131,10 @@ double sum_squares(const Tensor<T, Device>& t) {
     if (n == 0) return 0.0;
     const unsigned int blocks = std::min(grid_for(n), detail::sum_squares_max_blocks);
     Tensor<double, Device> partial(Shape{static_cast<std::int64_t>(blocks) + 1});
-    detail::sum_squares_partial_kernel<<<blocks, block_size>>>(partial.data(), t.data(), n);
+    detail::sum_squares_partial_kernel<<<blocks, block_size, 0, current_stream()>>>(partial.data(), t.data(), n);
     TINYBERT_CUDA_CHECK_LAUNCH();
-    detail::sum_kernel<<<1, detail::sum_squares_max_blocks>>>(partial.data() + blocks, partial.data(), blocks);
+    detail::sum_kernel<<<1, detail::sum_squares_max_blocks, 0, current_stream()>>>(partial.data() + blocks,
+                                                                                   partial.data(), blocks);
     TINYBERT_CUDA_CHECK_LAUNCH();
     double result = 0;
     Device::to_host(&result, partial.data() + blocks, 1);
@@ -147,7 +148,7 @@ void column_sum_accumulate(T* dst, const T* src, std::size_t rows, std::size_t c
     if (rows == 0 || cols == 0) return;
     const std::size_t chunks = detail::column_chunks(rows);
     auto partial = Tensor<T, Device>::empty(Shape{static_cast<std::int64_t>(chunks), static_cast<std::int64_t>(cols)});
-    detail::column_sum_partial_kernel<<<detail::column_grid(rows, cols), detail::column_block()>>>(
+    detail::column_sum_partial_kernel<<<detail::column_grid(rows, cols), detail::column_block(), 0, current_stream()>>>(
         partial.data(), src, rows, cols, detail::column_rows_per_chunk(rows));
     TINYBERT_CUDA_CHECK_LAUNCH();
     detail::column_finish(dst, partial);
@@ -157,7 +158,7 @@ void column_sum_accumulate(T* dst, const T* src, std::size_t rows, std::size_t c
 template <class T>
 void accumulate_scalar(Tensor<double, Device>& acc, const Tensor<T, Device>& x, double weight) {
     TINYBERT_CHECK(acc.numel() >= 1 && x.numel() >= 1, "cuda::accumulate_scalar: empty tensor");
-    detail::accumulate_scalar_kernel<<<1, 1>>>(acc.data(), x.data(), weight);
+    detail::accumulate_scalar_kernel<<<1, 1, 0, current_stream()>>>(acc.data(), x.data(), weight);
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
@@ -167,7 +168,7 @@ void scale_inplace(Tensor<T, Device>& t, T alpha) {
     TINYBERT_NVTX_RANGE_FN();
     detail::check_float_type<T>();
     if (t.numel() == 0) return;
-    detail::scale_inplace_kernel<<<grid_for(t.numel()), block_size>>>(t.data(), alpha, t.numel());
+    detail::scale_inplace_kernel<<<grid_for(t.numel()), block_size, 0, current_stream()>>>(t.data(), alpha, t.numel());
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 

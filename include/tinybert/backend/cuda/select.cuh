@@ -56,7 +56,7 @@ void select_row_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp, st
                        out.numel() == static_cast<std::size_t>(inp.dim(0) * inp.dim(2)),
                    "cuda::select_row_forward: out ", out.shape().str(), ", inp ", inp.shape().str(), ", index ", index);
     if (out.numel() == 0) return;
-    detail::select_row_forward_kernel<<<grid_for(out.numel()), block_size>>>(
+    detail::select_row_forward_kernel<<<grid_for(out.numel()), block_size, 0, current_stream()>>>(
         out.data(), inp.data(), static_cast<std::size_t>(inp.dim(0)), static_cast<std::size_t>(inp.dim(1)),
         static_cast<std::size_t>(inp.dim(2)), static_cast<std::size_t>(index));
     TINYBERT_CUDA_CHECK_LAUNCH();
@@ -72,7 +72,7 @@ void select_row_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout,
                    "cuda::select_row_backward: dinp ", dinp->shape().str(), ", dout ", dout.shape().str(), ", index ",
                    index);
     if (dout.numel() == 0) return;
-    detail::select_row_backward_kernel<<<grid_for(dout.numel()), block_size>>>(
+    detail::select_row_backward_kernel<<<grid_for(dout.numel()), block_size, 0, current_stream()>>>(
         dinp->data(), dout.data(), static_cast<std::size_t>(dinp->dim(0)), static_cast<std::size_t>(dinp->dim(1)),
         static_cast<std::size_t>(dinp->dim(2)), static_cast<std::size_t>(index));
     TINYBERT_CUDA_CHECK_LAUNCH();
@@ -86,7 +86,7 @@ void column_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp, std::i
     TINYBERT_CHECK(0 <= j && j < c && static_cast<std::int64_t>(out.numel()) == n, "cuda::column_forward: out ",
                    out.shape().str(), ", inp ", inp.shape().str(), ", column ", j);
     if (n == 0) return;
-    detail::column_forward_kernel<<<grid_for(static_cast<std::size_t>(n)), block_size>>>(
+    detail::column_forward_kernel<<<grid_for(static_cast<std::size_t>(n)), block_size, 0, current_stream()>>>(
         out.data(), inp.data(), static_cast<std::size_t>(n), static_cast<std::size_t>(c), static_cast<std::size_t>(j));
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
@@ -100,7 +100,7 @@ void column_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, std
     TINYBERT_CHECK(0 <= j && j < c && static_cast<std::int64_t>(dout.numel()) == n, "cuda::column_backward: dinp ",
                    dinp->shape().str(), ", dout ", dout.shape().str(), ", column ", j);
     if (n == 0) return;
-    detail::column_backward_kernel<<<grid_for(static_cast<std::size_t>(n)), block_size>>>(
+    detail::column_backward_kernel<<<grid_for(static_cast<std::size_t>(n)), block_size, 0, current_stream()>>>(
         dinp->data(), dout.data(), static_cast<std::size_t>(n), static_cast<std::size_t>(c),
         static_cast<std::size_t>(j));
     TINYBERT_CUDA_CHECK_LAUNCH();

@@ -68,8 +68,8 @@ void softmax_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp) {
     check_same_shape(out, inp, "cuda::softmax_forward");
     const auto rows = static_cast<std::size_t>(inp.shape().rows()), c = static_cast<std::size_t>(inp.shape().back());
     if (rows == 0 || c == 0) return;
-    detail::softmax_forward_kernel<<<grid_for(rows, detail::softmax_rows_per_block), block_size>>>(out.data(),
-                                                                                                   inp.data(), rows, c);
+    detail::softmax_forward_kernel<<<grid_for(rows, detail::softmax_rows_per_block), block_size, 0, current_stream()>>>(
+        out.data(), inp.data(), rows, c);
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
@@ -83,8 +83,9 @@ void softmax_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, co
     check_same_shape(dout, out, "cuda::softmax_backward");
     const auto rows = static_cast<std::size_t>(out.shape().rows()), c = static_cast<std::size_t>(out.shape().back());
     if (rows == 0 || c == 0) return;
-    detail::softmax_backward_kernel<<<grid_for(rows, detail::softmax_rows_per_block), block_size>>>(
-        dinp->data(), dout.data(), out.data(), rows, c);
+    detail::
+        softmax_backward_kernel<<<grid_for(rows, detail::softmax_rows_per_block), block_size, 0, current_stream()>>>(
+            dinp->data(), dout.data(), out.data(), rows, c);
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
