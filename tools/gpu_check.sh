@@ -3,8 +3,9 @@
 # Runs the CUDA tests (test_cuda_parity: every kernel pair; test_cuda_bert: the whole model, its gradients, AdamW and
 # the Trainer against the CPU; test_umbrella_nvcc), the `tinybert` program with --device cuda against --device cpu
 # (tools/gpu_cli_check.sh), the full training step next to PyTorch on the same GPU (MiniLM-L6
-# and bert-base shapes in fp32, bert-base in bf16 and fp16 against autocast), the kernel benchmarks next to PyTorch's same ops, and compute-sanitizer memcheck when
-# installed; prints the tables and a summary last (about 2.5 minutes on an H200 with prebuilt programs).
+# and bert-base shapes in fp32, bert-base in bf16 and fp16 against autocast), the kernel benchmarks next to PyTorch's
+# same ops, an Nsight Systems summary of a bf16 step and compute-sanitizer memcheck when installed; prints the tables
+# and a summary last (about 3 minutes on an H200 with prebuilt programs).
 #
 #   tools/gpu_check.sh                       build (cmake) or take prebuilt binaries, then run everything
 #   tools/gpu_check.sh --pack-prebuilt DIR   on a development machine with nvcc: copy the CUDA programs of build-cuda
@@ -160,6 +161,19 @@ if [[ -x "$BENCH" ]]; then
         BENCH_TABLE=$(sed -n '/^== ops vs PyTorch/,$p' "$LOG" | grep -E '^(torch |\|)')
     fi
 fi
+# where a bf16 training step's GPU time goes and how often the host waits (issue 14: measure first): Nsight
+# Systems' kernel and CUDA API summaries of bert-base 32x128 steps, when nsys is installed
+NSYS_TABLE=""
+if [[ -x "$STEP" ]] && command -v nsys >/dev/null; then
+    step "nsys profile: bert-base 32x128 bf16" 120 nsys profile --force-overwrite true -o "$BUILD/step_bf16" \
+        "$STEP" --config "$ROOT/benchmarks/train_step/bert-base-uncased.config.json" --batch 32 --seq 128 \
+        --precision bf16 --benchmark_min_time=1
+    if [[ -f "$BUILD/step_bf16.nsys-rep" ]]; then
+        step "nsys: top kernels" 90 bash -c "nsys stats --report cuda_gpu_kern_sum '$BUILD/step_bf16.nsys-rep' | head -40"
+        step "nsys: CUDA API calls" 90 bash -c "nsys stats --report cuda_api_sum '$BUILD/step_bf16.nsys-rep' | head -30"
+        NSYS_TABLE=$(sed -n '/^== nsys: top kernels/,$p' "$LOG" | head -45)
+    fi
+fi
 # last: memcheck is the slowest step; the caching allocator is bypassed so that every use after free is seen
 if command -v compute-sanitizer >/dev/null; then
     export TINYBERT_CUDA_NO_CACHE=1
@@ -176,6 +190,7 @@ echo
 echo "================ tinybert CUDA check: summary ================"
 [[ -n "$BENCH_TABLE" ]] && printf '%s\n\n' "$BENCH_TABLE"
 [[ -n "$STEP_TABLE" ]] && printf '%s\n\n' "$STEP_TABLE"
+[[ -n "$NSYS_TABLE" ]] && printf '%s\n\n' "$NSYS_TABLE"
 printf '%-42s %-16s %6s\n' step status time
 for line in "${SUMMARY[@]}"; do echo "$line"; done
 for line in "${SUMMARY[@]}"; do [[ "$line" == *FAILED* || "$line" == *TIMEOUT* ]] && exit 1; done

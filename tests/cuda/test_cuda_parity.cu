@@ -194,7 +194,7 @@ TEST_CASE("cuda caching allocator: a freed block is reused for the same rounded 
     CHECK(cache.bytes_in_use() == in_use);
 }
 
-TEST_CASE("cuda streams: work under a StreamScope equals the default stream's; blocks stay with their stream",
+TEST_CASE("cuda streams: work under a StreamScope equals the default stream's, and blocks stay with their stream",
           "[cuda]") {
     TINYBERT_REQUIRE_CUDA_DEVICE();
     cudaStream_t stream = nullptr;

@@ -198,8 +198,8 @@ struct Device {
     }
     // Copies between host memory and the device on the current stream, counted (a training step's tests count
     // them). to_host returns when the values are on the host. from_host returns once the runtime has staged the
-    // host values (pageable memory), so the host buffer may be reused; the copy itself runs in stream order, without
-    // waiting for earlier work to finish.
+    // host values, so the host buffer may be reused; the copy itself runs in stream order, without waiting for earlier
+    // work to finish. requires: host_src is pageable memory (page-locked memory would be read asynchronously).
     template <class T>
     static void to_host(T* host_dst, const T* src, std::size_t n) {
         if (n == 0) return;
