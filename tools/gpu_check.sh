@@ -10,7 +10,8 @@
 #   tools/gpu_check.sh                       build (cmake) or take prebuilt binaries, then run everything
 #   tools/gpu_check.sh --pack-prebuilt DIR   on a development machine with nvcc: copy the CUDA programs of build-cuda
 #                                            (make tinybert_cuda_all) and the shared libraries a bare GPU machine lacks
-#                                            (simdjson, utf8proc, Google Benchmark, libgomp) into DIR (~12 MB)
+#                                            (simdjson, utf8proc, Google Benchmark, libgomp, oneDNN, MPI) into DIR
+#                                            (62 MB) and DIR.tar.xz (12 MB: carry this one; it is unpacked here)
 #   tools/gpu_check.sh --pack-deps DIR       copy Eigen, Catch2 and Google Benchmark headers + library into DIR, for
 #                                            the direct nvcc build on a bare machine (no prebuilt programs)
 #
@@ -58,7 +59,9 @@ if [[ "${1:-}" == "--pack-deps" ]]; then
     soname=$(objdump -p "$lib" | awk '/SONAME/ {print $2}')
     cp "$lib" "$dest/lib/libbenchmark.so"
     [[ -n "$soname" ]] && cp "$lib" "$dest/lib/$soname"
-    du -sh "$dest"
+    # oneDNN alone is 40 MB: the compressed copy (~12 MB) is what fits the 64 MB carried to a GPU machine
+    tar -C "$(dirname "$dest")" -cJf "$dest.tar.xz" "$(basename "$dest")" || exit 1
+    du -sh "$dest" "$dest.tar.xz"
     exit 0
 fi
 
@@ -91,6 +94,10 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>
 nvcc --version 2>&1 | tail -2 | tee -a "$LOG"
 
 PREBUILT=${TINYBERT_GPU_PREBUILT:-$ROOT/.gpu_prebuilt}
+# carried compressed (--pack-prebuilt writes DIR.tar.xz next to DIR): unpack it next to where it lies
+if [[ ! -x "$PREBUILT/test_cuda_parity" && -f "$PREBUILT.tar.xz" ]]; then
+    tar -C "$(dirname "$PREBUILT")" -xJf "$PREBUILT.tar.xz" 2>&1 | tee -a "$LOG"
+fi
 PARITY="" UMBRELLA="" BENCH="" BERT="" STEP="" NCCL="" CLI=""
 if [[ -x "$PREBUILT/test_cuda_parity" ]]; then
     SUMMARY+=("$(printf '%-42s %-16s' "prebuilt programs" "$PREBUILT")")

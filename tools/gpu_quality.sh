@@ -9,7 +9,8 @@
 #                                      a GPU machine), its tokenizer files and the recipes' data files (../shared/data)
 #                                      in one .tar.xz (~40 MB)
 #   tools/gpu_quality.sh [FILE]        on the GPU machine: unpack FILE (default <repo>/.gpu_quality.tar.xz) and run.
-#                                      TINYBERT (default <repo>/.gpu_prebuilt/tinybert, LD_LIBRARY_PATH gets its lib/),
+#                                      TINYBERT (default <repo>/.gpu_prebuilt/tinybert, from .gpu_prebuilt.tar.xz if
+#                                      need be; LD_LIBRARY_PATH gets its lib/),
 #                                      PYTHON (python3), PRECISION (bf16), RUNS ("wikiann imdb squad"), WORK
 #                                      (/tmp/tinybert-gpu-quality), OUT (if set, the result lines are copied there),
 #                                      EXTRA (more flags for both sides), DEVICE (cuda; cpu checks the script here)
@@ -44,6 +45,8 @@ fi
 pack=${1:-$ROOT/.gpu_quality.tar.xz}
 work=${WORK:-/tmp/tinybert-gpu-quality}
 tb=${TINYBERT:-$ROOT/.gpu_prebuilt/tinybert}
+# the programs carried compressed (tools/gpu_check.sh --pack-prebuilt): unpack them when gpu_check.sh has not
+[[ ! -x "$tb" && -z "${TINYBERT:-}" && -f "$ROOT/.gpu_prebuilt.tar.xz" ]] && tar -C "$ROOT" -xJf "$ROOT/.gpu_prebuilt.tar.xz"
 [[ -d "$(dirname "$tb")/lib" ]] && export LD_LIBRARY_PATH="$(dirname "$tb")/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 rm -rf "$work" && mkdir -p "$work" && tar -C "$work" -xJf "$pack" || { echo "cannot unpack $pack" >&2; exit 1; }
 status=0
