@@ -2,10 +2,11 @@
 # tools/gpu_check.sh: the one prepared check of the CUDA backend on a machine with an NVIDIA GPU (H100/H200, sm_90).
 # Runs the CUDA tests (test_cuda_parity: every kernel pair; test_cuda_bert: the whole model, its gradients, AdamW and
 # the Trainer against the CPU; test_umbrella_nvcc), the `tinybert` program with --device cuda against --device cpu
-# (tools/gpu_cli_check.sh), the full training step next to PyTorch on the same GPU (MiniLM-L6
-# and bert-base shapes in fp32, bert-base in bf16 and fp16 against autocast), the kernel benchmarks next to PyTorch's
+# (tools/gpu_cli_check.sh), the full training step next to PyTorch on the same GPU (MiniLM-L6 and bert-base shapes in
+# fp32; the bert-base rows of targets.md in bf16 against eager autocast and torch.compile (COMPILE=0: eager only),
+# with model TFLOP/s and peak GPU memory; tf32 and fp16), the kernel benchmarks next to PyTorch's
 # same ops, an Nsight Systems summary of a bf16 step and compute-sanitizer memcheck when installed; prints the tables
-# and a summary last (about 3 minutes on an H200 with prebuilt programs).
+# and a summary last (about 3 minutes on an H200 with prebuilt programs, plus about a minute per torch.compile row).
 #
 #   tools/gpu_check.sh                       build (cmake) or take prebuilt binaries, then run everything
 #   tools/gpu_check.sh --pack-prebuilt DIR   on a development machine with nvcc: copy the CUDA programs of build-cuda
@@ -149,8 +150,19 @@ if [[ -x "$STEP" ]]; then
             --bench "$STEP" --config "$ROOT/benchmarks/train_step/$cfg.config.json" --shapes 32x128,16x384 \
             --steps 20 --min-seconds 1.5
     done
-    # mixed precision against PyTorch eager in the same precision (autocast; fp16 with a GradScaler)
-    for precision in bf16 fp16; do
+    # issue 13, item 7: the BERT-base rows of ../shared/reference/targets.md in bf16 against PyTorch eager bf16
+    # (autocast) and, unless COMPILE=0, torch.compile bf16 (each compile takes the worker's first calls: ~1 min)
+    compile_flag=(--compile)
+    [[ "${COMPILE:-1}" == 0 ]] && compile_flag=()
+    for row in "classification 32x128,32x512" "token 32x128" "qa 32x384" "classification 128x128 --inference"; do
+        read -r head shapes extra <<< "$row"
+        step "train step vs PyTorch: bert-base bf16 $head $shapes ${extra:-}" 300 python3 \
+            "$ROOT/benchmarks/train_step/bench_train_step.py" --device cuda --precision bf16 --bench "$STEP" \
+            --config "$ROOT/benchmarks/train_step/bert-base-uncased.config.json" --head "$head" --shapes "$shapes" \
+            ${extra:+"$extra"} "${compile_flag[@]}" --steps 20 --min-seconds 1.5
+    done
+    # tf32 and fp16 (GradScaler) against PyTorch eager in the same precision
+    for precision in tf32 fp16; do
         step "train step vs PyTorch: bert-base $precision" 150 python3 \
             "$ROOT/benchmarks/train_step/bench_train_step.py" --device cuda --precision "$precision" --bench "$STEP" \
             --config "$ROOT/benchmarks/train_step/bert-base-uncased.config.json" --shapes 32x128,32x512 \

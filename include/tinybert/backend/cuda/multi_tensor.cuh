@@ -32,14 +32,17 @@ struct Chunk {
     int flag;  // AdamW: 1 when weight decay applies
 };
 
-// The device copy of a chunk table, re-uploaded when the host table changes (one cache per kernel and type).
+// The device copy of a chunk table, re-uploaded when the host table or the current stream changes (one cache per
+// kernel and type; a new stream gets its own block, so the allocator's per-stream reuse stays safe).
 template <class T>
 class ChunkTable {
 public:
     const Chunk<T>* upload(const std::vector<Chunk<T>>& chunks) {
         const std::size_t bytes = chunks.size() * sizeof(Chunk<T>);
-        if (chunks.size() != host_.size() || std::memcmp(chunks.data(), host_.data(), bytes) != 0) {
+        if (chunks.size() != host_.size() || std::memcmp(chunks.data(), host_.data(), bytes) != 0 ||
+            stream_ != current_stream()) {
             host_ = chunks;
+            stream_ = current_stream();
             device_ = Tensor<std::byte, Device>::empty(Shape{static_cast<std::int64_t>(bytes)});
             Device::from_host(device_.data(), reinterpret_cast<const std::byte*>(host_.data()), bytes);
         }
@@ -49,6 +52,7 @@ public:
 private:
     std::vector<Chunk<T>> host_;
     Tensor<std::byte, Device> device_;
+    cudaStream_t stream_ = nullptr;
 };
 
 // Appends the chunks of tensors of n elements at ptrs[0..k) (flag copied into each chunk).
