@@ -66,7 +66,7 @@ void train_step(benchmark::State& state, const TrainStepOptions& o) {
     BertConfig config = BertConfig::from_file(o.config_path);
     config.set_num_labels(std::is_same_v<Head, SequenceClassification> ? 2
                           : std::is_same_v<Head, TokenClassification>  ? 9
-                                                                        : 2);
+                                                                       : 2);
     Model model(config, 1);
     model.generator() = Generator(1, o.stream);
     AdamW<float, Device> opt(model, {.lr = 5e-5, .weight_decay = 0.01});
@@ -91,8 +91,10 @@ void train_step(benchmark::State& state, const TrainStepOptions& o) {
         benchmark::DoNotOptimize(out);
         Device::synchronize();
     };
-    if (o.inference) model.eval();
-    else model.train();
+    if (o.inference)
+        model.eval();
+    else
+        model.train();
     const auto step = [&] { o.inference ? infer() : train(); };
     step();  // warm-up (first-touch page faults, gradient buffers, cuBLAS handle), not timed
     for (auto _ : state) step();
@@ -155,8 +157,10 @@ int train_step_main(int argc, char** argv) {
                                      switch (o.head) {
                                          case BenchHead::classification:
                                              return train_step<Device, SequenceClassification>(s, o);
-                                         case BenchHead::token: return train_step<Device, TokenClassification>(s, o);
-                                         case BenchHead::qa: return train_step<Device, QuestionAnswering>(s, o);
+                                         case BenchHead::token:
+                                             return train_step<Device, TokenClassification>(s, o);
+                                         case BenchHead::qa:
+                                             return train_step<Device, QuestionAnswering>(s, o);
                                      }
                                  })
         ->Unit(benchmark::kMillisecond)

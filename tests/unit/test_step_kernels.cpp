@@ -59,8 +59,7 @@ TEST_CASE("adamw_update over a parameter list equals one update per parameter, d
         for (std::size_t i = 0; i < params.size(); ++i) {
             const bool decay = i % 2 == 0;
             list.push_back({&params[i], &grads[i], &moments1[i], &moments2[i], decay});
-            adamw_update(ref_params[i], grads[i], ref_m[i], ref_v[i], 1e-3, 0.9, 0.999, 1e-8, decay ? 0.01 : 0.0,
-                         step);
+            adamw_update(ref_params[i], grads[i], ref_m[i], ref_v[i], 1e-3, 0.9, 0.999, 1e-8, decay ? 0.01 : 0.0, step);
         }
         adamw_update(list, 1e-3, 0.9, 0.999, 1e-8, 0.01, step);
     }

@@ -7,8 +7,8 @@
 #include <cstdint>
 
 #include "tinybert/backend/cpu/eigen_map.hpp"
-#include "tinybert/backend/multi_tensor.hpp"
 #include "tinybert/backend/cpu/loops.hpp"
+#include "tinybert/backend/multi_tensor.hpp"
 
 namespace tinybert::cpu {
 

@@ -39,8 +39,7 @@ inline void position_ids(Tensor<std::int64_t, Device>& out, const Tensor<std::in
 // out = min(max(x, lo), hi), elementwise
 inline void clamp(Tensor<std::int64_t, Device>& out, const Tensor<std::int64_t, Device>& x, std::int64_t lo,
                   std::int64_t hi) {
-    std::transform(x.data(), x.data() + x.numel(), out.data(),
-                   [=](std::int64_t v) { return std::clamp(v, lo, hi); });
+    std::transform(x.data(), x.data() + x.numel(), out.data(), [=](std::int64_t v) { return std::clamp(v, lo, hi); });
 }
 
 // out = T(x), elementwise (float labels in a double model)
