@@ -7,7 +7,6 @@
 #pragma once
 
 #include <string>
-#include <vector>
 
 #include "tinybert/io/hf_config.hpp"
 #include "tinybert/nn/layer_norm.hpp"

@@ -22,12 +22,12 @@
 #include "tinybert/io/safetensors.hpp"
 #include "tinybert/io/state_dict.hpp"
 #include "tinybert/nn/batch.hpp"
-#include "tinybert/ops/batch_inputs.hpp"
 #include "tinybert/nn/embeddings.hpp"
 #include "tinybert/nn/encoder.hpp"
 #include "tinybert/nn/family.hpp"
 #include "tinybert/nn/linear.hpp"
 #include "tinybert/nn/pooler.hpp"
+#include "tinybert/ops/batch_inputs.hpp"
 #include "tinybert/quant/checkpoint.hpp"
 
 namespace tinybert {

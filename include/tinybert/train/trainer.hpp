@@ -267,8 +267,7 @@ public:
                 }
                 model_.zero_grad();
                 ++st.updates;
-                const bool log_now = st.updates % args_.logging_steps == 0;
-                if (log_now) {
+                if (st.updates % args_.logging_steps == 0) {
                     const bool finite = take_losses();
                     st.last_loss = st.window_loss / static_cast<double>(st.window_batches);
                     // HF logs the norm (when it clips); metrics.jsonl keeps its fields, so it goes to TensorBoard only.

@@ -75,7 +75,6 @@ struct SequenceLoss {
                 return mse_loss(logits, converted<T>(batch.float_labels));
         }
     }
-
 };
 
 struct SequenceClassification {
