@@ -4,6 +4,9 @@
 // in reverse. The tape is per thread; clearing it releases every saved activation. An optional TapeObserver sees which
 // variables each recorded op reads and when each node's backward has run: how data parallelism knows, during
 // backward, that a parameter's gradient is final (dist/grad_buckets.hpp).
+// Saved tensors (PyTorch's save_for_backward discipline): a closure captures the tensors its backward reads and the
+// GradRefs of the gradients it writes, never whole Vars, so an activation that no backward reads (a residual sum, a
+// dropout output) is freed as soon as the forward drops it, not kept until the tape is cleared.
 #pragma once
 
 #include <cstddef>
@@ -17,48 +20,84 @@
 
 namespace tinybert {
 
+namespace detail {
+
+// A variable's gradient, apart from its value: shared by the Var and the GradRefs that backward closures hold.
+template <class T, class Device>
+struct GradSlot {
+    Shape shape;              // the value's shape: the gradient is allocated as zeros of it on first use
+    Tensor<T, Device> grad;   // undefined until something is accumulated
+    bool requires_grad = false;
+
+    Tensor<T, Device>& get() {
+        if (!grad.defined()) grad = Tensor<T, Device>(shape);
+        return grad;
+    }
+};
+
+}  // namespace detail
+
+// The gradient of a variable without its value: what a backward closure captures for an input (it writes the
+// gradient) or an output (it reads it). Holding one keeps the gradient alive, not the activation.
+template <class T, class Device = Cpu>
+class GradRef {
+public:
+    GradRef() = default;
+    explicit GradRef(std::shared_ptr<detail::GradSlot<T, Device>> slot) : slot_(std::move(slot)) {}
+
+    // The gradient to accumulate into (zeros on first use), or nullptr when the variable needs none.
+    Tensor<T, Device>* ptr() const { return slot_ && slot_->requires_grad ? &slot_->get() : nullptr; }
+    bool has_grad() const { return slot_ && slot_->grad.defined(); }
+    Tensor<T, Device>& grad() const { return slot_->get(); }
+    const Shape& shape() const { return slot_->shape; }
+
+private:
+    std::shared_ptr<detail::GradSlot<T, Device>> slot_;
+};
+
 template <class T, class Device = Cpu>
 class Var {
 public:
     Var() = default;
     explicit Var(Tensor<T, Device> value, bool requires_grad = false)
-        : node_(std::make_shared<Node>(Node{std::move(value), {}, requires_grad})) {}
+        : node_(std::make_shared<Node>(Node{std::move(value), {}})) {
+        node_->slot = std::make_shared<detail::GradSlot<T, Device>>(
+            detail::GradSlot<T, Device>{node_->value.shape(), {}, requires_grad});
+    }
 
     bool defined() const { return node_ != nullptr; }
     const Tensor<T, Device>& value() const { return node_->value; }
     Tensor<T, Device>& value() { return node_->value; }
     const Shape& shape() const { return node_->value.shape(); }
-    bool requires_grad() const { return node_ && node_->requires_grad; }
+    bool requires_grad() const { return node_ && node_->slot->requires_grad; }
     // Identity of the variable (Vars are handles: copies share it).
     const void* id() const { return node_.get(); }
 
     // True once some gradient has been accumulated into this variable.
-    bool has_grad() const { return node_->grad.defined(); }
+    bool has_grad() const { return node_->slot->grad.defined(); }
     // The gradient, allocated as zeros on first use. Var is a handle: const Vars share the same node.
-    Tensor<T, Device>& grad() const {
-        if (!node_->grad.defined()) node_->grad = Tensor<T, Device>(node_->value.shape());
-        return node_->grad;
-    }
+    Tensor<T, Device>& grad() const { return node_->slot->get(); }
     // The gradient to accumulate into, or nullptr when this variable needs none.
     Tensor<T, Device>* grad_ptr() const { return requires_grad() ? &grad() : nullptr; }
+    // The gradient alone, for a backward closure (an undefined variable gives a GradRef whose ptr() is nullptr).
+    GradRef<T, Device> grad_ref() const { return node_ ? GradRef<T, Device>(node_->slot) : GradRef<T, Device>(); }
     // Make `storage` (this variable's shape; e.g. a view into a flat buffer) hold the gradient from now on, with the
     // current gradient's values (zeros if there is none yet).
     void bind_grad(Tensor<T, Device> storage) const {
         check_same_shape(storage, node_->value, "Var::bind_grad");
-        if (has_grad()) Device::copy(storage.data(), node_->grad.data(), storage.numel());
+        if (has_grad()) Device::copy(storage.data(), node_->slot->grad.data(), storage.numel());
         else storage.fill(T{});
-        node_->grad = std::move(storage);
+        node_->slot->grad = std::move(storage);
     }
     // Set an accumulated gradient back to zero (keeps the buffer).
     void zero_grad() const {
-        if (has_grad()) node_->grad.fill(T{});
+        if (has_grad()) node_->slot->grad.fill(T{});
     }
 
 private:
     struct Node {
         Tensor<T, Device> value;
-        Tensor<T, Device> grad;
-        bool requires_grad = false;
+        std::shared_ptr<detail::GradSlot<T, Device>> slot;
     };
     std::shared_ptr<Node> node_;
 };
@@ -127,12 +166,13 @@ Var<T, Device> make_output(Tensor<T, Device> value, const Inputs&... inputs) {
     return Var<T, Device>(std::move(value), needs);
 }
 
-// Record `backward` for `out`; it runs only if a gradient reached `out`.
+// Record `backward` for `out`; it runs only if a gradient reached `out`. The closure holds out's gradient, not its
+// value: `backward` captures whatever values it reads.
 template <class T, class Device, class F>
-void record_backward(Var<T, Device> out, F backward) {
+void record_backward(const Var<T, Device>& out, F backward) {
     if (!out.requires_grad()) return;
-    Tape::current().record([out, backward = std::move(backward)]() mutable {
-        if (out.has_grad()) backward(out.grad());
+    Tape::current().record([dout = out.grad_ref(), backward = std::move(backward)]() mutable {
+        if (dout.has_grad()) backward(dout.grad());
     });
 }
 

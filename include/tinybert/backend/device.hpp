@@ -18,13 +18,12 @@ namespace tinybert {
 
 namespace cpu {
 
-namespace detail {
-
 // A cache of freed blocks by exact byte size: a training step allocates the same activation and gradient sizes every
 // step, and handing them back avoids a fresh mmap, page faults and zeroing by the kernel each time. Each block carries
 // its size in a 64-byte header. At most `limit` bytes are kept; the rest goes back to the system. The cache lives for
 // the whole program (never destroyed, so tensors freed during static destruction stay safe). Under AddressSanitizer
-// it is bypassed, so use-after-free of a tensor's storage is still caught.
+// it keeps nothing, so use-after-free of a tensor's storage is still caught. It counts the bytes held by tensors and
+// their peak (torch.cuda's memory_allocated / max_memory_allocated, for the CPU).
 class BlockCache {
 public:
     static constexpr std::size_t header = 64;
@@ -35,9 +34,10 @@ public:
         return *cache;
     }
     void* allocate(std::size_t bytes) {
-        if (sanitized) return ::operator new(bytes, std::align_val_t{64});
         {
             const std::lock_guard<std::mutex> lock(m_);
+            in_use_ += bytes;
+            peak_in_use_ = std::max(peak_in_use_, in_use_);
             const auto it = free_.find(bytes);
             if (it != free_.end()) {
                 void* p = it->second;
@@ -51,12 +51,12 @@ public:
         return base + header;
     }
     void deallocate(void* p) {
-        if (sanitized) return ::operator delete(p, std::align_val_t{64});
         auto* base = static_cast<std::byte*>(p) - header;
         const std::size_t bytes = *reinterpret_cast<std::size_t*>(base);
         {
             const std::lock_guard<std::mutex> lock(m_);
-            if (cached_ + bytes <= limit) {
+            in_use_ -= bytes;
+            if (!sanitized && cached_ + bytes <= limit) {
                 free_.emplace(bytes, p);
                 cached_ += bytes;
                 return;
@@ -64,6 +64,21 @@ public:
         }
         ::operator delete(base, std::align_val_t{64});
     }
+    // Bytes held by tensors now / at most since the start or the last reset_peak().
+    std::size_t bytes_in_use() const {
+        const std::lock_guard<std::mutex> lock(m_);
+        return in_use_;
+    }
+    std::size_t peak_bytes_in_use() const {
+        const std::lock_guard<std::mutex> lock(m_);
+        return peak_in_use_;
+    }
+    // Start a new peak from what is held now (torch.cuda.reset_peak_memory_stats).
+    void reset_peak() {
+        const std::lock_guard<std::mutex> lock(m_);
+        peak_in_use_ = in_use_;
+    }
+
 private:
 #if defined(__SANITIZE_ADDRESS__)
     static constexpr bool sanitized = true;
@@ -71,12 +86,10 @@ private:
     static constexpr bool sanitized = false;
 #endif
 
-    std::mutex m_;
+    mutable std::mutex m_;
     std::unordered_multimap<std::size_t, void*> free_;
-    std::size_t cached_ = 0;
+    std::size_t cached_ = 0, in_use_ = 0, peak_in_use_ = 0;
 };
-
-}  // namespace detail
 
 struct Device {
     static constexpr const char* name = "cpu";
@@ -85,11 +98,11 @@ struct Device {
     template <class T>
     static T* allocate(std::size_t n) {
         if (n == 0) return nullptr;
-        return static_cast<T*>(detail::BlockCache::instance().allocate(n * sizeof(T)));
+        return static_cast<T*>(BlockCache::instance().allocate(n * sizeof(T)));
     }
     template <class T>
     static void deallocate(T* p) {
-        if (p) detail::BlockCache::instance().deallocate(p);
+        if (p) BlockCache::instance().deallocate(p);
     }
     template <class T>
     static void copy(T* dst, const T* src, std::size_t n) {

@@ -29,9 +29,9 @@ Var<T, D> attention(const Var<T, D>& q, const Var<T, D>& k, const Var<T, D>& v, 
     const DropoutMask mask = gen != nullptr && dropout_p > 0 ? gen->mask(probs.numel(), dropout_p) : DropoutMask{};
     attention_forward(ctx, probs, q.value(), k.value(), v.value(), mask_add, num_heads, mask);
     Var<T, D> out = make_output(ctx, q, k, v);
-    record_backward(out, [q, k, v, probs, num_heads, mask](const Tensor<T, D>& dout) mutable {
-        attention_backward(q.grad_ptr(), k.grad_ptr(), v.grad_ptr(), dout, q.value(), k.value(), v.value(), probs,
-                           num_heads, mask);
+    record_backward(out, [gq = q.grad_ref(), gk = k.grad_ref(), gv = v.grad_ref(), qv = q.value(), kv = k.value(),
+                          vv = v.value(), probs, num_heads, mask](const Tensor<T, D>& dout) {
+        attention_backward(gq.ptr(), gk.ptr(), gv.ptr(), dout, qv, kv, vv, probs, num_heads, mask);
     });
     return out;
 }

@@ -21,8 +21,8 @@ Var<T, D> bce_with_logits(const Var<T, D>& logits, const Tensor<T, D>& targets) 
     Tensor<T, D> loss(Shape{1});
     bce_with_logits_forward(loss, logits.value(), targets);
     Var<T, D> out = make_output(loss, logits);
-    record_backward(out, [logits, targets](const Tensor<T, D>& dout) mutable {
-        bce_with_logits_backward(logits.grad_ptr(), dout, logits.value(), targets);
+    record_backward(out, [gl = logits.grad_ref(), lv = logits.value(), targets](const Tensor<T, D>& dout) {
+        bce_with_logits_backward(gl.ptr(), dout, lv, targets);
     });
     return out;
 }

@@ -26,8 +26,8 @@ Var<T, D> cross_entropy(const Var<T, D>& logits, const Tensor<std::int64_t, D>& 
     Tensor<T, D> loss(Shape{1}), probs(logits.shape());
     cross_entropy_forward(loss, probs, logits.value(), targets, ignore_index, weight);
     Var<T, D> out = make_output(loss, logits);
-    record_backward(out, [logits, probs, targets, ignore_index, weight](const Tensor<T, D>& dout) mutable {
-        cross_entropy_backward(logits.grad_ptr(), dout, probs, targets, ignore_index, weight);
+    record_backward(out, [gl = logits.grad_ref(), probs, targets, ignore_index, weight](const Tensor<T, D>& dout) {
+        cross_entropy_backward(gl.ptr(), dout, probs, targets, ignore_index, weight);
     });
     return out;
 }

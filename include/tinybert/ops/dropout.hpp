@@ -22,7 +22,7 @@ Var<T, D> dropout(const Var<T, D>& x, double p, Generator* gen, bool training) {
     auto y = Tensor<T, D>::empty(x.shape());
     dropout_forward(y, x.value(), mask);
     Var<T, D> out = make_output(y, x);
-    record_backward(out, [x, mask](const Tensor<T, D>& dout) mutable { dropout_backward(x.grad_ptr(), dout, mask); });
+    record_backward(out, [gx = x.grad_ref(), mask](const Tensor<T, D>& dout) { dropout_backward(gx.ptr(), dout, mask); });
     return out;
 }
 

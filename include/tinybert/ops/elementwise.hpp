@@ -1,6 +1,6 @@
 // tinybert/ops/elementwise.hpp: differentiable pointwise ops: residual add (BertSelfOutput/BertOutput), scale,
 // GELU with exact erf (BertIntermediate), tanh (BertPooler), ReLU (DistilBERT's pre-classifier).
-// Saved for backward: GELU its input, tanh and ReLU their output.
+// Saved for backward: GELU its input, tanh and ReLU their output; add and scale nothing.
 #pragma once
 
 #include <type_traits>
@@ -20,7 +20,9 @@ Var<T, D> add(const Var<T, D>& a, const Var<T, D>& b) {
     auto y = Tensor<T, D>::empty(a.shape());
     add_forward(y, a.value(), b.value());
     Var<T, D> out = make_output(y, a, b);
-    record_backward(out, [a, b](const Tensor<T, D>& dout) mutable { add_backward(a.grad_ptr(), b.grad_ptr(), dout); });
+    record_backward(out, [ga = a.grad_ref(), gb = b.grad_ref()](const Tensor<T, D>& dout) {
+        add_backward(ga.ptr(), gb.ptr(), dout);
+    });
     return out;
 }
 
@@ -30,7 +32,7 @@ Var<T, D> scale(const Var<T, D>& x, std::type_identity_t<T> alpha) {
     auto y = Tensor<T, D>::empty(x.shape());
     scale_forward(y, x.value(), alpha);
     Var<T, D> out = make_output(y, x);
-    record_backward(out, [x, alpha](const Tensor<T, D>& dout) mutable { scale_backward(x.grad_ptr(), dout, alpha); });
+    record_backward(out, [gx = x.grad_ref(), alpha](const Tensor<T, D>& dout) { scale_backward(gx.ptr(), dout, alpha); });
     return out;
 }
 
@@ -40,7 +42,9 @@ Var<T, D> gelu(const Var<T, D>& x) {
     auto y = Tensor<T, D>::empty(x.shape());
     gelu_forward(y, x.value());
     Var<T, D> out = make_output(y, x);
-    record_backward(out, [x](const Tensor<T, D>& dout) mutable { gelu_backward(x.grad_ptr(), dout, x.value()); });
+    record_backward(out, [gx = x.grad_ref(), xv = x.value()](const Tensor<T, D>& dout) {
+        gelu_backward(gx.ptr(), dout, xv);
+    });
     return out;
 }
 
@@ -50,7 +54,7 @@ Var<T, D> tanh(const Var<T, D>& x) {
     auto y = Tensor<T, D>::empty(x.shape());
     tanh_forward(y, x.value());
     Var<T, D> out = make_output(y, x);
-    record_backward(out, [x, y](const Tensor<T, D>& dout) mutable { tanh_backward(x.grad_ptr(), dout, y); });
+    record_backward(out, [gx = x.grad_ref(), y](const Tensor<T, D>& dout) { tanh_backward(gx.ptr(), dout, y); });
     return out;
 }
 
@@ -60,7 +64,7 @@ Var<T, D> relu(const Var<T, D>& x) {
     auto y = Tensor<T, D>::empty(x.shape());
     relu_forward(y, x.value());
     Var<T, D> out = make_output(y, x);
-    record_backward(out, [x, y](const Tensor<T, D>& dout) mutable { relu_backward(x.grad_ptr(), dout, y); });
+    record_backward(out, [gx = x.grad_ref(), y](const Tensor<T, D>& dout) { relu_backward(gx.ptr(), dout, y); });
     return out;
 }
 

@@ -22,8 +22,8 @@ Var<T, D> embedding(const Tensor<std::int64_t, D>& ids, const Var<T, D>& table, 
     auto y = Tensor<T, D>::empty(ys);
     embedding_forward(y, ids, table.value());
     Var<T, D> out = make_output(y, table);
-    record_backward(out, [ids, table, padding_idx](const Tensor<T, D>& dout) mutable {
-        embedding_backward(table.grad_ptr(), dout, ids, padding_idx);
+    record_backward(out, [ids, gt = table.grad_ref(), padding_idx](const Tensor<T, D>& dout) {
+        embedding_backward(gt.ptr(), dout, ids, padding_idx);
     });
     return out;
 }

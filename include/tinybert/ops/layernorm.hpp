@@ -22,8 +22,9 @@ Var<T, D> layer_norm(const Var<T, D>& x, const Var<T, D>& weight, const Var<T, D
          rstd = Tensor<T, D>::empty(Shape{x.shape().rows()});
     layernorm_forward(y, mean, rstd, x.value(), weight.value(), bias.value(), eps);
     Var<T, D> out = make_output(y, x, weight, bias);
-    record_backward(out, [x, weight, bias, mean, rstd](const Tensor<T, D>& dout) mutable {
-        layernorm_backward(x.grad_ptr(), weight.grad_ptr(), bias.grad_ptr(), dout, x.value(), weight.value(), mean, rstd);
+    record_backward(out, [gx = x.grad_ref(), gw = weight.grad_ref(), gb = bias.grad_ref(), xv = x.value(),
+                          wv = weight.value(), mean, rstd](const Tensor<T, D>& dout) {
+        layernorm_backward(gx.ptr(), gw.ptr(), gb.ptr(), dout, xv, wv, mean, rstd);
     });
     return out;
 }

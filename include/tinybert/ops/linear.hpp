@@ -22,9 +22,9 @@ Var<T, D> linear(const Var<T, D>& x, const Var<T, D>& weight, const Var<T, D>& b
     auto y = Tensor<T, D>::empty(x.shape().with_last(out_features));
     linear_forward(y, x.value(), weight.value(), has_bias ? bias.value() : Tensor<T, D>());
     Var<T, D> out = has_bias ? make_output(y, x, weight, bias) : make_output(y, x, weight);
-    record_backward(out, [x, weight, bias, has_bias](const Tensor<T, D>& dout) mutable {
-        linear_backward(x.grad_ptr(), weight.grad_ptr(), has_bias ? bias.grad_ptr() : nullptr, dout, x.value(),
-                        weight.value());
+    record_backward(out, [gx = x.grad_ref(), gw = weight.grad_ref(), gb = bias.grad_ref(), xv = x.value(),
+                          wv = weight.value()](const Tensor<T, D>& dout) {
+        linear_backward(gx.ptr(), gw.ptr(), gb.ptr(), dout, xv, wv);
     });
     return out;
 }

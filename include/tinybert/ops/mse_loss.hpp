@@ -19,8 +19,8 @@ Var<T, D> mse_loss(const Var<T, D>& input, const Tensor<T, D>& target) {
     Tensor<T, D> loss(Shape{1});
     mse_loss_forward(loss, input.value(), target);
     Var<T, D> out = make_output(loss, input);
-    record_backward(out, [input, target](const Tensor<T, D>& dout) mutable {
-        mse_loss_backward(input.grad_ptr(), dout, input.value(), target);
+    record_backward(out, [gi = input.grad_ref(), iv = input.value(), target](const Tensor<T, D>& dout) {
+        mse_loss_backward(gi.ptr(), dout, iv, target);
     });
     return out;
 }

@@ -10,8 +10,8 @@ namespace tinybert {
 template <class T, class D>
 Var<T, D> reshape(const Var<T, D>& x, const Shape& shape) {
     Var<T, D> out = make_output(x.value().view(shape), x);
-    record_backward(out, [x](const Tensor<T, D>& dout) {
-        add_backward(x.grad_ptr(), static_cast<Tensor<T, D>*>(nullptr), dout.view(x.shape()));
+    record_backward(out, [gx = x.grad_ref()](const Tensor<T, D>& dout) {
+        add_backward(gx.ptr(), static_cast<Tensor<T, D>*>(nullptr), dout.view(gx.shape()));
     });
     return out;
 }

@@ -20,7 +20,7 @@ Var<T, D> select_row(const Var<T, D>& x, std::int64_t index) {
     Tensor<T, D> y(Shape{s[0], s[2]});
     select_row_forward(y, x.value(), index);
     Var<T, D> out = make_output(y, x);
-    record_backward(out, [x, index](const Tensor<T, D>& dout) mutable { select_row_backward(x.grad_ptr(), dout, index); });
+    record_backward(out, [gx = x.grad_ref(), index](const Tensor<T, D>& dout) { select_row_backward(gx.ptr(), dout, index); });
     return out;
 }
 
@@ -32,7 +32,7 @@ Var<T, D> column(const Var<T, D>& x, std::int64_t j) {
     Tensor<T, D> y(s.drop_last());
     column_forward(y, x.value(), j);
     Var<T, D> out = make_output(y, x);
-    record_backward(out, [x, j](const Tensor<T, D>& dout) mutable { column_backward(x.grad_ptr(), dout, j); });
+    record_backward(out, [gx = x.grad_ref(), j](const Tensor<T, D>& dout) { column_backward(gx.ptr(), dout, j); });
     return out;
 }
 

@@ -16,7 +16,7 @@ Var<T, D> softmax(const Var<T, D>& x) {
     auto y = Tensor<T, D>::empty(x.shape());
     softmax_forward(y, x.value());
     Var<T, D> out = make_output(y, x);
-    record_backward(out, [x, y](const Tensor<T, D>& dout) mutable { softmax_backward(x.grad_ptr(), dout, y); });
+    record_backward(out, [gx = x.grad_ref(), y](const Tensor<T, D>& dout) { softmax_backward(gx.ptr(), dout, y); });
     return out;
 }
 

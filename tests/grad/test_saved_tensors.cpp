@@ -1,0 +1,68 @@
+// autograd/tape.hpp's saved-tensor rule: a backward closure keeps the tensors its backward reads and the gradients it
+// writes, never whole Vars. Counted in bytes held by tensors (cpu::BlockCache), by hand from each op's header comment.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "tinybert/ops/dropout.hpp"
+#include "tinybert/ops/elementwise.hpp"
+#include "tinybert/ops/layernorm.hpp"
+#include "tinybert/ops/linear.hpp"
+#include "tinybert/ops/mse_loss.hpp"
+
+using namespace tinybert;
+
+namespace {
+
+using VarF = Var<float>;
+
+VarF filled(const Shape& shape, float value, bool requires_grad) {
+    Tensor<float> t = Tensor<float>::empty(shape);
+    t.fill(value);
+    return VarF(t, requires_grad);
+}
+
+std::size_t held() { return cpu::BlockCache::instance().bytes_in_use(); }
+
+constexpr std::int64_t kRows = 48, kHidden = 32;  // N = B·S rows of H features
+constexpr std::size_t kActivation = kRows * kHidden * sizeof(float);
+
+}  // namespace
+
+TEST_CASE("BertOutput's chain keeps only what its backward reads", "[grad][memory]") {
+    // dense (4H -> H) -> dropout -> + residual -> LayerNorm, the inputs, weights and output held by the test
+    const VarF h = filled({kRows, 4 * kHidden}, 0.5f, true), residual = filled({kRows, kHidden}, 1.f, true);
+    const VarF w = filled({kHidden, 4 * kHidden}, 0.01f, true), b = filled({kHidden}, 0.f, true);
+    const VarF gamma = filled({kHidden}, 1.f, true), beta = filled({kHidden}, 0.f, true);
+    Generator gen(7);
+    const std::size_t before = held();
+    VarF out;
+    {
+        const VarF dense = linear(h, w, b);              // saves h and w (held by the test anyway)
+        const VarF dropped = dropout(dense, 0.1, &gen, true);  // saves its mask (a counter range: no tensor)
+        const VarF sum = add(dropped, residual);          // saves nothing
+        out = layer_norm(sum, gamma, beta, 1e-12f);        // saves sum, mean and rstd (N each)
+    }
+    // alive: out and sum (N,H), mean and rstd (N); dense and dropped are gone
+    CHECK(held() - before == 2 * kActivation + 2 * kRows * sizeof(float));
+    Tape::current().clear();
+    CHECK(held() - before == kActivation);  // the tape released sum, mean and rstd
+}
+
+TEST_CASE("GELU keeps its input, not its output, and scale keeps nothing", "[grad][memory]") {
+    const VarF x = filled({kRows, kHidden}, 0.25f, true);
+    const std::size_t before = held();
+    VarF out;
+    {
+        const VarF doubled = scale(x, 2.f);  // saves nothing
+        const VarF activated = gelu(doubled);  // saves doubled
+        out = scale(activated, 3.f);          // saves nothing: activated is freed
+    }
+    CHECK(held() - before == 2 * kActivation);  // out and doubled
+    // backward through the saved tensors: loss = mean(out²), out = 3·gelu(2x), gelu'(z) = Φ(z) + z·φ(z)
+    backward(mse_loss(out, Tensor<float>(out.shape())));
+    const double z = 0.5, cdf = 0.5 * (1 + std::erf(z / std::sqrt(2.0)));
+    const double pdf = std::exp(-z * z / 2) / std::sqrt(2 * 3.14159265358979323846);
+    const double y = 3 * z * cdf, n = static_cast<double>(out.value().numel());
+    const double expected = 2 * y / n * 3 * (cdf + z * pdf) * 2;
+    for (const float g : x.grad().to_vector()) REQUIRE(g == Approx(expected).epsilon(1e-5));
+}
