@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "support/grad_check.hpp"
 #include "tinybert/ops/dropout.hpp"
 #include "tinybert/ops/elementwise.hpp"
 #include "tinybert/ops/layernorm.hpp"
@@ -65,4 +66,45 @@ TEST_CASE("GELU keeps its input, not its output, and scale keeps nothing", "[gra
     const double y = 3 * z * cdf, n = static_cast<double>(out.value().numel());
     const double expected = 2 * y / n * 3 * (cdf + z * pdf) * 2;
     for (const float g : x.grad().to_vector()) REQUIRE(g == Approx(expected).epsilon(1e-5));
+}
+
+TEST_CASE("a bf16/fp16 linear keeps 16-bit copies of its input and weight, not the float input", "[grad][memory]") {
+    for (const Precision p : {Precision::bf16, Precision::fp16}) {
+        const PrecisionScope scope(p);
+        const VarF w = filled({kHidden, 4 * kHidden}, 0.01f, true), b = filled({kHidden}, 0.f, true);
+        const std::size_t before = held();
+        VarF out;
+        {
+            const VarF h = filled({kRows, 4 * kHidden}, 0.5f, true);  // an activation: dropped after the forward
+            out = linear(h, w, b);
+        }
+        // alive: out (N,H) float, h (N,4H) and w (H,4H) in 16 bits; h itself is gone
+        CHECK(held() - before == kActivation + (4 * kActivation + 4 * kHidden * kHidden * sizeof(float)) / 2);
+        Tape::current().clear();
+    }
+}
+
+TEST_CASE("a bf16/fp16 linear computes what GEMMs rounding their own inputs compute, bitwise", "[grad][precision]") {
+    // reference: the float kernels under the precision scope, where every GEMM rounds A and B itself (gemm.hpp)
+    const auto random = [](const Shape& s, std::uint32_t seed) {
+        const std::vector<double> v = test::random_tensor(s, seed, -2.0, 2.0).to_vector();
+        return Tensor<float>::from_vector(s, std::vector<float>(v.begin(), v.end()));
+    };
+    const Tensor<float> x = random({2, 5, 24}, 1), w = random({7, 24}, 2), bias = random({7}, 3);
+    const Tensor<float> dy = random({2, 5, 7}, 4);
+    for (const Precision p : {Precision::bf16, Precision::fp16}) {
+        const PrecisionScope scope(p);
+        Tensor<float> y_ref = Tensor<float>::empty({2, 5, 7}), dx_ref({2, 5, 24}), dw_ref({7, 24}), db_ref({7});
+        cpu::linear_forward(y_ref, x, w, bias);
+        cpu::linear_backward(&dx_ref, &dw_ref, &db_ref, dy, x, w);
+
+        const VarF xv(x.clone(), true), wv(w.clone(), true), bv(bias.clone(), true);
+        const VarF y = linear(xv, wv, bv);
+        Cpu::copy(y.grad().data(), dy.data(), dy.numel());
+        Tape::current().run_backward();
+        CHECK(y.value().to_vector() == y_ref.to_vector());
+        CHECK(xv.grad().to_vector() == dx_ref.to_vector());
+        CHECK(wv.grad().to_vector() == dw_ref.to_vector());
+        CHECK(bv.grad().to_vector() == db_ref.to_vector());
+    }
 }

@@ -5,6 +5,7 @@
 
 #include "tinybert/backend/cuda/cublas.cuh"
 #include "tinybert/backend/cuda/reduce.cuh"
+#include "tinybert/tensor/tensor16.hpp"
 
 namespace tinybert::cuda {
 
@@ -23,26 +24,39 @@ __global__ void broadcast_rows_kernel(T* __restrict__ out, const T* __restrict__
 // ----------------------------------------------------------------------------------------------------------------
 // kernel launchers
 
+namespace detail {
+
+// out (N,OUT) rows = bias, when bias is defined; returns the beta with which the GEMM then adds its product
+template <class T>
+T broadcast_bias(Tensor<T, Device>& out, const Tensor<T, Device>& bias) {
+    if (!bias.defined()) return T{0};
+    const std::int64_t n = out.shape().rows(), out_features = out.shape().back();
+    TINYBERT_CHECK(static_cast<std::int64_t>(bias.numel()) == out_features, "cuda::linear_forward: bias ",
+                   bias.shape().str());
+    broadcast_rows_kernel<<<grid_for(out.numel()), block_size, 0, current_stream()>>>(
+        out.data(), bias.data(), static_cast<std::size_t>(n), static_cast<std::size_t>(out_features));
+    TINYBERT_CUDA_CHECK_LAUNCH();
+    return T{1};
+}
+
+// The shapes of a linear layer: out (N,OUT), inp (N,IN), weight (OUT,IN)
+inline void check_linear(const Shape& out, const Shape& inp, const Shape& weight) {
+    TINYBERT_CHECK(weight.back() == inp.back() && out.rows() == inp.rows() && out.back() == weight.dim(0),
+                   "cuda::linear_forward: out ", out.str(), ", inp ", inp.str(), ", weight ", weight.str());
+}
+
+}  // namespace detail
+
 // out (N,OUT) = inp (N,IN) · weight (OUT,IN)ᵀ + bias (OUT) [bias may be an undefined tensor]
 template <class T>
 void linear_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp, const Tensor<T, Device>& weight,
                     const Tensor<T, Device>& bias) {
     TINYBERT_NVTX_RANGE_FN();
     detail::check_float_type<T>();
-    const std::int64_t n = inp.shape().rows(), in = inp.shape().back(), out_features = weight.shape().dim(0);
-    TINYBERT_CHECK(weight.shape().back() == in && out.shape().rows() == n && out.shape().back() == out_features,
-                   "cuda::linear_forward: out ", out.shape().str(), ", inp ", inp.shape().str(), ", weight ",
-                   weight.shape().str());
-    T beta = 0;
-    if (bias.defined()) {
-        TINYBERT_CHECK(static_cast<std::int64_t>(bias.numel()) == out_features, "cuda::linear_forward: bias ",
-                       bias.shape().str());
-        detail::broadcast_rows_kernel<<<grid_for(out.numel()), block_size, 0, current_stream()>>>(
-            out.data(), bias.data(), static_cast<std::size_t>(n), static_cast<std::size_t>(out_features));
-        TINYBERT_CUDA_CHECK_LAUNCH();
-        beta = 1;
-    }
-    gemm(out.data(), inp.data(), weight.data(), 1, n, out_features, in, false, true, T{1}, beta);
+    detail::check_linear(out.shape(), inp.shape(), weight.shape());
+    const T beta = detail::broadcast_bias(out, bias);
+    gemm(out.data(), inp.data(), weight.data(), 1, inp.shape().rows(), weight.shape().dim(0), inp.shape().back(),
+         false, true, T{1}, beta);
 }
 
 // dinp (N,IN) += dout·W;  dweight (OUT,IN) += doutᵀ·inp;  dbias (OUT) += Σ_rows dout
@@ -56,6 +70,34 @@ void linear_backward(Tensor<T, Device>* dinp, Tensor<T, Device>* dweight, Tensor
                    dout.shape().str(), " for weight ", weight.shape().str());
     if (dinp) gemm(dinp->data(), dout.data(), weight.data(), 1, n, in, out_features, false, false, T{1}, T{1});
     if (dweight) gemm(dweight->data(), dout.data(), inp.data(), 1, out_features, in, n, true, false, T{1}, T{1});
+    if (dbias)
+        column_sum_accumulate(dbias->data(), dout.data(), static_cast<std::size_t>(n),
+                              static_cast<std::size_t>(out_features));
+}
+
+// The bf16/fp16 layer: the same products with the 16-bit operands made once by to_16bit (the forward's input and
+// weight, kept for backward, and the output gradient), so no GEMM converts its inputs again.
+// out (N,OUT) = inp (N,IN) · weight (OUT,IN)ᵀ + bias (OUT) [bias may be an undefined tensor]
+inline void linear_forward(Tensor<float, Device>& out, const Tensor16<Device>& inp, const Tensor16<Device>& weight,
+                           const Tensor<float, Device>& bias) {
+    TINYBERT_NVTX_RANGE_FN();
+    detail::check_linear(out.shape(), inp.shape(), weight.shape());
+    const float beta = detail::broadcast_bias(out, bias);
+    gemm16(out.data(), inp.bits.data(), weight.bits.data(), 1, inp.shape().rows(), weight.shape().dim(0),
+           inp.shape().back(), false, true, inp.half, 1.f, beta);
+}
+
+// dinp (N,IN) += dout16·W;  dweight (OUT,IN) += dout16ᵀ·inp;  dbias (OUT) += Σ_rows dout (the float gradient)
+inline void linear_backward(Tensor<float, Device>* dinp, Tensor<float, Device>* dweight, Tensor<float, Device>* dbias,
+                            const Tensor<float, Device>& dout, const Tensor16<Device>& dout16,
+                            const Tensor16<Device>& inp, const Tensor16<Device>& weight) {
+    TINYBERT_NVTX_RANGE_FN();
+    const std::int64_t n = inp.shape().rows(), in = inp.shape().back(), out_features = weight.shape().dim(0);
+    TINYBERT_CHECK(dout.shape().rows() == n && dout.shape().back() == out_features, "cuda::linear_backward: dout ",
+                   dout.shape().str(), " for weight ", weight.shape().str());
+    const std::uint16_t* d = dout16.bits.data();
+    if (dinp) gemm16(dinp->data(), d, weight.bits.data(), 1, n, in, out_features, false, false, inp.half, 1.f, 1.f);
+    if (dweight) gemm16(dweight->data(), d, inp.bits.data(), 1, out_features, in, n, true, false, inp.half, 1.f, 1.f);
     if (dbias)
         column_sum_accumulate(dbias->data(), dout.data(), static_cast<std::size_t>(n),
                               static_cast<std::size_t>(out_features));

@@ -1,0 +1,25 @@
+// tinybert/tensor/tensor16.hpp: Tensor16<Device>, a float tensor rounded once to the 16 bits a bf16 or fp16 GEMM
+// reads (the copy PyTorch autocast casts before each matmul). A linear layer keeps its input and weight in this form
+// for the backward GEMMs, in half the bytes of the float tensor, and the GEMMs read it without converting again.
+// backend/<device>/gemm16 makes one (to_16bit) and multiplies two (gemm16).
+#pragma once
+
+#include <cstdint>
+
+#include "tinybert/core/precision.hpp"
+#include "tinybert/tensor/tensor.hpp"
+
+namespace tinybert {
+
+template <class Device = Cpu>
+struct Tensor16 {
+    Tensor<std::uint16_t, Device> bits;  // the float tensor's shape: bfloat16 or IEEE half bit patterns
+    bool half = false;                   // IEEE half (fp16), else bfloat16
+
+    const Shape& shape() const { return bits.shape(); }
+};
+
+// The GEMM precisions whose inputs are 16-bit.
+constexpr bool is_16bit(Precision p) { return p == Precision::bf16 || p == Precision::fp16; }
+
+}  // namespace tinybert
