@@ -392,6 +392,7 @@ def parse_args(argv=None):
     ap.add_argument("--logging-steps", type=int, default=50, help="training-loss log interval (stderr)")
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     ap.add_argument("--precision", choices=["fp32", "tf32", "bf16", "fp16"], default="fp32")
+    ap.add_argument("--group-by-length", action="store_true", help="TrainingArguments(group_by_length=True)")
     a = ap.parse_args(argv)
     if a.precision != "fp32" and a.device != "cuda":
         ap.error(f"--precision {a.precision} is a GPU mode here; add --device cuda")
@@ -547,6 +548,7 @@ def main(argv=None):
         fp16=a.precision == "fp16",
         tf32=True if a.precision == "tf32" else None,
         dataloader_num_workers=0,
+        group_by_length=a.group_by_length,
         disable_tqdm=True,
     )
     trainer = Trainer(model=model, args=args, data_collator=collator, train_dataset=ListDataset(train_ds),

@@ -59,7 +59,7 @@ inline int run_finetune(int argc, char** argv) {
               "  [--epochs E] [--lr LR] [--batch-size B] [--max-length L] [--warmup-ratio R] [--weight-decay W]\n"
               "  [--grad-accum K] [--seed S] [--threads T] [--max-train-examples N] [--max-eval-examples N]\n"
               "  [--eval-batch-size B] [--doc-stride K] [--eval-steps N] [--early-stopping N] [--resume] [--quiet]\n"
-              "  [--dropout-stream torch|counter] [--logging-steps N]\n"
+              "  [--dropout-stream torch|counter] [--logging-steps N] [--group-by-length]\n"
               "  [--report-to jsonl|tensorboard|jsonl,tensorboard|none] [--base-model NAME] [--dataset NAME]\n"
               "  [--problem-type single_label_classification|multi_label_classification|regression] [--threshold P]\n"
               "  [--class-weights W0,W1,...] [--ddp-bucket-cap-mb MB] [--ddp-timeout S]\n"
@@ -81,6 +81,7 @@ inline int run_finetune(int argc, char** argv) {
     ta.eval_steps = args.integer("--eval-steps", 0);
     ta.early_stopping_patience = args.count("--early-stopping", 0);
     ta.resume = args.flag("--resume");
+    ta.group_by_length = args.flag("--group-by-length");
     const DeviceChoice device = device_arg(args);
     ta.precision = device.precision;
     TINYBERT_CHECK(!device.cuda || comm.size() == 1, "--device cuda runs as one process: data parallelism on GPUs is "

@@ -97,6 +97,7 @@ void train_step(benchmark::State& state, const TrainStepOptions& o) {
         model.train();
     const auto step = [&] { o.inference ? infer() : train(); };
     step();  // warm-up (first-touch page faults, gradient buffers, cuBLAS handle), not timed
+    if constexpr (std::is_same_v<Device, Cpu>) cpu::BlockCache::instance().reset_peak();
     for (auto _ : state) step();
     state.SetItemsProcessed(state.iterations() * o.batch);
     state.counters["seq/s"] =
@@ -104,6 +105,8 @@ void train_step(benchmark::State& state, const TrainStepOptions& o) {
     rusage usage{};
     ::getrusage(RUSAGE_SELF, &usage);
     state.counters["peak_rss_mb"] = static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+    if constexpr (std::is_same_v<Device, Cpu>)  // bytes held by tensors at most during the timed steps
+        state.counters["peak_mb"] = static_cast<double>(cpu::BlockCache::instance().peak_bytes_in_use()) / (1 << 20);
 #if defined(TINYBERT_WITH_CUDA) && defined(__CUDACC__)
     if constexpr (std::is_same_v<Device, Cuda>) {
         const auto& cache = cuda::BlockCache::instance();

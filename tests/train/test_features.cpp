@@ -111,3 +111,25 @@ TEST_CASE("collate pads to the longest feature, the loader's shuffle is a pure f
     // Prefetched batches equal directly collated ones.
     for (std::size_t k = 0; k < 3; ++k) CHECK(a.batch(k).input_ids.to_vector() == collate(fs, a.rows(k), 0).input_ids.to_vector());
 }
+
+// transformers' get_length_grouped_indices (trainer_pt_utils.py) worked by hand on a given permutation.
+TEST_CASE("length grouping is HF's LengthGroupedSampler after its permutation", "[data][loader]") {
+    // 10 features, batch 2: mult = min(10 / 8, 50) = 1, mega-batches of 2, each sorted longest first (a tie keeps the
+    // permutation's order); the mega-batch maxima are 3, 5, 8, 9, 9, so the first 9 ([5, 6]) gives its 5 to the front
+    CHECK(length_grouped({3, 1, 4, 0, 9, 2, 6, 5, 8, 7}, {5, 3, 8, 3, 2, 9, 1, 9, 4, 6}, 2) ==
+          std::vector<std::size_t>{5, 1, 0, 4, 2, 9, 3, 6, 7, 8});
+    // 17 features, batch 2: mult = 2, mega-batches of 4 and a last one of 1; the longest (9) is already first
+    const std::vector<std::size_t> lengths{4, 7, 7, 2, 9, 1, 5, 5, 8, 3, 6, 9, 2, 7, 4, 1, 9};
+    CHECK(length_grouped({16, 3, 8, 0, 12, 5, 9, 1, 14, 13, 2, 7, 10, 4, 11, 6, 15}, lengths, 2) ==
+          std::vector<std::size_t>{16, 8, 0, 3, 1, 9, 12, 5, 13, 2, 7, 14, 4, 11, 10, 6, 15});
+    CHECK(length_grouped({}, {}, 4).empty());
+
+    // The loader groups epoch e's torch_randperm(n, seed + e) by feature length, in batches of group_batch_size.
+    std::vector<Feature> fs(17);
+    for (std::size_t i = 0; i < fs.size(); ++i) fs[i].input_ids.assign(lengths[i], 7), fs[i].attention_mask.assign(lengths[i], 1);
+    DataLoader grouped(fs, 0, {.batch_size = 1, .shuffle = true, .seed = 5, .group_by_length = true, .group_batch_size = 2});
+    std::vector<std::size_t> order;
+    for (std::size_t k = 0; k < grouped.num_batches(); ++k)
+        for (const auto r : grouped.rows(k)) order.push_back(r);
+    CHECK(order == length_grouped(torch_randperm(17, 5), lengths, 2));
+}

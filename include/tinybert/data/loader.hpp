@@ -2,7 +2,7 @@
 // (seed, e), so a resumed run sees the same batches; it is the order Hugging Face Trainer draws for the same seed,
 // torch.randperm(n) under manual_seed(seed + e), so both libraries train on the same batches), dynamic padding to
 // the longest feature of each batch (DataCollatorWithPadding; labels padded with -100), optional length-grouped
-// batches, and the next batch collated on a background thread while the current one trains. In a data-parallel run
+// batches (HF's group_by_length), and the next batch collated on a background thread while the current one trains. In a data-parallel run
 // (world_size > 1) batch_size is the global batch and each process collates its shard of it (dist::shard_of), padded
 // to the global batch's longest feature: the batch one process would make (QA's softmax spans the padding).
 #pragma once
@@ -25,10 +25,31 @@ struct LoaderOptions {
     std::size_t batch_size = 8;
     bool shuffle = false;
     std::uint64_t seed = 42;
-    bool group_by_length = false;     // shuffle, then sort within mega-batches of 50 batches by length (HF's sampler)
+    bool group_by_length = false;     // shuffle, then group by length as HF's LengthGroupedSampler (length_grouped)
+    std::size_t group_batch_size = 0; // the sampler's batch (HF: batch size × gradient accumulation); 0: batch_size
     std::size_t pad_to_multiple_of = 1;
     int rank = 0, world_size = 1;     // the shard of each batch this process takes
 };
+
+// transformers' get_length_grouped_indices after its randperm (`order`): cut the order into mega-batches of
+// mult·batch_size, mult = min(n / (4·batch_size), 50) or 1 for small sets; sort each by length, longest first, ties
+// in permutation order (Python's stable sorted(reverse=True)); then swap the longest feature of all (the first
+// mega-batch with the largest maximum) into first place, so that a run that runs out of memory does so at once.
+inline std::vector<std::size_t> length_grouped(std::vector<std::size_t> order, const std::vector<std::size_t>& lengths,
+                                               std::size_t batch_size) {
+    if (order.empty()) return order;
+    const std::size_t mult = std::max<std::size_t>(std::min<std::size_t>(order.size() / (batch_size * 4), 50), 1);
+    const std::size_t mega = mult * batch_size;
+    std::size_t longest = 0;  // the first mega-batch with the largest first (longest) length
+    for (std::size_t s = 0; s < order.size(); s += mega) {
+        const auto first = order.begin() + static_cast<std::ptrdiff_t>(s);
+        const auto last = order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), s + mega));
+        std::stable_sort(first, last, [&](std::size_t a, std::size_t b) { return lengths[a] > lengths[b]; });
+        if (lengths[*first] > lengths[order[longest]]) longest = s;
+    }
+    std::swap(order[0], order[longest]);
+    return order;
+}
 
 // Pads features [first, last) of `order` into one batch, to the longest of them (or min_length if longer).
 // Padding: pad_id / attention 0 / type 0 / labels -100. Features with float labels (regression, multi-label) give
@@ -102,14 +123,10 @@ public:
         }
         order_ = torch_randperm(features_->size(), opts_.seed + epoch);
         if (opts_.group_by_length) {
-            const std::size_t mega = 50 * opts_.batch_size;
-            for (std::size_t s = 0; s < order_.size(); s += mega) {
-                const auto first = order_.begin() + static_cast<std::ptrdiff_t>(s);
-                const auto last = order_.begin() + static_cast<std::ptrdiff_t>(std::min(order_.size(), s + mega));
-                std::stable_sort(first, last, [&](std::size_t a, std::size_t b) {
-                    return (*features_)[a].size() > (*features_)[b].size();
-                });
-            }
+            std::vector<std::size_t> lengths(features_->size());
+            for (std::size_t i = 0; i < lengths.size(); ++i) lengths[i] = (*features_)[i].size();
+            order_ = length_grouped(std::move(order_), lengths,
+                                    opts_.group_batch_size > 0 ? opts_.group_batch_size : opts_.batch_size);
         }
     }
 

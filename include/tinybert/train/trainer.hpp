@@ -71,7 +71,7 @@ struct TrainingArguments {
     std::string metric_for_best_model{};    // empty: keep the last model
     bool greater_is_better = true;
     std::size_t early_stopping_patience = 0;  // evaluations without improvement before stopping; 0 = never
-    bool group_by_length = false;
+    bool group_by_length = false;           // HF's length-grouped sampler (data/loader.hpp length_grouped)
     bool resume = false;                    // continue from the checkpoint in output_dir (find_checkpoint), if any
     bool save_checkpoints = true;           // write output_dir/checkpoint after every evaluation
     bool progress = true;
@@ -152,9 +152,11 @@ public:
         const auto world = static_cast<std::size_t>(comm_.size());
         TINYBERT_CHECK(train_features.size() >= world, "Trainer: ", train_features.size(),
                        " training features for ", world, " processes (each needs at least one)");
+        const std::size_t batch = args_.per_device_train_batch_size * world;
         DataLoader loader(train_features, pad_id,
-                          {.batch_size = args_.per_device_train_batch_size * world, .shuffle = true,
-                           .seed = args_.seed, .group_by_length = args_.group_by_length, .pad_to_multiple_of = 1,
+                          {.batch_size = batch, .shuffle = true, .seed = args_.seed,
+                           .group_by_length = args_.group_by_length,
+                           .group_batch_size = batch * args_.gradient_accumulation_steps, .pad_to_multiple_of = 1,
                            .rank = comm_.rank(), .world_size = comm_.size()});
         const std::size_t per_epoch = (loader.num_batches() + args_.gradient_accumulation_steps - 1) /
                                       args_.gradient_accumulation_steps;
