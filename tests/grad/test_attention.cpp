@@ -97,8 +97,9 @@ TEST_CASE("attention with a fully masked row is uniform and finite (spec §9 #28
     const int NH = 2;
     const VarD q = leaf({B, S, H}, 110, -3, 3), k = leaf({B, S, H}, 111, -3, 3), v = leaf({B, S, H}, 112);
     const auto mask = key_mask(B, S, std::numeric_limits<double>::lowest());
-    Tensor<double> ctx({B, S, H}), probs({B, NH, S, S});
-    cpu::attention_forward(ctx, probs, q.value(), k.value(), v.value(), mask, NH, DropoutMask{});
+    Tensor<double> ctx({B, S, H});
+    const Tensor<double> probs =
+        cpu::attention_forward(ctx, q.value(), k.value(), v.value(), mask, NH, DropoutMask{}).probs;
     for (std::int64_t e = 0; e < NH * S * S; ++e) CHECK(probs.data()[2 * NH * S * S + e] == 1.0 / S);  // batch 2
     for (std::int64_t e = 0; e < NH * S * S; ++e) {  // batch 1: masked (odd) keys get exactly 0
         if ((e % S) % 2 == 1) CHECK(probs.data()[NH * S * S + e] == 0.0);
@@ -123,10 +124,10 @@ TEST_CASE("attention with a fully masked row is uniform and finite (spec §9 #28
             if (i / static_cast<std::size_t>(S * H) != 2) CHECK(g_lowest[t][i] == Approx(g_finite[t][i]).margin(1e-13));
         }
     // float: the mask value is float's lowest(); the fully masked row is still exactly uniform
-    Tensor<float> qf({1, 2, 2}), ctxf({1, 2, 2}), pf({1, 1, 2, 2});
+    Tensor<float> qf({1, 2, 2}), ctxf({1, 2, 2});
     qf.fill(1e3f);
     const auto mf = Tensor<float>::full({1, 2}, std::numeric_limits<float>::lowest());
-    cpu::attention_forward(ctxf, pf, qf, qf, qf, mf, 1, DropoutMask{});
+    const Tensor<float> pf = cpu::attention_forward(ctxf, qf, qf, qf, mf, 1, DropoutMask{}).probs;
     CHECK(pf.to_vector() == std::vector<float>{0.5f, 0.5f, 0.5f, 0.5f});
     CHECK(ctxf.to_vector() == std::vector<float>{1e3f, 1e3f, 1e3f, 1e3f});
 }

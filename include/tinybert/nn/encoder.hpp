@@ -74,8 +74,10 @@ struct EncoderLayer {
     Var<T, D> forward(const Var<T, D>& x, const Tensor<T, D>& mask_add, const ForwardContext& ctx) const {
         if constexpr (std::is_same_v<D, Cpu>)
             if (int8) return quant::layer_forward(*this, *int8, x, mask_add, ctx);
-        const Var<T, D> ctx_layer = attention(query.forward(x), key.forward(x), value.forward(x), mask_add, num_heads,
-                                              ctx.training ? attention_dropout : 0.0, ctx.gen);
+        const auto [q, k, v] = linear_shared_input(x, std::array{query.weight, key.weight, value.weight},
+                                                   std::array{query.bias, key.bias, value.bias});
+        const Var<T, D> ctx_layer =
+            attention(q, k, v, mask_add, num_heads, ctx.training ? attention_dropout : 0.0, ctx.gen);
         const Var<T, D> attn =
             dropout(attention_output.forward(ctx_layer), attention_output_dropout, ctx.gen, ctx.training);
         const Var<T, D> x1 = attention_norm.forward(add(attn, x));

@@ -1,6 +1,7 @@
 // tinybert/ops/attention.hpp: differentiable fused self-attention core of BertSelfAttention: per head,
 // softmax(Q·Kᵀ/√HD + mask_add)·V with attention-probability dropout, heads split from and merged back into H.
-// Saved for backward: q, k, v, the probabilities P (B,NH,S,S) before dropout, and the DropoutMask.
+// Saved for backward: what the device's attention_forward returns (AttentionSaved: the probabilities P (B,NH,S,S)
+// before dropout and q, k, v, on the GPU as split heads, in 16 bits under bf16/fp16) and the DropoutMask.
 #pragma once
 
 #include "tinybert/autograd/tape.hpp"
@@ -25,13 +26,14 @@ Var<T, D> attention(const Var<T, D>& q, const Var<T, D>& k, const Var<T, D>& v, 
     TINYBERT_CHECK(mask_add.shape() == Shape({s[0], s[1]}), "attention: mask ", mask_add.shape().str(),
                    " must be (B,S) = ", Shape({s[0], s[1]}).str());
     TINYBERT_CHECK(dropout_p >= 0 && dropout_p < 1, "attention: dropout probability ", dropout_p, " not in [0,1)");
-    auto ctx = Tensor<T, D>::empty(s), probs = Tensor<T, D>::empty(Shape{s[0], num_heads, s[1], s[1]});
-    const DropoutMask mask = gen != nullptr && dropout_p > 0 ? gen->mask(probs.numel(), dropout_p) : DropoutMask{};
-    attention_forward(ctx, probs, q.value(), k.value(), v.value(), mask_add, num_heads, mask);
+    auto ctx = Tensor<T, D>::empty(s);
+    const auto probs_numel = static_cast<std::uint64_t>(s[0] * num_heads * s[1] * s[1]);
+    const DropoutMask mask = gen != nullptr && dropout_p > 0 ? gen->mask(probs_numel, dropout_p) : DropoutMask{};
+    auto saved = attention_forward(ctx, q.value(), k.value(), v.value(), mask_add, num_heads, mask);
     Var<T, D> out = make_output(ctx, q, k, v);
-    record_backward(out, [gq = q.grad_ref(), gk = k.grad_ref(), gv = v.grad_ref(), qv = q.value(), kv = k.value(),
-                          vv = v.value(), probs, num_heads, mask](const Tensor<T, D>& dout) {
-        attention_backward(gq.ptr(), gk.ptr(), gv.ptr(), dout, qv, kv, vv, probs, num_heads, mask);
+    record_backward(out, [gq = q.grad_ref(), gk = k.grad_ref(), gv = v.grad_ref(), saved = std::move(saved),
+                          mask](const Tensor<T, D>& dout) {
+        attention_backward(gq.ptr(), gk.ptr(), gv.ptr(), dout, saved, mask);
     });
     return out;
 }

@@ -36,13 +36,22 @@ void dropout_matrix(RowMatrix<T>& dst, const ConstMatrixMap<T>& src, const Dropo
 
 }  // namespace detail
 
-// ctx (B,S,H) = concat_h( dropout(softmax(Q_h·K_hᵀ/√HD + mask_add)) · V_h );  probs (B,NH,S,S) = P before dropout
-// q, k, v (B,S,H); mask_add (B,S) is added to every query row of batch b (0 keeps a key, lowest() masks it)
+// What attention_backward reads: the inputs (shared handles, no copies) and the softmax output before dropout.
 template <class T>
-void attention_forward(Tensor<T, Device>& ctx, Tensor<T, Device>& probs, const Tensor<T, Device>& q,
-                       const Tensor<T, Device>& k, const Tensor<T, Device>& v, const Tensor<T, Device>& mask_add,
-                       int num_heads, const DropoutMask& mask) {
+struct AttentionSaved {
+    Tensor<T, Device> q, k, v;  // (B,S,H)
+    Tensor<T, Device> probs;    // (B,NH,S,S)
+};
+
+// ctx (B,S,H) = concat_h( dropout(softmax(Q_h·K_hᵀ/√HD + mask_add)) · V_h );  saved.probs (B,NH,S,S) = P before
+// dropout. q, k, v (B,S,H); mask_add (B,S) is added to every query row of batch b (0 keeps a key, lowest() masks it)
+template <class T>
+AttentionSaved<T> attention_forward(Tensor<T, Device>& ctx, const Tensor<T, Device>& q, const Tensor<T, Device>& k,
+                                    const Tensor<T, Device>& v, const Tensor<T, Device>& mask_add, int num_heads,
+                                    const DropoutMask& mask) {
     const std::int64_t batch = q.dim(0), s = q.dim(1), nh = num_heads, hd = q.dim(2) / nh, hidden = q.dim(2);
+    AttentionSaved<T> saved{q, k, v, Tensor<T, Device>::empty({batch, nh, s, s})};
+    Tensor<T, Device>& probs = saved.probs;
     const T scale = T(1) / std::sqrt(static_cast<T>(hd));
 #pragma omp parallel
     {
@@ -67,6 +76,7 @@ void attention_forward(Tensor<T, Device>& ctx, Tensor<T, Device>& probs, const T
                  hidden, T(0), detail::head(ctx, b, h, hd), hidden);
         }
     }
+    return saved;
 }
 
 // Per (b,h), with P' = dropout(P) under the forward's mask (P' = P without dropout) and scale = 1/√HD:
@@ -77,10 +87,12 @@ void attention_forward(Tensor<T, Device>& ctx, Tensor<T, Device>& probs, const T
 //   dq (B,S,H) += scale·dS·K;  dk (B,S,H) += scale·dSᵀ·Q
 template <class T>
 void attention_backward(Tensor<T, Device>* dq, Tensor<T, Device>* dk, Tensor<T, Device>* dv,
-                        const Tensor<T, Device>& dctx, const Tensor<T, Device>& q, const Tensor<T, Device>& k,
-                        const Tensor<T, Device>& v, const Tensor<T, Device>& probs, int num_heads,
-                        const DropoutMask& mask) {
-    const std::int64_t batch = q.dim(0), s = q.dim(1), nh = num_heads, hd = q.dim(2) / nh, hidden = q.dim(2);
+                        const Tensor<T, Device>& dctx, const AttentionSaved<T>& saved, const DropoutMask& mask) {
+    const Tensor<T, Device>& q = saved.q;
+    const Tensor<T, Device>& k = saved.k;
+    const Tensor<T, Device>& v = saved.v;
+    const Tensor<T, Device>& probs = saved.probs;
+    const std::int64_t batch = q.dim(0), s = q.dim(1), nh = probs.dim(1), hd = q.dim(2) / nh, hidden = q.dim(2);
     const T scale = T(1) / std::sqrt(static_cast<T>(hd));
 #pragma omp parallel
     {
