@@ -118,9 +118,8 @@ void BM_attention_backward(benchmark::State& state) {
     Tensor ctx(bsh), dq(bsh), dk(bsh), dv(bsh);
     const auto saved =
         tinybert::cuda::attention_forward(ctx, q, k, v, mask, static_cast<int>(heads), attention_dropout);
-    run_timed(state, 8.0 * batch * seq * seq * hidden, 0, [&] {
-        tinybert::cuda::attention_backward(&dq, &dk, &dv, dctx, saved, attention_dropout);
-    });
+    run_timed(state, 8.0 * batch * seq * seq * hidden, 0,
+              [&] { tinybert::cuda::attention_backward(&dq, &dk, &dv, dctx, saved, attention_dropout); });
 }
 
 // (4096, 768)

@@ -22,7 +22,9 @@ VarF filled(const Shape& shape, float value, bool requires_grad) {
     return VarF(t, requires_grad);
 }
 
-std::size_t held() { return cpu::BlockCache::instance().bytes_in_use(); }
+std::size_t held() {
+    return cpu::BlockCache::instance().bytes_in_use();
+}
 
 constexpr std::int64_t kRows = 48, kHidden = 32;  // N = B·S rows of H features
 constexpr std::size_t kActivation = kRows * kHidden * sizeof(float);
@@ -38,10 +40,10 @@ TEST_CASE("BertOutput's chain keeps only what its backward reads", "[grad][memor
     const std::size_t before = held();
     VarF out;
     {
-        const VarF dense = linear(h, w, b);              // saves h and w (held by the test anyway)
+        const VarF dense = linear(h, w, b);                    // saves h and w (held by the test anyway)
         const VarF dropped = dropout(dense, 0.1, &gen, true);  // saves its mask (a counter range: no tensor)
-        const VarF sum = add(dropped, residual);          // saves nothing
-        out = layer_norm(sum, gamma, beta, 1e-12f);        // saves sum, mean and rstd (N each)
+        const VarF sum = add(dropped, residual);               // saves nothing
+        out = layer_norm(sum, gamma, beta, 1e-12f);            // saves sum, mean and rstd (N each)
     }
     // alive: out and sum (N,H), mean and rstd (N); dense and dropped are gone
     CHECK(held() - before == 2 * kActivation + 2 * kRows * sizeof(float));
@@ -54,9 +56,9 @@ TEST_CASE("GELU keeps its input, not its output, and scale keeps nothing", "[gra
     const std::size_t before = held();
     VarF out;
     {
-        const VarF doubled = scale(x, 2.f);  // saves nothing
+        const VarF doubled = scale(x, 2.f);    // saves nothing
         const VarF activated = gelu(doubled);  // saves doubled
-        out = scale(activated, 3.f);          // saves nothing: activated is freed
+        out = scale(activated, 3.f);           // saves nothing: activated is freed
     }
     CHECK(held() - before == 2 * kActivation);  // out and doubled
     // backward through the saved tensors: loss = mean(out²), out = 3·gelu(2x), gelu'(z) = Φ(z) + z·φ(z)

@@ -126,8 +126,12 @@ TEST_CASE("length grouping is HF's LengthGroupedSampler after its permutation", 
 
     // The loader groups epoch e's torch_randperm(n, seed + e) by feature length, in batches of group_batch_size.
     std::vector<Feature> fs(17);
-    for (std::size_t i = 0; i < fs.size(); ++i) fs[i].input_ids.assign(lengths[i], 7), fs[i].attention_mask.assign(lengths[i], 1);
-    DataLoader grouped(fs, 0, {.batch_size = 1, .shuffle = true, .seed = 5, .group_by_length = true, .group_batch_size = 2});
+    for (std::size_t i = 0; i < fs.size(); ++i) {
+        fs[i].input_ids.assign(lengths[i], 7);
+        fs[i].attention_mask.assign(lengths[i], 1);
+    }
+    DataLoader grouped(fs, 0,
+                       {.batch_size = 1, .shuffle = true, .seed = 5, .group_by_length = true, .group_batch_size = 2});
     std::vector<std::size_t> order;
     for (std::size_t k = 0; k < grouped.num_batches(); ++k)
         for (const auto r : grouped.rows(k)) order.push_back(r);

@@ -2,9 +2,10 @@
 // (seed, e), so a resumed run sees the same batches; it is the order Hugging Face Trainer draws for the same seed,
 // torch.randperm(n) under manual_seed(seed + e), so both libraries train on the same batches), dynamic padding to
 // the longest feature of each batch (DataCollatorWithPadding; labels padded with -100), optional length-grouped
-// batches (HF's group_by_length), and the next batch collated on a background thread while the current one trains. In a data-parallel run
-// (world_size > 1) batch_size is the global batch and each process collates its shard of it (dist::shard_of), padded
-// to the global batch's longest feature: the batch one process would make (QA's softmax spans the padding).
+// batches (HF's group_by_length), and the next batch collated on a background thread while the current one trains.
+// In a data-parallel run (world_size > 1) batch_size is the global batch and each process collates its shard of it
+// (dist::shard_of), padded to the global batch's longest feature: the batch one process would make (QA's softmax
+// spans the padding).
 #pragma once
 
 #include <algorithm>

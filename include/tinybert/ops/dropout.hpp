@@ -22,7 +22,8 @@ Var<T, D> dropout(const Var<T, D>& x, double p, Generator* gen, bool training) {
     auto y = Tensor<T, D>::empty(x.shape());
     dropout_forward(y, x.value(), mask);
     Var<T, D> out = make_output(y, x);
-    record_backward(out, [gx = x.grad_ref(), mask](const Tensor<T, D>& dout) { dropout_backward(gx.ptr(), dout, mask); });
+    record_backward(out,
+                    [gx = x.grad_ref(), mask](const Tensor<T, D>& dout) { dropout_backward(gx.ptr(), dout, mask); });
     return out;
 }
 

@@ -32,7 +32,8 @@ Var<T, D> scale(const Var<T, D>& x, std::type_identity_t<T> alpha) {
     auto y = Tensor<T, D>::empty(x.shape());
     scale_forward(y, x.value(), alpha);
     Var<T, D> out = make_output(y, x);
-    record_backward(out, [gx = x.grad_ref(), alpha](const Tensor<T, D>& dout) { scale_backward(gx.ptr(), dout, alpha); });
+    record_backward(out,
+                    [gx = x.grad_ref(), alpha](const Tensor<T, D>& dout) { scale_backward(gx.ptr(), dout, alpha); });
     return out;
 }
 
@@ -42,9 +43,8 @@ Var<T, D> gelu(const Var<T, D>& x) {
     auto y = Tensor<T, D>::empty(x.shape());
     gelu_forward(y, x.value());
     Var<T, D> out = make_output(y, x);
-    record_backward(out, [gx = x.grad_ref(), xv = x.value()](const Tensor<T, D>& dout) {
-        gelu_backward(gx.ptr(), dout, xv);
-    });
+    record_backward(
+        out, [gx = x.grad_ref(), xv = x.value()](const Tensor<T, D>& dout) { gelu_backward(gx.ptr(), dout, xv); });
     return out;
 }
 

@@ -38,13 +38,13 @@ Var<float, D> linear_16bit(const Var<float, D>& x, const Tensor16<D>& x16, const
     const Tensor16<D> w16 = to_16bit(weight.value(), x16.half);
     linear_forward(y, x16, w16, bias.defined() ? bias.value() : Tensor<float, D>());
     Var<float, D> out = bias.defined() ? make_output(y, x, weight, bias) : make_output(y, x, weight);
-    record_backward(out, [gx = x.grad_ref(), gw = weight.grad_ref(), gb = bias.grad_ref(), x16,
-                          w16](const Tensor<float, D>& dout) {
-        Tensor<float, D>* dx = gx.ptr();
-        Tensor<float, D>* dw = gw.ptr();
-        const Tensor16<D> dout16 = dx || dw ? to_16bit(dout, x16.half) : Tensor16<D>{};
-        linear_backward(dx, dw, gb.ptr(), dout, dout16, x16, w16);
-    });
+    record_backward(
+        out, [gx = x.grad_ref(), gw = weight.grad_ref(), gb = bias.grad_ref(), x16, w16](const Tensor<float, D>& dout) {
+            Tensor<float, D>* dx = gx.ptr();
+            Tensor<float, D>* dw = gw.ptr();
+            const Tensor16<D> dout16 = dx || dw ? to_16bit(dout, x16.half) : Tensor16<D>{};
+            linear_backward(dx, dw, gb.ptr(), dout, dout16, x16, w16);
+        });
     return out;
 }
 
@@ -61,10 +61,9 @@ Var<T, D> linear(const Var<T, D>& x, const Var<T, D>& weight, const Var<T, D>& b
     auto y = Tensor<T, D>::empty(x.shape().with_last(weight.shape().dim(0)));
     linear_forward(y, x.value(), weight.value(), bias.defined() ? bias.value() : Tensor<T, D>());
     Var<T, D> out = bias.defined() ? make_output(y, x, weight, bias) : make_output(y, x, weight);
-    record_backward(out, [gx = x.grad_ref(), gw = weight.grad_ref(), gb = bias.grad_ref(), xv = x.value(),
-                          wv = weight.value()](const Tensor<T, D>& dout) {
-        linear_backward(gx.ptr(), gw.ptr(), gb.ptr(), dout, xv, wv);
-    });
+    record_backward(
+        out, [gx = x.grad_ref(), gw = weight.grad_ref(), gb = bias.grad_ref(), xv = x.value(), wv = weight.value()](
+                 const Tensor<T, D>& dout) { linear_backward(gx.ptr(), gw.ptr(), gb.ptr(), dout, xv, wv); });
     return out;
 }
 

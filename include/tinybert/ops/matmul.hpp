@@ -21,10 +21,9 @@ Var<T, D> matmul(const Var<T, D>& a, const Var<T, D>& b, bool transpose_b = fals
     Tensor<T, D> y(as.with_last(transpose_b ? bs.dim(-2) : bs.dim(-1)));
     matmul_forward(y, a.value(), b.value(), transpose_b);
     Var<T, D> out = make_output(y, a, b);
-    record_backward(out, [ga = a.grad_ref(), gb = b.grad_ref(), av = a.value(), bv = b.value(),
-                          transpose_b](const Tensor<T, D>& dout) {
-        matmul_backward(ga.ptr(), gb.ptr(), dout, av, bv, transpose_b);
-    });
+    record_backward(out,
+                    [ga = a.grad_ref(), gb = b.grad_ref(), av = a.value(), bv = b.value(), transpose_b](
+                        const Tensor<T, D>& dout) { matmul_backward(ga.ptr(), gb.ptr(), dout, av, bv, transpose_b); });
     return out;
 }
 

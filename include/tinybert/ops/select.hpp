@@ -20,7 +20,9 @@ Var<T, D> select_row(const Var<T, D>& x, std::int64_t index) {
     Tensor<T, D> y(Shape{s[0], s[2]});
     select_row_forward(y, x.value(), index);
     Var<T, D> out = make_output(y, x);
-    record_backward(out, [gx = x.grad_ref(), index](const Tensor<T, D>& dout) { select_row_backward(gx.ptr(), dout, index); });
+    record_backward(out, [gx = x.grad_ref(), index](const Tensor<T, D>& dout) {
+        select_row_backward(gx.ptr(), dout, index);
+    });
     return out;
 }
 

@@ -20,6 +20,8 @@ struct Tensor16 {
 };
 
 // The GEMM precisions whose inputs are 16-bit.
-constexpr bool is_16bit(Precision p) { return p == Precision::bf16 || p == Precision::fp16; }
+constexpr bool is_16bit(Precision p) {
+    return p == Precision::bf16 || p == Precision::fp16;
+}
 
 }  // namespace tinybert

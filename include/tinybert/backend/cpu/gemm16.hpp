@@ -43,9 +43,9 @@ inline Tensor16<Device> to_16bit(const Tensor<float, Device>& x, bool half) {
 }
 
 // C (M,N) = alpha·op(A)·op(B) + beta·C with A and B 16-bit (both bf16 or both half, row strides lda/ldb), C float
-inline void gemm16(Op op_a, Op op_b, std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const std::uint16_t* a,
-                   std::int64_t lda, const std::uint16_t* b, std::int64_t ldb, bool half, float beta, float* c,
-                   std::int64_t ldc) {
+inline void gemm16(Op op_a, Op op_b, std::int64_t m, std::int64_t n, std::int64_t k, float alpha,
+                   const std::uint16_t* a, std::int64_t lda, const std::uint16_t* b, std::int64_t ldb, bool half,
+                   float beta, float* c, std::int64_t ldc) {
     if (m == 0 || n == 0) return;
     thread_local std::vector<float> a_wide, b_wide;
     // A stored (M,K) or (K,M), B stored (K,N) or (N,K)

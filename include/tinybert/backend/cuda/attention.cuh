@@ -155,17 +155,18 @@ Operand<T> dropped_operand(const Tensor<T, Device>& probs, const DropoutMask& ma
 // bf16/fp16 precision, already in 16 bits (half the bytes of the float q, k, v, which the forward does not keep).
 template <class T>
 struct AttentionSaved {
-    Tensor<T, Device> probs;                 // (B,NH,S,S) softmax before dropout
+    Tensor<T, Device> probs;  // (B,NH,S,S) softmax before dropout
     detail::Operand<T> q_heads, k_heads, v_heads;
     detail::AttentionDims dims{};
-    bool narrow = false, half = false;       // 16-bit GEMMs (IEEE half when `half`, else bf16)
+    bool narrow = false, half = false;  // 16-bit GEMMs (IEEE half when `half`, else bf16)
 };
 
 // ----------------------------------------------------------------------------------------------------------------
 // kernel launchers
 
-// probs (B,NH,S,S) = softmax(Q·Kᵀ/√HD + mask_add[b, key]) per head;  ctx (B,S,H) = dropout(probs)·V, heads concatenated.
-// Float GEMMs follow the matmul precision: in bf16/fp16 the heads and dropout(P) are rounded to 16 bits once.
+// probs (B,NH,S,S) = softmax(Q·Kᵀ/√HD + mask_add[b, key]) per head;  ctx (B,S,H) = dropout(probs)·V, heads
+// concatenated. Float GEMMs follow the matmul precision: in bf16/fp16 the heads and dropout(P) are rounded to 16 bits
+// once.
 template <class T>
 AttentionSaved<T> attention_forward(Tensor<T, Device>& ctx, const Tensor<T, Device>& q, const Tensor<T, Device>& k,
                                     const Tensor<T, Device>& v, const Tensor<T, Device>& mask_add, int num_heads,
@@ -193,9 +194,8 @@ AttentionSaved<T> attention_forward(Tensor<T, Device>& ctx, const Tensor<T, Devi
     const T scale = T(1) / std::sqrt(static_cast<T>(d.hd));
     detail::gemm(saved.probs.data(), saved.q_heads, saved.k_heads, b * nh, s, s, hd, false, true, scale, T{0});
     detail::attention_softmax_kernel<<<grid_for(d.probs_rows(), detail::softmax_rows_per_block), block_size, 0,
-                                       current_stream()>>>(saved.probs.data(),
-                                                           mask_add.defined() ? mask_add.data() : nullptr,
-                                                           d.probs_rows(), d.nh * d.s, d.s);
+                                       current_stream()>>>(
+        saved.probs.data(), mask_add.defined() ? mask_add.data() : nullptr, d.probs_rows(), d.nh * d.s, d.s);
     TINYBERT_CUDA_CHECK_LAUNCH();
     // ctx heads (B·NH,S,HD) = dropout(P)·V
     const auto pv = detail::dropped_operand(saved.probs, mask, saved.narrow, saved.half);

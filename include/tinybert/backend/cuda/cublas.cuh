@@ -92,15 +92,14 @@ void row_major_gemm(std::int64_t batch, std::int64_t m, std::int64_t n, std::int
 // B 16-bit (both bf16 or both half, Tensor16 bits): the tensor-core GEMM, fp32 accumulation, no conversion here.
 inline void gemm16(float* c, const std::uint16_t* a, const std::uint16_t* b, std::int64_t batch, std::int64_t m,
                    std::int64_t n, std::int64_t k, bool trans_a, bool trans_b, bool half, float alpha, float beta) {
-    detail::row_major_gemm(batch, m, n, k, trans_a, trans_b,
-                           [&](cublasOperation_t tb, cublasOperation_t ta, int cn, int cm, int ck, int ldb, int lda,
-                               int ldc) {
-                               const cudaDataType_t input = half ? CUDA_R_16F : CUDA_R_16BF;
-                               TINYBERT_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
-                                   cublas_handle(), tb, ta, cn, cm, ck, &alpha, b, input, ldb, k * n, a, input, lda,
-                                   m * k, &beta, c, CUDA_R_32F, ldc, m * n, static_cast<int>(batch),
-                                   CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
-                           });
+    detail::row_major_gemm(
+        batch, m, n, k, trans_a, trans_b,
+        [&](cublasOperation_t tb, cublasOperation_t ta, int cn, int cm, int ck, int ldb, int lda, int ldc) {
+            const cudaDataType_t input = half ? CUDA_R_16F : CUDA_R_16BF;
+            TINYBERT_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
+                cublas_handle(), tb, ta, cn, cm, ck, &alpha, b, input, ldb, k * n, a, input, lda, m * k, &beta, c,
+                CUDA_R_32F, ldc, m * n, static_cast<int>(batch), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+        });
 }
 
 // x (...) float -> the same shape in bf16 (half = false) or IEEE half bits, rounded to nearest even
@@ -127,14 +126,13 @@ void gemm(T* c, const T* a, const T* b, std::int64_t batch, std::int64_t m, std:
             return gemm16(c, a16.get(), b16.get(), batch, m, n, k, trans_a, trans_b, half, alpha, beta);
         }
     }
-    detail::row_major_gemm(batch, m, n, k, trans_a, trans_b,
-                           [&](cublasOperation_t tb, cublasOperation_t ta, int cn, int cm, int ck, int ldb, int lda,
-                               int ldc) {
-                               TINYBERT_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
-                                   cublas_handle(), tb, ta, cn, cm, ck, &alpha, b, traits::data, ldb, k * n, a,
-                                   traits::data, lda, m * k, &beta, c, traits::data, ldc, m * n,
-                                   static_cast<int>(batch), traits::compute(), CUBLAS_GEMM_DEFAULT));
-                           });
+    detail::row_major_gemm(
+        batch, m, n, k, trans_a, trans_b,
+        [&](cublasOperation_t tb, cublasOperation_t ta, int cn, int cm, int ck, int ldb, int lda, int ldc) {
+            TINYBERT_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
+                cublas_handle(), tb, ta, cn, cm, ck, &alpha, b, traits::data, ldb, k * n, a, traits::data, lda, m * k,
+                &beta, c, traits::data, ldc, m * n, static_cast<int>(batch), traits::compute(), CUBLAS_GEMM_DEFAULT));
+        });
 }
 
 }  // namespace tinybert::cuda

@@ -55,8 +55,8 @@ void linear_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp, const 
     detail::check_float_type<T>();
     detail::check_linear(out.shape(), inp.shape(), weight.shape());
     const T beta = detail::broadcast_bias(out, bias);
-    gemm(out.data(), inp.data(), weight.data(), 1, inp.shape().rows(), weight.shape().dim(0), inp.shape().back(),
-         false, true, T{1}, beta);
+    gemm(out.data(), inp.data(), weight.data(), 1, inp.shape().rows(), weight.shape().dim(0), inp.shape().back(), false,
+         true, T{1}, beta);
 }
 
 // dinp (N,IN) += dout·W;  dweight (OUT,IN) += doutᵀ·inp;  dbias (OUT) += Σ_rows dout
