@@ -103,6 +103,15 @@ Named<T> parameters(M& m) {
     return v;
 }
 
+// The loss of one forward, after its backward (one graph at a time: backward() runs and clears the thread's tape).
+template <class Model, class B>
+double loss_and_backward(Model& m, const B& batch) {
+    const auto out = m.forward(batch);
+    const double loss = out.loss.value().to_vector()[0];
+    backward(out.loss);
+    return loss;
+}
+
 // Three training steps (dropout on, counter stream): gradients compared after the first, parameters after the last.
 template <class Head, class T>
 void compare_training(std::size_t labels) {
@@ -117,13 +126,7 @@ void compare_training(std::size_t labels) {
     AdamW<T, Cuda> opt_gpu(gpu, {.lr = 1e-2, .weight_decay = 0.01});
     const Batch<Cpu> host = host_batch<Head>();
     for (int step = 0; step < 3; ++step) {
-        // one graph at a time: backward() runs and clears the thread's tape
-        const auto out_cpu = cpu.forward(host);
-        const double loss_cpu = out_cpu.loss.value().to_vector()[0];
-        backward(out_cpu.loss);
-        const auto out_gpu = gpu.forward(on<Cuda>(host));
-        const double loss_gpu = out_gpu.loss.value().to_vector()[0];
-        backward(out_gpu.loss);
+        const double loss_cpu = loss_and_backward(cpu, host), loss_gpu = loss_and_backward(gpu, on<Cuda>(host));
         INFO("step " << step);
         CHECK(std::abs(loss_gpu - loss_cpu) <= Tol<T>::atol + Tol<T>::rtol * std::abs(loss_cpu));
         if (step == 0) {
@@ -173,12 +176,7 @@ void compare_16bit_step(Precision p, std::size_t labels) {
     cpu.generator() = Generator(11, DropoutStream::counter);
     gpu.generator() = Generator(11, DropoutStream::counter);
     const Batch<Cpu> host = host_batch<Head>();
-    const auto out_cpu = cpu.forward(host);
-    const double loss_cpu = out_cpu.loss.value().to_vector()[0];
-    backward(out_cpu.loss);
-    const auto out_gpu = gpu.forward(on<Cuda>(host));
-    const double loss_gpu = out_gpu.loss.value().to_vector()[0];
-    backward(out_gpu.loss);
+    const double loss_cpu = loss_and_backward(cpu, host), loss_gpu = loss_and_backward(gpu, on<Cuda>(host));
     INFO(precision_name(p) << ": loss cpu " << loss_cpu << " gpu " << loss_gpu);
     CHECK(std::abs(loss_gpu - loss_cpu) <= 1e-2 * std::abs(loss_cpu));
     double dot = 0, cc = 0, gg = 0;
