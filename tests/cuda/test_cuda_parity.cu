@@ -379,6 +379,25 @@ TEST_CASE("cuda bf16, fp16 and tf32 GEMMs match the cpu's rounding of the inputs
     }
 }
 
+// Operands kept in 16 bits (tensor/tensor16.hpp): the conversion is bitwise the CPU's (round to nearest even), and
+// GELU's backward from a 16-bit input agrees as the float kernels do (erf/exp of the two libraries, float tolerance).
+TEST_CASE("cuda 16-bit copies and the GELU backward that reads one match the cpu", "[cuda][precision]") {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    const Shape shape{19, 53};
+    const auto x = random_tensor<float>(shape, 1, -6, 6), dy = random_tensor<float>(shape, 2);
+    for (const bool half : {false, true}) {
+        INFO("half " << half);
+        const auto x16 = tinybert::cpu::to_16bit(x, half);
+        const auto x16c = tinybert::cuda::to_16bit(to_cuda(x), half);
+        CHECK(x16c.bits.to_vector() == x16.bits.to_vector());
+        auto dx = random_tensor<float>(shape, 3);
+        auto dxc = to_cuda(dx);
+        tinybert::cpu::gelu_backward(&dx, dy, x16);
+        tinybert::cuda::gelu_backward(&dxc, to_cuda(dy), x16c);
+        check_close(dxc, dx, "gelu backward from 16 bits");
+    }
+}
+
 TEMPLATE_TEST_CASE("cuda elementwise kernels match cpu", "[cuda]", float, double) {
     TINYBERT_REQUIRE_CUDA_DEVICE();
     using T = TestType;

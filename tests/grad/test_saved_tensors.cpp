@@ -2,6 +2,8 @@
 // writes, never whole Vars. Counted in bytes held by tensors (cpu::BlockCache), by hand from each op's header comment.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdint>
+#include <span>
 
 #include "support/grad_check.hpp"
 #include "tinybert/ops/dropout.hpp"
@@ -108,5 +110,30 @@ TEST_CASE("a bf16/fp16 linear computes what GEMMs rounding their own inputs comp
         CHECK(xv.grad().to_vector() == dx_ref.to_vector());
         CHECK(wv.grad().to_vector() == dw_ref.to_vector());
         CHECK(bv.grad().to_vector() == db_ref.to_vector());
+    }
+}
+
+TEST_CASE("bf16/fp16 GELU keeps its input in 16 bits and differentiates at that rounding", "[grad][precision]") {
+    const auto x = test::random_tensor({3, 40}, 21, -4.0, 4.0), dy = test::random_tensor({3, 40}, 22);
+    const std::vector<double> xd = x.to_vector(), dyd = dy.to_vector();
+    const Tensor<float> xf = Tensor<float>::from_vector({3, 40}, std::vector<float>(xd.begin(), xd.end()));
+    const Tensor<float> dyf = Tensor<float>::from_vector({3, 40}, std::vector<float>(dyd.begin(), dyd.end()));
+    for (const Precision p : {Precision::bf16, Precision::fp16}) {
+        const PrecisionScope scope(p);
+        // reference: the float kernels, forward at x, backward at x rounded as a GEMM of precision p reads it
+        Tensor<float> rounded = xf.clone(), y_ref = Tensor<float>::empty(xf.shape()), dx_ref(xf.shape());
+        for (float& v : std::span(rounded.data(), rounded.numel())) v = round_gemm_input(v, p);
+        cpu::gelu_forward(y_ref, xf);
+        cpu::gelu_backward(&dx_ref, dyf, rounded);
+
+        const std::size_t before = held();
+        const VarF xv(xf.clone(), true);
+        const VarF y = gelu(xv);
+        // alive: x and y (float), x's 16-bit copy
+        CHECK(held() - before == 2 * xf.numel() * sizeof(float) + xf.numel() * sizeof(std::uint16_t));
+        Cpu::copy(y.grad().data(), dyf.data(), dyf.numel());
+        Tape::current().run_backward();
+        CHECK(y.value().to_vector() == y_ref.to_vector());
+        CHECK(xv.grad().to_vector() == dx_ref.to_vector());
     }
 }

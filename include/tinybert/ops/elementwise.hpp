@@ -1,13 +1,17 @@
 // tinybert/ops/elementwise.hpp: differentiable pointwise ops: residual add (BertSelfOutput/BertOutput), scale,
 // GELU with exact erf (BertIntermediate), tanh (BertPooler), ReLU (DistilBERT's pre-classifier).
-// Saved for backward: GELU its input, tanh and ReLU their output; add and scale nothing.
+// Saved for backward: GELU its input (16-bit under bf16/fp16), tanh and ReLU their output; add and scale nothing.
 #pragma once
 
 #include <type_traits>
 
 #include "tinybert/autograd/tape.hpp"
 #include "tinybert/backend/cpu/elementwise.hpp"
+#include "tinybert/backend/cpu/gemm16.hpp"
+#include "tinybert/core/precision.hpp"
+#include "tinybert/tensor/tensor16.hpp"
 #if defined(TINYBERT_WITH_CUDA) && defined(__CUDACC__)
+#include "tinybert/backend/cuda/cublas.cuh"  // to_16bit
 #include "tinybert/backend/cuda/elementwise.cuh"
 #endif
 
@@ -37,12 +41,21 @@ Var<T, D> scale(const Var<T, D>& x, std::type_identity_t<T> alpha) {
     return out;
 }
 
-// x (...) -> 0.5·x·(1 + erf(x/√2)) (...)
+// x (...) -> 0.5·x·(1 + erf(x/√2)) (...). In a bf16/fp16 matmul precision (float only) backward keeps x rounded to
+// 16 bits, as autocast keeps GELU's bf16 input: GELU'(x) is evaluated at that rounding (relative error in x ≤ 2^-9
+// for bf16); the forward reads the float x.
 template <class T, class D>
 Var<T, D> gelu(const Var<T, D>& x) {
     auto y = Tensor<T, D>::empty(x.shape());
     gelu_forward(y, x.value());
     Var<T, D> out = make_output(y, x);
+    if constexpr (std::is_same_v<T, float>) {
+        if (const Precision p = matmul_precision(); is_16bit(p) && out.requires_grad()) {
+            record_backward(out, [gx = x.grad_ref(), x16 = to_16bit(x.value(), p == Precision::fp16)](
+                                     const Tensor<T, D>& dout) { gelu_backward(gx.ptr(), dout, x16); });
+            return out;
+        }
+    }
     record_backward(
         out, [gx = x.grad_ref(), xv = x.value()](const Tensor<T, D>& dout) { gelu_backward(gx.ptr(), dout, xv); });
     return out;

@@ -6,17 +6,30 @@
 #include "tinybert/core/simd.hpp"  // first: before Eigen or simdjson pull in the intrinsics
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <vector>
 
 #include <unsupported/Eigen/SpecialFunctions>
 
 #include "tinybert/backend/cpu/eigen_map.hpp"
 #include "tinybert/backend/cpu/loops.hpp"
+#include "tinybert/tensor/tensor16.hpp"
 
 namespace tinybert::cpu {
 
 namespace detail {
 
 inline std::int64_t flat_size(std::size_t numel) { return static_cast<std::int64_t>(numel); }
+
+// dx[i] += dy[i]·GELU'(x[i]), i < len: GELU'(x) = Φ(x) + x·φ(x) = 0.5·(1 + erf(x/√2)) + x·exp(−x²/2)/√(2π)
+template <class T>
+void add_gelu_grad(T* dx, const T* dy, const T* x, std::int64_t len) {
+    const T inv_sqrt2 = T(0.70710678118654752440);
+    const T inv_sqrt_2pi = T(0.39894228040143267794);
+    const auto xs = ConstArrayMap<T>(x, len);
+    ArrayMap<T>(dx, len) += ConstArrayMap<T>(dy, len) * (T(0.5) * (T(1) + (xs * inv_sqrt2).erf()) +
+                                                         xs * inv_sqrt_2pi * (T(-0.5) * xs.square()).exp());
+}
 
 }  // namespace detail
 
@@ -67,13 +80,23 @@ void gelu_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp) {
 template <class T>
 void gelu_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, const Tensor<T, Device>& inp) {
     if (!dinp) return;
-    const T inv_sqrt2 = T(0.70710678118654752440);
-    const T inv_sqrt_2pi = T(0.39894228040143267794);
     detail::for_chunks(detail::flat_size(inp.numel()), [&](std::int64_t begin, std::int64_t len) {
-        const auto x = ConstArrayMap<T>(inp.data() + begin, len);
-        const auto dy = ConstArrayMap<T>(dout.data() + begin, len);
-        ArrayMap<T>(dinp->data() + begin, len) +=
-            dy * (T(0.5) * (T(1) + (x * inv_sqrt2).erf()) + x * inv_sqrt_2pi * (T(-0.5) * x.square()).exp());
+        detail::add_gelu_grad(dinp->data() + begin, dout.data() + begin, inp.data() + begin, len);
+    });
+}
+
+// The same with inp kept in 16 bits (a bf16/fp16 run's saved GELU input, ops/elementwise.hpp), widened per chunk
+inline void gelu_backward(Tensor<float, Device>* dinp, const Tensor<float, Device>& dout,
+                          const Tensor16<Device>& inp) {
+    if (!dinp) return;
+    detail::for_chunks(detail::flat_size(inp.bits.numel()), [&](std::int64_t begin, std::int64_t len) {
+        thread_local std::vector<float> x;
+        x.resize(static_cast<std::size_t>(len));
+        const std::uint16_t* bits = inp.bits.data() + begin;
+        for (std::int64_t i = 0; i < len; ++i)
+            x[static_cast<std::size_t>(i)] = inp.half ? tinybert::detail::f16_bits_to_float(bits[i])
+                                                      : tinybert::detail::bf16_bits_to_float(bits[i]);
+        detail::add_gelu_grad(dinp->data() + begin, dout.data() + begin, x.data(), len);
     });
 }
 

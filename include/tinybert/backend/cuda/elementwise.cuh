@@ -5,6 +5,7 @@
 #pragma once
 
 #include "tinybert/backend/cuda/device.cuh"
+#include "tinybert/tensor/tensor16.hpp"
 
 namespace tinybert::cuda {
 
@@ -41,13 +42,18 @@ __global__ void gelu_forward_kernel(T* __restrict__ out, const T* __restrict__ i
     out[i] = T(0.5) * x * (T(1) + erf_(x * T(0.70710678118654752440)));
 }
 
-// dGELU/dx = Φ(x) + x·φ(x) = 0.5·(1 + erf(x/√2)) + x·exp(−x²/2)/√(2π)
-template <class T>
-__global__ void gelu_backward_kernel(T* __restrict__ dinp, const T* __restrict__ dout, const T* __restrict__ inp,
-                                     std::size_t n) {
+// dGELU/dx = Φ(x) + x·φ(x) = 0.5·(1 + erf(x/√2)) + x·exp(−x²/2)/√(2π); In is T, or the 16 bits of a bf16 (or, when
+// `half`, IEEE half) copy of the input (a bf16/fp16 run's saved GELU input)
+template <class T, class In>
+__global__ void gelu_backward_kernel(T* __restrict__ dinp, const T* __restrict__ dout, const In* __restrict__ inp,
+                                     std::size_t n, [[maybe_unused]] bool half) {
     const std::size_t i = global_index();
     if (i >= n) return;
-    const T x = inp[i];
+    T x;
+    if constexpr (std::is_same_v<In, std::uint16_t>)
+        x = half ? tinybert::detail::f16_bits_to_float(inp[i]) : tinybert::detail::bf16_bits_to_float(inp[i]);
+    else
+        x = inp[i];
     const T cdf = T(0.5) * (T(1) + erf_(x * T(0.70710678118654752440)));
     const T pdf = exp_(T(-0.5) * x * x) * T(0.39894228040143267794);
     dinp[i] += dout[i] * (cdf + x * pdf);
@@ -162,8 +168,20 @@ void gelu_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, const
     if (!dinp || dout.numel() == 0) return;
     check_same_shape(*dinp, dout, "cuda::gelu_backward");
     check_same_shape(inp, dout, "cuda::gelu_backward");
-    detail::gelu_backward_kernel<<<grid_for(dout.numel()), block_size, 0, current_stream()>>>(dinp->data(), dout.data(),
-                                                                                              inp.data(), dout.numel());
+    detail::gelu_backward_kernel<<<grid_for(dout.numel()), block_size, 0, current_stream()>>>(
+        dinp->data(), dout.data(), inp.data(), dout.numel(), false);
+    TINYBERT_CUDA_CHECK_LAUNCH();
+}
+
+// The same with inp kept in 16 bits (a bf16/fp16 run's saved GELU input, ops/elementwise.hpp)
+inline void gelu_backward(Tensor<float, Device>* dinp, const Tensor<float, Device>& dout, const Tensor16<Device>& inp) {
+    TINYBERT_NVTX_RANGE_FN();
+    if (!dinp || dout.numel() == 0) return;
+    check_same_shape(*dinp, dout, "cuda::gelu_backward");
+    TINYBERT_CHECK(inp.shape() == dout.shape(), "cuda::gelu_backward: input ", inp.shape().str(), " vs ",
+                   dout.shape().str());
+    detail::gelu_backward_kernel<<<grid_for(dout.numel()), block_size, 0, current_stream()>>>(
+        dinp->data(), dout.data(), inp.bits.data(), dout.numel(), inp.half);
     TINYBERT_CUDA_CHECK_LAUNCH();
 }
 
