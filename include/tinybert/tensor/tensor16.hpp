@@ -19,6 +19,14 @@ struct Tensor16 {
     const Shape& shape() const { return bits.shape(); }
 };
 
+// f as the 16 bits of a Tensor16 (IEEE half when `half`, else bfloat16), rounded to nearest even; and back, exactly
+TINYBERT_HOST_DEVICE inline std::uint16_t to_16bit_value(float f, bool half) {
+    return half ? detail::float_to_f16_bits(f) : detail::float_to_bf16_bits(f);
+}
+TINYBERT_HOST_DEVICE inline float from_16bit_value(std::uint16_t bits, bool half) {
+    return half ? detail::f16_bits_to_float(bits) : detail::bf16_bits_to_float(bits);
+}
+
 // The GEMM precisions whose inputs are 16-bit.
 constexpr bool is_16bit(Precision p) {
     return p == Precision::bf16 || p == Precision::fp16;

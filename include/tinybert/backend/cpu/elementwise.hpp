@@ -94,8 +94,7 @@ inline void gelu_backward(Tensor<float, Device>* dinp, const Tensor<float, Devic
         x.resize(static_cast<std::size_t>(len));
         const std::uint16_t* bits = inp.bits.data() + begin;
         for (std::int64_t i = 0; i < len; ++i)
-            x[static_cast<std::size_t>(i)] = inp.half ? tinybert::detail::f16_bits_to_float(bits[i])
-                                                      : tinybert::detail::bf16_bits_to_float(bits[i]);
+            x[static_cast<std::size_t>(i)] = from_16bit_value(bits[i], inp.half);
         detail::add_gelu_grad(dinp->data() + begin, dout.data() + begin, x.data(), len);
     });
 }

@@ -22,9 +22,7 @@ inline const float* widened_copy(const std::uint16_t* x, std::int64_t rows, std:
     float* o = out.data();
 #pragma omp parallel for schedule(static) if (rows * cols >= (1 << 16))
     for (std::int64_t r = 0; r < rows; ++r)
-        for (std::int64_t j = 0; j < cols; ++j)
-            o[r * cols + j] = half ? tinybert::detail::f16_bits_to_float(x[r * ld + j])
-                                   : tinybert::detail::bf16_bits_to_float(x[r * ld + j]);
+        for (std::int64_t j = 0; j < cols; ++j) o[r * cols + j] = from_16bit_value(x[r * ld + j], half);
     return o;
 }
 
@@ -36,8 +34,7 @@ inline Tensor16<Device> to_16bit(const Tensor<float, Device>& x, bool half) {
     const float* in = x.data();
     std::uint16_t* o = out.bits.data();
     detail::for_chunks(static_cast<std::int64_t>(x.numel()), [&](std::int64_t begin, std::int64_t len) {
-        for (std::int64_t i = begin; i < begin + len; ++i)
-            o[i] = half ? tinybert::detail::float_to_f16_bits(in[i]) : tinybert::detail::float_to_bf16_bits(in[i]);
+        for (std::int64_t i = begin; i < begin + len; ++i) o[i] = to_16bit_value(in[i], half);
     });
     return out;
 }

@@ -24,7 +24,7 @@ namespace detail {
 template <bool Half>
 __global__ void to_16bit_kernel(std::uint16_t* __restrict__ out, const float* __restrict__ x, std::size_t n) {
     const std::size_t i = global_index();
-    if (i < n) out[i] = Half ? tinybert::detail::float_to_f16_bits(x[i]) : tinybert::detail::float_to_bf16_bits(x[i]);
+    if (i < n) out[i] = to_16bit_value(x[i], Half);
 }
 
 struct ScratchFree {

@@ -51,7 +51,7 @@ __global__ void gelu_backward_kernel(T* __restrict__ dinp, const T* __restrict__
     if (i >= n) return;
     T x;
     if constexpr (std::is_same_v<In, std::uint16_t>)
-        x = half ? tinybert::detail::f16_bits_to_float(inp[i]) : tinybert::detail::bf16_bits_to_float(inp[i]);
+        x = from_16bit_value(inp[i], half);
     else
         x = inp[i];
     const T cdf = T(0.5) * (T(1) + erf_(x * T(0.70710678118654752440)));
