@@ -14,6 +14,7 @@
 #include "tinybert/backend/cpu/elementwise.hpp"
 #include "tinybert/backend/cpu/layernorm.hpp"
 #include "tinybert/backend/cpu/linear.hpp"
+#include "tinybert/backend/cpu/residual_layernorm.hpp"
 #include "tinybert/core/rng.hpp"
 
 namespace {
@@ -125,6 +126,35 @@ void BM_DropoutForward(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations() * n);
 }
 
+// The end of a residual block over (N,H), forward and backward, dropout 0.1 (counter stream): range(2) = 1 the fused
+// kernels (residual_layernorm.hpp), 0 dropout, add and LayerNorm one after the other as before (the gradients of the
+// sum and the dropout output are fresh zeros, as the tape's). The two rows of one shape are the A/B comparison.
+void BM_ResidualLayerNorm(benchmark::State& state) {
+    const std::int64_t n = state.range(0), h = state.range(1);
+    const bool fused = state.range(2) != 0;
+    const TensorF x = random_tensor({n, h}, 13), r = random_tensor({n, h}, 14), w = random_tensor({h}, 15),
+                  b = random_tensor({h}, 16), dy = random_tensor({n, h}, 17);
+    TensorF y({n, h}), sum({n, h}), mean({n}), rstd({n}), dx({n, h}), dr({n, h}), dw({h}), db({h});
+    const tinybert::DropoutMask mask{0.1, 7, 0, nullptr};
+    namespace cpu = tinybert::cpu;
+    for (auto _ : state) {
+        if (fused) {
+            cpu::residual_layernorm_forward(y, sum, mean, rstd, x, r, mask, w, b, 1e-12f);
+            cpu::residual_layernorm_backward(&dx, &dr, &dw, &db, dy, sum, mask, w, mean, rstd);
+        } else {
+            TensorF dropped({n, h}), dsum({n, h}), ddropped({n, h});
+            cpu::dropout_forward(dropped, x, mask);
+            cpu::add_forward(sum, dropped, r);
+            cpu::layernorm_forward(y, mean, rstd, sum, w, b, 1e-12f);
+            cpu::layernorm_backward(&dsum, &dw, &db, dy, sum, w, mean, rstd);
+            cpu::add_backward(&ddropped, &dr, dsum);
+            cpu::dropout_backward(&dx, ddropped, mask);
+        }
+        benchmark::DoNotOptimize(dx.data());
+    }
+    state.SetItemsProcessed(state.iterations() * n);
+}
+
 }  // namespace
 
 // GEMM shapes M×N×K: QKV/output projections and FFN-in at B·S = 4096 (BERT-base)
@@ -137,6 +167,10 @@ BENCHMARK(BM_AttentionBackward)->Args({32, 128, 768, 12})->Args({32, 128, 384, 1
 BENCHMARK(BM_LayerNormForward)->Args({4096, 768})->Args({4096, 384})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_GeluForward)->Args({4096, 3072})->Args({4096, 1536})->Unit(benchmark::kMillisecond)->UseRealTime();
 // the attention probabilities of one MiniLM layer on a SQuAD batch (8·12·384·384), counter and torch streams
+BENCHMARK(BM_ResidualLayerNorm)
+    ->ArgsProduct({{4096}, {768, 384}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_DropoutForward)->Args({8 * 12 * 384 * 384, 0})->Args({8 * 12 * 384 * 384, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -5,12 +5,14 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <vector>
 
 #include "tinybert/backend/cuda/attention.cuh"
 #include "tinybert/backend/cuda/elementwise.cuh"
 #include "tinybert/backend/cuda/layernorm.cuh"
 #include "tinybert/backend/cuda/linear.cuh"
+#include "tinybert/core/precision.hpp"
 #include "tinybert/core/rng.hpp"
 
 namespace {
@@ -122,6 +124,52 @@ void BM_attention_backward(benchmark::State& state) {
               [&] { tinybert::cuda::attention_backward(&dq, &dk, &dv, dctx, saved, attention_dropout); });
 }
 
+// bf16 attention, B 32, S range(0), H 768, NH 12 (head size 64), dropout 0.1: range(1) = 1 flash attention
+// (TINYBERT_CUDA_ATTENTION=flash, flash_attention.cuh), 0 the GEMM path. Inputs (B,S,H) float, as the model's
+// projections give them: both paths split and round them to 16-bit heads inside the call.
+class AttentionChoice {
+public:
+    explicit AttentionChoice(bool flash) {
+        if (flash)
+            ::setenv("TINYBERT_CUDA_ATTENTION", "flash", 1);
+        else
+            ::unsetenv("TINYBERT_CUDA_ATTENTION");
+    }
+    AttentionChoice(const AttentionChoice&) = delete;
+    AttentionChoice& operator=(const AttentionChoice&) = delete;
+    ~AttentionChoice() { ::unsetenv("TINYBERT_CUDA_ATTENTION"); }
+};
+
+void BM_attention_bf16_forward(benchmark::State& state) {
+    if (!require_device(state)) return;
+    const tinybert::PrecisionScope bf16(tinybert::Precision::bf16);
+    const AttentionChoice choice(state.range(1) != 0);
+    const std::int64_t s = state.range(0);
+    const Shape bsh{batch, s, hidden};
+    const Tensor q = random_tensor(bsh, 1), k = random_tensor(bsh, 2), v = random_tensor(bsh, 3);
+    const Tensor mask(Shape{batch, s});
+    Tensor ctx(bsh);
+    run_timed(state, 4.0 * batch * s * s * hidden, 0, [&] {
+        tinybert::cuda::attention_forward(ctx, q, k, v, mask, static_cast<int>(heads), attention_dropout);
+    });
+}
+
+void BM_attention_bf16_backward(benchmark::State& state) {
+    if (!require_device(state)) return;
+    const tinybert::PrecisionScope bf16(tinybert::Precision::bf16);
+    const AttentionChoice choice(state.range(1) != 0);
+    const std::int64_t s = state.range(0);
+    const Shape bsh{batch, s, hidden};
+    const Tensor q = random_tensor(bsh, 1), k = random_tensor(bsh, 2), v = random_tensor(bsh, 3),
+                 dctx = random_tensor(bsh, 4);
+    const Tensor mask(Shape{batch, s});
+    Tensor ctx(bsh), dq(bsh), dk(bsh), dv(bsh);
+    const auto saved =
+        tinybert::cuda::attention_forward(ctx, q, k, v, mask, static_cast<int>(heads), attention_dropout);
+    run_timed(state, 8.0 * batch * s * s * hidden, 0,
+              [&] { tinybert::cuda::attention_backward(&dq, &dk, &dv, dctx, saved, attention_dropout); });
+}
+
 // (4096, 768)
 void BM_layernorm_forward(benchmark::State& state) {
     if (!require_device(state)) return;
@@ -173,6 +221,11 @@ BENCHMARK(BM_linear_backward)
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_attention_forward)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_attention_backward)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_attention_bf16_forward)->ArgsProduct({{128, 512}, {0, 1}})->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_attention_bf16_backward)
+    ->ArgsProduct({{128, 512}, {0, 1}})
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_layernorm_forward)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_layernorm_backward)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_gelu_forward)->UseManualTime()->Unit(benchmark::kMicrosecond);

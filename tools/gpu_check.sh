@@ -161,6 +161,15 @@ if [[ -x "$STEP" ]]; then
             --config "$ROOT/benchmarks/train_step/bert-base-uncased.config.json" --head "$head" --shapes "$shapes" \
             ${extra:+"$extra"} "${compile_flag[@]}" --steps 20 --min-seconds 1.5
     done
+    # issue 14, item 1: the bf16 training rows again with flash attention (TINYBERT_CUDA_ATTENTION=flash: no S×S
+    # matrix; flash_attention.cuh), against PyTorch eager bf16, to choose the default by measurement
+    for row in "classification 32x128,32x512" "qa 32x384"; do
+        read -r head shapes <<< "$row"
+        TINYBERT_CUDA_ATTENTION=flash step "train step vs PyTorch: bert-base bf16 flash attention $head $shapes" 200 \
+            python3 "$ROOT/benchmarks/train_step/bench_train_step.py" --device cuda --precision bf16 --bench "$STEP" \
+            --config "$ROOT/benchmarks/train_step/bert-base-uncased.config.json" --head "$head" --shapes "$shapes" \
+            --steps 20 --min-seconds 1.5
+    done
     # tf32 and fp16 (GradScaler) against PyTorch eager in the same precision
     for precision in tf32 fp16; do
         step "train step vs PyTorch: bert-base $precision" 150 python3 \

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <string>
 #include <vector>
@@ -167,9 +168,8 @@ std::vector<Feature> synthetic_features(std::size_t n) {
 // 16-bit value; so the loss agrees to 1e-2 relative and all gradients together point the same way (cosine >= 0.999,
 // norms within 1 %), as bf16 and fp32 do in test_mixed_precision.
 template <class Head>
-void compare_16bit_step(Precision p, std::size_t labels) {
+void compare_16bit_step(Precision p, std::size_t labels, const BertConfig& config) {
     const PrecisionScope scope(p);
-    const BertConfig config = test::tiny_cuda_config(labels);
     Bert<Encoder<dynamic>, Head, Cpu, float> cpu(config, 5);
     Bert<Encoder<dynamic>, Head, Cuda, float> gpu(config, 5);
     cpu.train(), gpu.train();
@@ -274,7 +274,37 @@ TEST_CASE("Inference helpers take a CUDA model: classification_logits as on the 
 TEST_CASE("Bert on CUDA in bf16 and fp16 takes the step the CPU's emulation takes", "[cuda][bert][precision]") {
     TINYBERT_REQUIRE_CUDA_DEVICE();
     for (const Precision p : {Precision::bf16, Precision::fp16}) {
-        compare_16bit_step<SequenceClassification>(p, 3);
-        compare_16bit_step<QuestionAnswering>(p, 2);
+        compare_16bit_step<SequenceClassification>(p, 3, test::tiny_cuda_config(3));
+        compare_16bit_step<QuestionAnswering>(p, 2, test::tiny_cuda_config(2));
     }
+}
+
+// The same with flash attention (TINYBERT_CUDA_ATTENTION=flash), which needs heads of 32 or 64 features: 2 heads of
+// 32 here; the padded rows of host_batch exercise its key mask. Checks that the flash kernels ran.
+TEST_CASE("Bert on CUDA in bf16 and fp16 with flash attention takes the step the CPU's emulation takes",
+          "[cuda][bert][precision][flash]") {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    int device = 0, major = 0;
+    TINYBERT_CUDA_CHECK(cudaGetDevice(&device));
+    TINYBERT_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+    if (major < 8) {
+        WARN("flash attention needs compute capability 8.0; this device has " << major << ".x");
+        return;
+    }
+    struct FlashScope {  // the variable is read at each attention call
+        FlashScope() { ::setenv("TINYBERT_CUDA_ATTENTION", "flash", 1); }
+        ~FlashScope() { ::unsetenv("TINYBERT_CUDA_ATTENTION"); }
+    } const flash;
+    const auto before = cuda::detail::flash::forward_calls.load();
+    for (const Precision p : {Precision::bf16, Precision::fp16}) {
+        for (const std::size_t labels : {std::size_t{3}, std::size_t{2}}) {
+            BertConfig c = test::tiny_cuda_config(labels);
+            c.hidden_size = 64, c.num_attention_heads = 2, c.intermediate_size = 128;
+            if (labels == 3)
+                compare_16bit_step<SequenceClassification>(p, 3, c);
+            else
+                compare_16bit_step<QuestionAnswering>(p, 2, c);
+        }
+    }
+    CHECK(cuda::detail::flash::forward_calls.load() - before == 2 * 2 * 2);  // 2 layers × 2 models × 2 precisions
 }

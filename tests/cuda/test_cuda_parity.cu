@@ -21,12 +21,14 @@
 #include "tinybert/backend/cpu/dropout.hpp"
 #include "tinybert/backend/cpu/elementwise.hpp"
 #include "tinybert/backend/cpu/embedding.hpp"
+#include "tinybert/backend/cpu/embedding_layernorm.hpp"
 #include "tinybert/backend/cpu/layernorm.hpp"
 #include "tinybert/backend/cpu/linear.hpp"
 #include "tinybert/backend/cpu/matmul.hpp"
 #include "tinybert/backend/cpu/mse_loss.hpp"
 #include "tinybert/backend/cpu/multi_tensor.hpp"
 #include "tinybert/backend/cpu/reduce.hpp"
+#include "tinybert/backend/cpu/residual_layernorm.hpp"
 #include "tinybert/backend/cpu/select.hpp"
 #include "tinybert/backend/cpu/softmax.hpp"
 #include "tinybert/backend/cuda/adamw.cuh"
@@ -37,12 +39,14 @@
 #include "tinybert/backend/cuda/dropout.cuh"
 #include "tinybert/backend/cuda/elementwise.cuh"
 #include "tinybert/backend/cuda/embedding.cuh"
+#include "tinybert/backend/cuda/embedding_layernorm.cuh"
 #include "tinybert/backend/cuda/layernorm.cuh"
 #include "tinybert/backend/cuda/linear.cuh"
 #include "tinybert/backend/cuda/matmul.cuh"
 #include "tinybert/backend/cuda/mse_loss.cuh"
 #include "tinybert/backend/cuda/multi_tensor.cuh"
 #include "tinybert/backend/cuda/reduce.cuh"
+#include "tinybert/backend/cuda/residual_layernorm.cuh"
 #include "tinybert/backend/cuda/select.cuh"
 #include "tinybert/backend/cuda/softmax.cuh"
 #include "tinybert/core/precision.hpp"
@@ -379,6 +383,99 @@ TEST_CASE("cuda bf16, fp16 and tf32 GEMMs match the cpu's rounding of the inputs
     }
 }
 
+// Sets an environment variable for one scope (the CUDA input checks read it on every call).
+class ScopedEnv {
+public:
+    ScopedEnv(const char* name, const char* value) : name_(name) { ::setenv(name, value, 1); }
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+    ~ScopedEnv() { ::unsetenv(name_); }
+
+private:
+    const char* name_;
+};
+
+// Flash attention (flash_attention.cuh, TINYBERT_CUDA_ATTENTION=flash) against the CPU's attention in the same 16-bit
+// precision: head sizes 32 and 64, lengths that leave partial 32- and 64-row tiles, a padded sequence and a fully
+// masked one (uniform attention, as HF eager), dropout off and at 0.1 (the same counter masks), bf16 and fp16.
+// Tolerances: the flash kernel rounds P' to 16 bits before normalising it and the CPU after, each within 2^-9 of P'
+// (bf16), so ctx may differ by 2·2^-9·Σ|P'||v| ≤ 2^-8/(1−p) (|v| ≤ 1): atol 2^-7. Gradients as the test above
+// (neighbouring 16-bit roundings of dctx, P' and dS): atol 2^-6·max|g|. The flash forward must keep no S×S tensor:
+// after it, the allocator holds less than a quarter of P's bytes, where the GEMM path holds at least P.
+TEST_CASE("cuda flash attention matches the cpu's attention in bf16 and fp16 and keeps no S×S matrix",
+          "[cuda][precision][flash]") {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    int device = 0, major = 0;
+    TINYBERT_CUDA_CHECK(cudaGetDevice(&device));
+    TINYBERT_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+    if (major < 8) {
+        WARN("flash attention needs compute capability 8.0 (bf16 WMMA); this device has " << major << ".x");
+        return;
+    }
+    struct Case {
+        std::int64_t b, s, nh, hd;
+    };
+    for (const Case c : {Case{3, 77, 2, 32}, Case{2, 128, 3, 64}, Case{1, 512, 2, 32}})
+        for (const tinybert::Precision precision : {tinybert::Precision::bf16, tinybert::Precision::fp16})
+            for (const double p : {0.0, 0.1}) {
+                INFO("B " << c.b << " S " << c.s << " NH " << c.nh << " HD " << c.hd << ", "
+                          << tinybert::precision_name(precision) << ", dropout " << p);
+                const tinybert::PrecisionScope scope(precision);
+                const std::int64_t h = c.nh * c.hd;
+                const Shape shape{c.b, c.s, h};
+                const auto q = random_tensor<float>(shape, 21), k = random_tensor<float>(shape, 22),
+                           v = random_tensor<float>(shape, 23), dctx = random_tensor<float>(shape, 24);
+                std::vector<float> mask(static_cast<std::size_t>(c.b * c.s), 0.0f);
+                const float lowest = std::numeric_limits<float>::lowest();
+                if (c.b > 1)
+                    for (std::int64_t j = c.s - 10; j < c.s; ++j) mask[static_cast<std::size_t>(c.s + j)] = lowest;
+                if (c.b > 2)
+                    for (std::int64_t j = 0; j < c.s; ++j) mask[static_cast<std::size_t>(2 * c.s + j)] = lowest;
+                const auto mask_add = CpuTensor<float>::from_vector(Shape{c.b, c.s}, mask);
+                const tinybert::DropoutMask drop{p, 5, 1234, nullptr};
+                CpuTensor<float> ctx(shape);
+                const auto saved =
+                    tinybert::cpu::attention_forward(ctx, q, k, v, mask_add, static_cast<int>(c.nh), drop);
+                const auto qc = to_cuda(q), kc = to_cuda(k), vc = to_cuda(v), mc = to_cuda(mask_add);
+                const std::size_t p_bytes = static_cast<std::size_t>(c.b * c.nh * c.s * c.s) * sizeof(float);
+                CudaTensor<float> ctxc(shape);
+                std::size_t held_flash = 0, held_gemm = 0;
+                {
+                    const auto before = tinybert::cuda::BlockCache::instance().bytes_in_use();
+                    const auto gemm_saved = tinybert::cuda::attention_forward(ctxc, qc, kc, vc, mc,
+                                                                              static_cast<int>(c.nh), drop);
+                    held_gemm = tinybert::cuda::BlockCache::instance().bytes_in_use() - before;
+                    CHECK_FALSE(gemm_saved.flash);
+                }
+                const ScopedEnv flash("TINYBERT_CUDA_ATTENTION", "flash");
+                const auto before = tinybert::cuda::BlockCache::instance().bytes_in_use();
+                const auto savedc =
+                    tinybert::cuda::attention_forward(ctxc, qc, kc, vc, mc, static_cast<int>(c.nh), drop);
+                held_flash = tinybert::cuda::BlockCache::instance().bytes_in_use() - before;
+                REQUIRE(savedc.flash);
+                CHECK(savedc.probs.numel() == 0);
+                if (tinybert::cuda::BlockCache::instance().caching()) {  // bytes are counted only with the cache
+                    CHECK(held_gemm >= p_bytes);
+                    if (c.s >= 512) CHECK(held_flash < p_bytes / 4);
+                }
+                check_close(ctxc, ctx, "flash ctx", std::ldexp(1.0, -7));
+                CpuTensor<float> dq(shape), dk(shape), dv(shape);
+                CudaTensor<float> dqc(shape), dkc(shape), dvc(shape);
+                tinybert::cpu::attention_backward(&dq, &dk, &dv, dctx, saved, drop);
+                tinybert::cuda::attention_backward(&dqc, &dkc, &dvc, to_cuda(dctx), savedc, drop);
+                const auto check_gradient = [](const CudaTensor<float>& got, const CpuTensor<float>& want,
+                                               const char* what) {
+                    double largest = 0;
+                    for (const float g : want.to_vector())
+                        largest = std::max(largest, std::abs(static_cast<double>(g)));
+                    check_close(got, want, what, std::ldexp(largest, -6));
+                };
+                check_gradient(dqc, dq, "flash dq");
+                check_gradient(dkc, dk, "flash dk");
+                check_gradient(dvc, dv, "flash dv");
+            }
+}
+
 // Operands kept in 16 bits (tensor/tensor16.hpp): the conversion is bitwise the CPU's (round to nearest even), and
 // GELU's backward from a 16-bit input agrees as the float kernels do (erf/exp of the two libraries, float tolerance).
 TEST_CASE("cuda 16-bit copies and the GELU backward that reads one match the cpu", "[cuda][precision]") {
@@ -477,6 +574,62 @@ TEMPLATE_TEST_CASE("cuda layernorm forward/backward match cpu", "[cuda]", float,
     check_close(dxc, dx, "layernorm dinp");
     check_close(dwc, dw, "layernorm dweight");
     check_close(dbc, db, "layernorm dbias");
+}
+
+// The fused LayerNorm(dropout(x) + residual) against (a) the dropout, add and LayerNorm kernels run one after the
+// other on the GPU: bitwise equal, since it does the same arithmetic per element (the dropout product is rounded
+// before the add, the input gradient is rounded before it is accumulated) and the same warp reductions; (b) the CPU's
+// fused op within the usual tolerance. Rows of 70 (a partial warp) and 384 (MiniLM) features, a constant row (zero
+// variance: a padded position's row), dropout off and at 0.1, gradients accumulated onto random starting values.
+TEMPLATE_TEST_CASE("cuda fused residual + dropout + LayerNorm equals its three kernels and the cpu", "[cuda][fused]",
+                   float, double) {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    using T = TestType;
+    for (const std::int64_t h : {70, 384})
+        for (const double p : {0.0, 0.1}) {
+            INFO("h " << h << ", p " << p);
+            const std::int64_t n = 19;
+            const Shape shape{n, h};
+            auto x = random_tensor<T>(shape, 1, -2, 2), residual = random_tensor<T>(shape, 2, -2, 3);
+            for (std::int64_t c = 0; c < h; ++c) x.data()[3 * h + c] = T(0.5), residual.data()[3 * h + c] = T(0.25);
+            const auto w = random_tensor<T>(Shape{h}, 3, 0.5, 1.5), b = random_tensor<T>(Shape{h}, 4);
+            const auto dy = random_tensor<T>(shape, 5);
+            const tinybert::DropoutMask mask{p, 77, 1000, nullptr};
+            const T eps(1e-12);
+            // fused on the CPU
+            CpuTensor<T> y(shape), sum(shape), mean(Shape{n}), rstd(Shape{n});
+            tinybert::cpu::residual_layernorm_forward(y, sum, mean, rstd, x, residual, mask, w, b, eps);
+            auto dx = random_tensor<T>(shape, 6), dres = random_tensor<T>(shape, 7);
+            auto dw = random_tensor<T>(Shape{h}, 8), db = random_tensor<T>(Shape{h}, 9);
+            tinybert::cpu::residual_layernorm_backward(&dx, &dres, &dw, &db, dy, sum, mask, w, mean, rstd);
+            // fused on the GPU
+            const auto xc = to_cuda(x), rc = to_cuda(residual), wc = to_cuda(w), bc = to_cuda(b), dyc = to_cuda(dy);
+            CudaTensor<T> yc(shape), sumc(shape), meanc(Shape{n}), rstdc(Shape{n});
+            tinybert::cuda::residual_layernorm_forward(yc, sumc, meanc, rstdc, xc, rc, mask, wc, bc, eps);
+            auto dxc = to_cuda(random_tensor<T>(shape, 6)), dresc = to_cuda(random_tensor<T>(shape, 7));
+            auto dwc = to_cuda(random_tensor<T>(Shape{h}, 8)), dbc = to_cuda(random_tensor<T>(Shape{h}, 9));
+            tinybert::cuda::residual_layernorm_backward(&dxc, &dresc, &dwc, &dbc, dyc, sumc, mask, wc, meanc, rstdc);
+            check_close(yc, y, "fused out"), check_close(sumc, sum, "fused sum");
+            check_close(dxc, dx, "fused dx"), check_close(dresc, dres, "fused dresidual");
+            check_close(dwc, dw, "fused dweight"), check_close(dbc, db, "fused dbias");
+            // the three kernels on the GPU
+            CudaTensor<T> dropped(shape), sum3(shape), y3(shape), mean3(Shape{n}), rstd3(Shape{n});
+            tinybert::cuda::dropout_forward(dropped, xc, mask);
+            tinybert::cuda::add_forward(sum3, dropped, rc);
+            tinybert::cuda::layernorm_forward(y3, mean3, rstd3, sum3, wc, bc, eps);
+            CudaTensor<T> dsum3(shape), ddropped3(shape);  // zero-filled, as the tape's fresh gradients
+            auto dx3 = to_cuda(random_tensor<T>(shape, 6)), dres3 = to_cuda(random_tensor<T>(shape, 7));
+            auto dw3 = to_cuda(random_tensor<T>(Shape{h}, 8)), db3 = to_cuda(random_tensor<T>(Shape{h}, 9));
+            tinybert::cuda::layernorm_backward(&dsum3, &dw3, &db3, dyc, sum3, wc, mean3, rstd3);
+            tinybert::cuda::add_backward(&ddropped3, &dres3, dsum3);
+            tinybert::cuda::dropout_backward(&dx3, ddropped3, mask);
+            CHECK(yc.to_vector() == y3.to_vector());
+            CHECK(sumc.to_vector() == sum3.to_vector());
+            CHECK(dxc.to_vector() == dx3.to_vector());
+            CHECK(dresc.to_vector() == dres3.to_vector());
+            CHECK(dwc.to_vector() == dw3.to_vector());
+            CHECK(dbc.to_vector() == db3.to_vector());
+        }
 }
 
 // Bias and LayerNorm parameter gradients are two-pass column sums over chunks of 64 rows (at most 1024 chunks):
@@ -594,6 +747,76 @@ TEMPLATE_TEST_CASE("cuda embedding forward/backward match cpu", "[cuda]", float,
     }
 }
 
+// The fused embeddings (Σ three table lookups, LayerNorm, dropout) against (a) the gather, add, LayerNorm and dropout
+// kernels on the GPU: the forward bitwise (the same arithmetic per element and the same warp reductions); the
+// backward's LayerNorm parameter gradients bitwise, the tables within the usual tolerance (their scatter uses atomics,
+// whose order varies); (b) the CPU's fused op within the usual tolerance. 50 ids with repeats and a padding id.
+TEMPLATE_TEST_CASE("cuda fused embeddings + LayerNorm + dropout equal their kernels and the cpu", "[cuda][fused]",
+                   float, double) {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    using T = TestType;
+    const std::int64_t n = 50, h = 72;
+    const CpuTensor<T> word = random_tensor<T>(Shape{11, h}, 1), type = random_tensor<T>(Shape{2, h}, 2),
+                       position = random_tensor<T>(Shape{9, h}, 3);
+    const auto word_ids = random_ids(Shape{n}, 4, 11), type_ids = random_ids(Shape{n}, 5, 2),
+               position_ids = random_ids(Shape{n}, 6, 9);
+    const auto w = random_tensor<T>(Shape{h}, 7, 0.5, 1.5), b = random_tensor<T>(Shape{h}, 8);
+    const auto dy = random_tensor<T>(Shape{n, h}, 9);
+    const T eps(1e-12);
+    for (const double p : {0.0, 0.1}) {
+        INFO("p " << p);
+        const tinybert::DropoutMask mask{p, 31, 500, nullptr};
+        tinybert::EmbeddingSum<T, Cpu> e;
+        e.add(word_ids, word, 2), e.add(type_ids, type, -1), e.add(position_ids, position, -1);
+        tinybert::EmbeddingSum<T, Cuda> ec;
+        ec.add(to_cuda(word_ids), to_cuda(word), 2), ec.add(to_cuda(type_ids), to_cuda(type), -1);
+        ec.add(to_cuda(position_ids), to_cuda(position), -1);
+        // fused on both devices
+        CpuTensor<T> y(Shape{n, h}), sum(Shape{n, h}), mean(Shape{n}), rstd(Shape{n});
+        tinybert::cpu::embedding_layernorm_forward(y, sum, mean, rstd, e, mask, w, b, eps);
+        CudaTensor<T> yc(Shape{n, h}), sumc(Shape{n, h}), meanc(Shape{n}), rstdc(Shape{n});
+        const auto wc = to_cuda(w), bc = to_cuda(b), dyc = to_cuda(dy);
+        tinybert::cuda::embedding_layernorm_forward(yc, sumc, meanc, rstdc, ec, mask, wc, bc, eps);
+        check_close(yc, y, "fused out"), check_close(sumc, sum, "fused sum");
+        std::vector<CpuTensor<T>> d{random_tensor<T>(word.shape(), 10), random_tensor<T>(type.shape(), 11),
+                                    random_tensor<T>(position.shape(), 12), random_tensor<T>(Shape{h}, 13),
+                                    random_tensor<T>(Shape{h}, 14)};
+        std::vector<CudaTensor<T>> dc, d3;
+        for (const auto& t : d) dc.push_back(to_cuda(t)), d3.push_back(to_cuda(t));
+        CpuTensor<T>* const tables[] = {&d[0], &d[1], &d[2]};
+        tinybert::cpu::embedding_layernorm_backward<T>(tables, &d[3], &d[4], dy, sum, e, mask, w, mean, rstd);
+        CudaTensor<T>* const tables_c[] = {&dc[0], &dc[1], &dc[2]};
+        tinybert::cuda::embedding_layernorm_backward<T>(tables_c, &dc[3], &dc[4], dyc, sumc, ec, mask, wc, meanc,
+                                                        rstdc);
+        const char* names[] = {"dword", "dtype", "dposition", "dweight", "dbias"};
+        for (std::size_t i = 0; i < d.size(); ++i) check_close(dc[i], d[i], names[i]);
+        // the separate kernels on the GPU
+        CudaTensor<T> gw(Shape{n, h}), gt(Shape{n, h}), gp(Shape{n, h}), s1(Shape{n, h}), s2(Shape{n, h});
+        tinybert::cuda::embedding_forward(gw, ec.ids[0], ec.tables[0]);
+        tinybert::cuda::embedding_forward(gt, ec.ids[1], ec.tables[1]);
+        tinybert::cuda::embedding_forward(gp, ec.ids[2], ec.tables[2]);
+        tinybert::cuda::add_forward(s1, gw, gt), tinybert::cuda::add_forward(s2, s1, gp);
+        CudaTensor<T> normed(Shape{n, h}), y3(Shape{n, h}), mean3(Shape{n}), rstd3(Shape{n});
+        tinybert::cuda::layernorm_forward(normed, mean3, rstd3, s2, wc, bc, eps);
+        tinybert::cuda::dropout_forward(y3, normed, mask);
+        CHECK(yc.to_vector() == y3.to_vector());
+        CHECK(sumc.to_vector() == s2.to_vector());
+        CudaTensor<T> dnormed(Shape{n, h}), ds2(Shape{n, h}), ds1(Shape{n, h});  // zeros, as fresh gradients
+        tinybert::cuda::dropout_backward(&dnormed, dyc, mask);
+        tinybert::cuda::layernorm_backward(&ds2, &d3[3], &d3[4], dnormed, s2, wc, mean3, rstd3);
+        tinybert::cuda::add_backward(&ds1, static_cast<CudaTensor<T>*>(nullptr), ds2);  // the sum's first term
+        tinybert::cuda::embedding_backward(&d3[2], ds2, ec.ids[2], -1);
+        tinybert::cuda::embedding_backward(&d3[1], ds1, ec.ids[1], -1);
+        tinybert::cuda::embedding_backward(&d3[0], ds1, ec.ids[0], 2);
+        CHECK(dc[3].to_vector() == d3[3].to_vector());
+        CHECK(dc[4].to_vector() == d3[4].to_vector());
+        for (std::size_t i = 0; i < 3; ++i) {
+            const auto host = d3[i].to_vector();
+            check_close(dc[i], CpuTensor<T>::from_vector(d3[i].shape(), host), std::string("separate ") + names[i]);
+        }
+    }
+}
+
 TEMPLATE_TEST_CASE("cuda dropout forward/backward match cpu", "[cuda]", float, double) {
     TINYBERT_REQUIRE_CUDA_DEVICE();
     using T = TestType;
@@ -703,17 +926,6 @@ std::string cpu_error(F&& f) {
     return {};
 }
 
-// Sets an environment variable for one scope (the CUDA input checks read it on every call).
-class ScopedEnv {
-public:
-    ScopedEnv(const char* name, const char* value) : name_(name) { ::setenv(name, value, 1); }
-    ScopedEnv(const ScopedEnv&) = delete;
-    ScopedEnv& operator=(const ScopedEnv&) = delete;
-    ~ScopedEnv() { ::unsetenv(name_); }
-
-private:
-    const char* name_;
-};
 
 TEST_CASE("cuda out-of-range ids and targets: the CPU's error with TINYBERT_CUDA_CHECK_INPUTS, else a zero row and a "
           "NaN loss",

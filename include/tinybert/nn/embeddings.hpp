@@ -1,5 +1,6 @@
-// tinybert/nn/embeddings.hpp: the embeddings of every family: LN(word[id] + position[pos] (+ token_type[tt])), then
-// dropout, each table (·,E) with E = embedding_width() (hidden_size, or ELECTRA's embedding_size).
+// tinybert/nn/embeddings.hpp: the embeddings of every family: LN(word[id] (+ token_type[tt]) + position[pos]), then
+// dropout, in one fused op (ops/embedding_layernorm.hpp); each table (·,E) with E = embedding_width() (hidden_size,
+// or ELECTRA's embedding_size).
 // Positions (spec §2.1): BERT, DistilBERT and ELECTRA number every row 0..S-1 whatever the padding; RoBERTa and
 // XLM-R number the tokens that are not pad_token_id from pad_token_id + 1 on and give padding pad_token_id
 // (create_position_ids_from_input_ids), whose row of the position table then receives no gradient.
@@ -7,14 +8,13 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "tinybert/io/hf_config.hpp"
 #include "tinybert/nn/layer_norm.hpp"
 #include "tinybert/nn/module.hpp"
 #include "tinybert/ops/batch_inputs.hpp"
-#include "tinybert/ops/dropout.hpp"
-#include "tinybert/ops/elementwise.hpp"
-#include "tinybert/ops/embedding.hpp"
+#include "tinybert/ops/embedding_layernorm.hpp"
 
 namespace tinybert {
 
@@ -53,11 +53,11 @@ struct Embeddings {
         TINYBERT_CHECK(last < position.shape().dim(0), "Embeddings: sequence length ", S, " needs position ", last,
                        ", beyond max_position_embeddings ", position.shape().dim(0),
                        " (truncate the input with the tokenizer's max_length)");
-        Var<T, D> sum = embedding(input_ids, word, pad_token_id);
-        if (token_type.defined()) sum = add(sum, embedding(token_type_ids, token_type));
         const std::int64_t position_padding = positions == Positions::after_padding ? pad_token_id : -1;
-        sum = add(sum, embedding(position_ids(input_ids), position, position_padding));
-        return dropout(norm.forward(sum), dropout_p, ctx.gen, ctx.training);
+        std::vector<EmbeddingLookup<T, D>> lookups{{input_ids, word, pad_token_id}};
+        if (token_type.defined()) lookups.push_back({token_type_ids, token_type, -1});
+        lookups.push_back({position_ids(input_ids), position, position_padding});
+        return embedding_layer_norm<T, D>(lookups, norm.weight, norm.bias, norm.eps, dropout_p, ctx.gen, ctx.training);
     }
 
     // input_ids (B,S) -> position ids (B,S), as described at the top (built on the batch's device)

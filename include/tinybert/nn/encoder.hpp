@@ -18,7 +18,6 @@
 #include "tinybert/nn/linear.hpp"
 #include "tinybert/nn/module.hpp"
 #include "tinybert/ops/attention.hpp"
-#include "tinybert/ops/dropout.hpp"
 #include "tinybert/ops/elementwise.hpp"
 #include "tinybert/quant/layer.hpp"
 
@@ -78,12 +77,9 @@ struct EncoderLayer {
                                                    std::array{query.bias, key.bias, value.bias});
         const Var<T, D> ctx_layer =
             attention(q, k, v, mask_add, num_heads, ctx.training ? attention_dropout : 0.0, ctx.gen);
-        const Var<T, D> attn =
-            dropout(attention_output.forward(ctx_layer), attention_output_dropout, ctx.gen, ctx.training);
-        const Var<T, D> x1 = attention_norm.forward(add(attn, x));
-        const Var<T, D> ff =
-            dropout(output.forward(gelu(intermediate.forward(x1))), hidden_dropout, ctx.gen, ctx.training);
-        return output_norm.forward(add(ff, x1));
+        const Var<T, D> x1 =
+            attention_norm.forward(attention_output.forward(ctx_layer), x, attention_output_dropout, ctx);
+        return output_norm.forward(output.forward(gelu(intermediate.forward(x1))), x1, hidden_dropout, ctx);
     }
 };
 

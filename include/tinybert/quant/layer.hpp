@@ -55,10 +55,10 @@ Var<T, Cpu> layer_forward(const Layer& l, const Int8Layer& q, const Var<T, Cpu>&
         attention(int8_linear(xq, q.query, l.query.bias), int8_linear(xq, q.key, l.key.bias),
                   int8_linear(xq, q.value, l.value.bias), mask_add, l.num_heads, 0.0, nullptr);
     const Var<T, Cpu> attn = int8_linear(ctx_layer, q.attention_output, l.attention_output.bias);
-    const Var<T, Cpu> x1 = l.attention_norm.forward(add(attn, x));
+    const Var<T, Cpu> x1 = l.attention_norm.forward(attn, x, 0.0, ctx);
     const Var<T, Cpu> ff =
         int8_linear(gelu(int8_linear(x1, q.intermediate, l.intermediate.bias)), q.output, l.output.bias);
-    return l.output_norm.forward(add(ff, x1));
+    return l.output_norm.forward(ff, x1, 0.0, ctx);
 }
 
 }  // namespace tinybert::quant

@@ -5,6 +5,8 @@
 // Heads are split into contiguous (B,NH,S,HD) copies so each product is one strided-batched cuBLAS GEMM over (b,h);
 // the forward keeps those copies (in 16 bits under bf16/fp16) for backward in AttentionSaved, instead of q, k and v.
 // The attention-probability dropout uses counters offset + flat index of (b,h,i,j), as on the CPU.
+// With TINYBERT_CUDA_ATTENTION=flash a bf16/fp16 attention of head size 32 or 64 runs flash_attention.cuh instead:
+// no P in memory, its backward recomputes P from saved row statistics.
 #pragma once
 
 #include <cmath>
@@ -12,6 +14,7 @@
 
 #include "tinybert/backend/cuda/cublas.cuh"
 #include "tinybert/backend/cuda/dropout.cuh"
+#include "tinybert/backend/cuda/flash_attention.cuh"
 #include "tinybert/backend/cuda/softmax.cuh"
 
 namespace tinybert::cuda {
@@ -153,12 +156,17 @@ Operand<T> dropped_operand(const Tensor<T, Device>& probs, const DropoutMask& ma
 
 // What attention_backward reads: the softmax output and the heads of Q, K and V, split (B·NH,S,HD) and, in a
 // bf16/fp16 precision, already in 16 bits (half the bytes of the float q, k, v, which the forward does not keep).
+// Under flash attention (flash_attention.cuh) there is no P: the softmax statistics, the 16-bit output and the mask
+// instead.
 template <class T>
 struct AttentionSaved {
-    Tensor<T, Device> probs;  // (B,NH,S,S) softmax before dropout
+    Tensor<T, Device> probs;  // (B,NH,S,S) softmax before dropout (empty under flash attention)
     detail::Operand<T> q_heads, k_heads, v_heads;
     detail::AttentionDims dims{};
     bool narrow = false, half = false;  // 16-bit GEMMs (IEEE half when `half`, else bf16)
+    bool flash = false;
+    FlashSaved flash_saved;
+    Tensor<T, Device> mask_add;  // (B,S), what the flash backward adds to the scores again
 };
 
 // ----------------------------------------------------------------------------------------------------------------
@@ -185,11 +193,23 @@ AttentionSaved<T> attention_forward(Tensor<T, Device>& ctx, const Tensor<T, Devi
     saved.half = p == Precision::fp16;
     const auto b = static_cast<std::int64_t>(d.b), nh = static_cast<std::int64_t>(d.nh),
                s = static_cast<std::int64_t>(d.s), hd = static_cast<std::int64_t>(d.hd);
-    saved.probs = Tensor<T, Device>::empty({b, nh, s, s});
-    if (d.heads_numel() == 0) return saved;
+    if (d.heads_numel() == 0) {
+        saved.probs = Tensor<T, Device>::empty({b, nh, s, s});
+        return saved;
+    }
     saved.q_heads = detail::split_operand(q, d, saved.narrow, saved.half);
     saved.k_heads = detail::split_operand(k, d, saved.narrow, saved.half);
     saved.v_heads = detail::split_operand(v, d, saved.narrow, saved.half);
+    if constexpr (std::is_same_v<T, float>) {
+        if (saved.narrow && detail::flash::wanted(d.hd)) {
+            saved.flash = true;
+            saved.mask_add = mask_add;
+            saved.flash_saved = flash_attention_forward(ctx, saved.q_heads.narrow, saved.k_heads.narrow,
+                                                        saved.v_heads.narrow, mask_add, d.b, d.nh, mask);
+            return saved;
+        }
+    }
+    saved.probs = Tensor<T, Device>::empty({b, nh, s, s});
     // scores (B·NH,S,S) = Q·Kᵀ/√HD, written straight into probs, then the masked softmax in place
     const T scale = T(1) / std::sqrt(static_cast<T>(d.hd));
     detail::gemm(saved.probs.data(), saved.q_heads, saved.k_heads, b * nh, s, s, hd, false, true, scale, T{0});
@@ -223,6 +243,12 @@ void attention_backward(Tensor<T, Device>* dq, Tensor<T, Device>* dk, Tensor<T, 
     const auto bnh = static_cast<std::int64_t>(d.b * d.nh), s = static_cast<std::int64_t>(d.s),
                hd = static_cast<std::int64_t>(d.hd);
     const auto dc = detail::split_operand(dctx, d, saved.narrow, saved.half);
+    if constexpr (std::is_same_v<T, float>) {
+        if (saved.flash)
+            return flash_attention_backward(dq, dk, dv, dc.narrow, saved.flash_saved, saved.q_heads.narrow,
+                                            saved.k_heads.narrow, saved.v_heads.narrow, saved.mask_add, d.b, d.nh,
+                                            mask);
+    }
     auto dhead = Tensor<T, Device>::empty({bnh, s, hd});  // each GEMM below overwrites it (beta = 0)
     if (dv) {
         // dV (B·NH,S,HD) = P'ᵀ · dctx

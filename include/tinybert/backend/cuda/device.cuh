@@ -250,6 +250,13 @@ __device__ inline float sqrt_(float x) {
 __device__ inline double sqrt_(double x) {
     return sqrt(x);
 }
+// a·b rounded on its own, never contracted into an FMA with a following add (to match an op that stores a·b)
+__device__ inline float mul_rn(float a, float b) {
+    return __fmul_rn(a, b);
+}
+__device__ inline double mul_rn(double a, double b) {
+    return __dmul_rn(a, b);
+}
 
 // Sum / max over the 32 lanes of a warp; every lane gets the result.
 template <class T>

@@ -14,6 +14,44 @@ namespace detail {
 
 inline constexpr int layernorm_rows_per_block = block_size / warp_size;
 
+// One warp's row x (H), lanes striding by warp_size: m = mean, r = 1/sqrt(biased variance + eps), two passes.
+template <class T>
+__device__ inline void warp_row_moments(T& m, T& r, const T* x, std::size_t h, unsigned int lane, T eps) {
+    T sum{};
+    for (std::size_t c = lane; c < h; c += warp_size) sum += x[c];
+    m = warp_sum(sum) / static_cast<T>(h);
+    T sq{};
+    for (std::size_t c = lane; c < h; c += warp_size) {
+        const T d = x[c] - m;
+        sq += d * d;
+    }
+    r = T(1) / sqrt_(warp_sum(sq) / static_cast<T>(h) + eps);
+}
+
+// One warp's row of the backward: mean(dnorm) and mean(dnorm·norm), dnorm = weight·dy, norm = (x − m)·r
+template <class T>
+__device__ inline void warp_row_grad_means(T& dnorm_mean, T& dnorm_norm_mean, const T* dy, const T* x, const T* weight,
+                                           T m, T r, std::size_t h, unsigned int lane) {
+    T dnorm_sum{}, dnorm_norm_sum{};
+    for (std::size_t c = lane; c < h; c += warp_size) {
+        const T dnorm = weight[c] * dy[c];
+        dnorm_sum += dnorm;
+        dnorm_norm_sum += dnorm * (x[c] - m) * r;
+    }
+    dnorm_mean = warp_sum(dnorm_sum) / static_cast<T>(h);
+    dnorm_norm_mean = warp_sum(dnorm_norm_sum) / static_cast<T>(h);
+}
+
+// One element of the input gradient: r·(dnorm − mean(dnorm) − norm·mean(dnorm·norm)), rounded as stored
+template <class T>
+__device__ inline T layernorm_input_grad(T x, T dy, T w, T m, T r, T dnorm_mean, T dnorm_norm_mean) {
+    const T norm = (x - m) * r;
+    T dval = w * dy;                 // term 1
+    dval -= dnorm_mean;              // term 2
+    dval -= norm * dnorm_norm_mean;  // term 3
+    return mul_rn(dval, r);
+}
+
 // out = (inp − mean)·rstd·weight + bias, one warp per row
 template <class T>
 __global__ void layernorm_forward_kernel(T* __restrict__ out, T* __restrict__ mean, T* __restrict__ rstd,
@@ -23,15 +61,8 @@ __global__ void layernorm_forward_kernel(T* __restrict__ out, T* __restrict__ me
     const unsigned int lane = threadIdx.x % warp_size;
     if (row >= rows) return;
     const T* x = inp + row * h;
-    T sum{};
-    for (std::size_t c = lane; c < h; c += warp_size) sum += x[c];
-    const T m = warp_sum(sum) / static_cast<T>(h);
-    T sq{};
-    for (std::size_t c = lane; c < h; c += warp_size) {
-        const T d = x[c] - m;
-        sq += d * d;
-    }
-    const T r = T(1) / sqrt_(warp_sum(sq) / static_cast<T>(h) + eps);
+    T m, r;
+    warp_row_moments(m, r, x, h, lane, eps);
     T* y = out + row * h;
     for (std::size_t c = lane; c < h; c += warp_size) y[c] = (x[c] - m) * r * weight[c] + bias[c];
     if (lane == 0) {
@@ -52,22 +83,11 @@ __global__ void layernorm_backward_input_kernel(T* __restrict__ dinp, const T* _
     const T* x = inp + row * h;
     const T* dy = dout + row * h;
     const T m = mean[row], r = rstd[row];
-    T dnorm_sum{}, dnorm_norm_sum{};
-    for (std::size_t c = lane; c < h; c += warp_size) {
-        const T dnorm = weight[c] * dy[c];
-        dnorm_sum += dnorm;
-        dnorm_norm_sum += dnorm * (x[c] - m) * r;
-    }
-    const T dnorm_mean = warp_sum(dnorm_sum) / static_cast<T>(h);
-    const T dnorm_norm_mean = warp_sum(dnorm_norm_sum) / static_cast<T>(h);
+    T dnorm_mean, dnorm_norm_mean;
+    warp_row_grad_means(dnorm_mean, dnorm_norm_mean, dy, x, weight, m, r, h, lane);
     T* dx = dinp + row * h;
-    for (std::size_t c = lane; c < h; c += warp_size) {
-        const T norm = (x[c] - m) * r;
-        T dval = weight[c] * dy[c];      // term 1
-        dval -= dnorm_mean;              // term 2
-        dval -= norm * dnorm_norm_mean;  // term 3
-        dx[c] += dval * r;
-    }
+    for (std::size_t c = lane; c < h; c += warp_size)
+        dx[c] += layernorm_input_grad(x[c], dy[c], weight[c], m, r, dnorm_mean, dnorm_norm_mean);
 }
 
 // partial_w (chunks, H) = Σ_{rows of chunk} dout·norm;  partial_b (chunks, H) = Σ_{rows of chunk} dout
@@ -91,6 +111,25 @@ __global__ void layernorm_backward_params_partial_kernel(T* __restrict__ partial
             column_chunk_sum<T>(rows, rows_per_chunk, col, in_range, [&](std::size_t r) { return dout[r * h + col]; });
         if (threadIdx.y == 0 && in_range) partial_b[blockIdx.y * h + col] = sum;
     }
+}
+
+// dweight (H) += Σ_rows dout·norm;  dbias (H) += Σ_rows dout (either may be null), norm = (inp − mean)·rstd
+template <class T>
+void layernorm_param_grads(Tensor<T, Device>* dweight, Tensor<T, Device>* dbias, const Tensor<T, Device>& dout,
+                           const Tensor<T, Device>& inp, const Tensor<T, Device>& mean, const Tensor<T, Device>& rstd) {
+    if (!dweight && !dbias) return;
+    const auto rows = static_cast<std::size_t>(inp.shape().rows()), h = static_cast<std::size_t>(inp.shape().back());
+    TINYBERT_CHECK((!dweight || dweight->numel() == h) && (!dbias || dbias->numel() == h),
+                   "cuda::layernorm_backward: dweight/dbias must have ", h, " elements");
+    const Shape ps{static_cast<std::int64_t>(column_chunks(rows)), static_cast<std::int64_t>(h)};
+    auto partial_w = dweight ? Tensor<T, Device>::empty(ps) : Tensor<T, Device>();
+    auto partial_b = dbias ? Tensor<T, Device>::empty(ps) : Tensor<T, Device>();
+    layernorm_backward_params_partial_kernel<<<column_grid(rows, h), column_block(), 0, current_stream()>>>(
+        dweight ? partial_w.data() : nullptr, dbias ? partial_b.data() : nullptr, dout.data(), inp.data(), mean.data(),
+        rstd.data(), rows, h, column_rows_per_chunk(rows));
+    TINYBERT_CUDA_CHECK_LAUNCH();
+    if (dweight) column_finish(dweight->data(), partial_w);
+    if (dbias) column_finish(dbias->data(), partial_b);
 }
 
 }  // namespace detail
@@ -136,20 +175,7 @@ void layernorm_backward(Tensor<T, Device>* dinp, Tensor<T, Device>* dweight, Ten
                                                                       weight.data(), mean.data(), rstd.data(), rows, h);
         TINYBERT_CUDA_CHECK_LAUNCH();
     }
-    if (dweight || dbias) {
-        TINYBERT_CHECK((!dweight || dweight->numel() == h) && (!dbias || dbias->numel() == h),
-                       "cuda::layernorm_backward: dweight/dbias must have ", h, " elements");
-        const Shape ps{static_cast<std::int64_t>(detail::column_chunks(rows)), static_cast<std::int64_t>(h)};
-        auto partial_w = dweight ? Tensor<T, Device>::empty(ps) : Tensor<T, Device>();
-        auto partial_b = dbias ? Tensor<T, Device>::empty(ps) : Tensor<T, Device>();
-        detail::layernorm_backward_params_partial_kernel<<<detail::column_grid(rows, h), detail::column_block(), 0,
-                                                           current_stream()>>>(
-            dweight ? partial_w.data() : nullptr, dbias ? partial_b.data() : nullptr, dout.data(), inp.data(),
-            mean.data(), rstd.data(), rows, h, detail::column_rows_per_chunk(rows));
-        TINYBERT_CUDA_CHECK_LAUNCH();
-        if (dweight) detail::column_finish(dweight->data(), partial_w);
-        if (dbias) detail::column_finish(dbias->data(), partial_b);
-    }
+    detail::layernorm_param_grads(dweight, dbias, dout, inp, mean, rstd);
 }
 
 }  // namespace tinybert::cuda
