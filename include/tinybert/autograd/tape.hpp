@@ -124,10 +124,13 @@ public:
 
     void record(std::function<void()> backward) { nodes_.push_back(std::move(backward)); }
 
-    // Run every recorded closure in reverse order, then release them (and the activations they saved).
+    // Run every recorded closure in reverse order, releasing each one as soon as it has run: the activations it saved
+    // and the gradients that only it still refers to (an intermediate output's, once its producer has read it) are
+    // freed during backward, as PyTorch frees a node's saved tensors, instead of all at the end.
     void run_backward() {
         for (std::size_t i = nodes_.size(); i-- > 0;) {
             nodes_[i]();
+            nodes_[i] = nullptr;
             if (observer_) observer_->backward_done(i);
         }
         clear();
