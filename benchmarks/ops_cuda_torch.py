@@ -4,11 +4,11 @@ the iterations after 3 warm-ups), printed as a table next to tinybert's numbers 
 
   linear_forward/OUT/IN   y (4096, OUT) = x (4096, IN) · Wᵀ + b             (torch.nn.functional.linear)
   linear_backward/OUT/IN  dx, dW, db of the same layer                      (autograd.grad)
-  attention_forward       B 32, S 128, H 768, NH 12, key mask, dropout 0.1  (scaled_dot_product_attention, as BERT)
-  attention_backward      dq, dk, dv of the same
-  attention_bf16_forward/S/F, attention_bf16_backward/S/F
-                          the same in bf16 (autocast's dtype) at S 128 and 512; tinybert's F = 0 GEMM path,
-                          F = 1 flash attention; PyTorch: SDPA on both rows (with a mask: its memory-efficient kernel)
+  attention_forward/S/M   B 32, S, H 768, NH 12, key mask, dropout 0.1  (scaled_dot_product_attention, as BERT)
+                          M = 0: fp32 at S 128; M = 1, 2: bf16 (autocast's dtype) at S 128 and 512, tinybert's GEMM
+                          path (1) and flash attention (2), PyTorch's SDPA on both (with a mask: its
+                          memory-efficient kernel)
+  attention_backward/S/M  dq, dk, dv of the same
   layernorm_forward/backward (4096, 768); gelu_forward/backward (4096, 3072), exact erf
 
 usage: python3 benchmarks/ops_cuda_torch.py [--tinybert bench.json] [--iters 200]
@@ -44,24 +44,17 @@ def cases():
         dy = torch.randn_like(y)
         yield f"linear_backward/{out}/{inp}", lambda y=y, dy=dy, x=x, w=w, b=b: torch.autograd.grad(
             y, (x, w, b), dy, retain_graph=True)
-    q, k, v = (r(B, NH, S, HIDDEN // NH) for _ in range(3))
-    mask = torch.zeros(B, 1, 1, S, device="cuda")
-    attn = lambda: F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=0.1)  # noqa: E731
-    yield "attention_forward", attn
-    ctx = attn()
-    dctx = torch.randn_like(ctx)
-    yield "attention_backward", lambda: torch.autograd.grad(ctx, (q, k, v), dctx, retain_graph=True)
-    for seq in (128, 512):
-        q, k, v = (torch.randn(B, NH, seq, HIDDEN // NH, device="cuda", dtype=torch.bfloat16, requires_grad=True)
+    for seq, dtype, modes in ((S, torch.float32, (0,)), (S, torch.bfloat16, (1, 2)), (512, torch.bfloat16, (1, 2))):
+        q, k, v = (torch.randn(B, NH, seq, HIDDEN // NH, device="cuda", dtype=dtype, requires_grad=True)
                    for _ in range(3))
-        mask = torch.zeros(B, 1, 1, seq, device="cuda", dtype=torch.bfloat16)
+        mask = torch.zeros(B, 1, 1, seq, device="cuda", dtype=dtype)
         attn = lambda q=q, k=k, v=v, mask=mask: F.scaled_dot_product_attention(  # noqa: E731
             q, k, v, attn_mask=mask, dropout_p=0.1)
         ctx = attn()
         dctx = torch.randn_like(ctx)
-        for flash in (0, 1):
-            yield f"attention_bf16_forward/{seq}/{flash}", attn
-            yield f"attention_bf16_backward/{seq}/{flash}", lambda ctx=ctx, dctx=dctx, q=q, k=k, v=v: \
+        for mode in modes:
+            yield f"attention_forward/{seq}/{mode}", attn
+            yield f"attention_backward/{seq}/{mode}", lambda ctx=ctx, dctx=dctx, q=q, k=k, v=v: \
                 torch.autograd.grad(ctx, (q, k, v), dctx, retain_graph=True)
     x, g, beta = r(ROWS, HIDDEN), r(HIDDEN), r(HIDDEN)
     yield "layernorm_forward", lambda: F.layer_norm(x, (HIDDEN,), g, beta, 1e-12)

@@ -1,5 +1,6 @@
 // What the GPU tests share: TINYBERT_REQUIRE_CUDA_DEVICE(), the first line of every case (without a CUDA device —
-// CI, a laptop — the case passes with a warning), and the tiny BERT they build.
+// CI, a laptop — the case passes with a warning), TINYBERT_REQUIRE_FLASH_DEVICE() for the flash-attention cases, and
+// the tiny BERT they build.
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -15,6 +16,20 @@
             WARN("no CUDA device: skipped");       \
             return;                                \
         }                                          \
+    } while (0)
+
+// The first lines of a flash-attention case: it needs compute capability 8.0 (bf16 WMMA); on an older device the
+// case passes with a warning.
+#define TINYBERT_REQUIRE_FLASH_DEVICE()                                                                          \
+    do {                                                                                                         \
+        TINYBERT_REQUIRE_CUDA_DEVICE();                                                                          \
+        int device_ = 0, major_ = 0;                                                                             \
+        TINYBERT_CUDA_CHECK(cudaGetDevice(&device_));                                                            \
+        TINYBERT_CUDA_CHECK(cudaDeviceGetAttribute(&major_, cudaDevAttrComputeCapabilityMajor, device_));        \
+        if (major_ < 8) {                                                                                        \
+            WARN("flash attention needs compute capability 8.0; this device has " << major_ << ".x: skipped");  \
+            return;                                                                                              \
+        }                                                                                                        \
     } while (0)
 
 namespace tinybert::test {

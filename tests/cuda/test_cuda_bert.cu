@@ -283,14 +283,7 @@ TEST_CASE("Bert on CUDA in bf16 and fp16 takes the step the CPU's emulation take
 // 32 here; the padded rows of host_batch exercise its key mask. Checks that the flash kernels ran.
 TEST_CASE("Bert on CUDA in bf16 and fp16 with flash attention takes the step the CPU's emulation takes",
           "[cuda][bert][precision][flash]") {
-    TINYBERT_REQUIRE_CUDA_DEVICE();
-    int device = 0, major = 0;
-    TINYBERT_CUDA_CHECK(cudaGetDevice(&device));
-    TINYBERT_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
-    if (major < 8) {
-        WARN("flash attention needs compute capability 8.0; this device has " << major << ".x");
-        return;
-    }
+    TINYBERT_REQUIRE_FLASH_DEVICE();
     struct FlashScope {  // the variable is read at each attention call
         FlashScope() { ::setenv("TINYBERT_CUDA_ATTENTION", "flash", 1); }
         ~FlashScope() { ::unsetenv("TINYBERT_CUDA_ATTENTION"); }

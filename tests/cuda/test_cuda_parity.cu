@@ -404,14 +404,7 @@ private:
 // after it, the allocator holds less than a quarter of P's bytes, where the GEMM path holds at least P.
 TEST_CASE("cuda flash attention matches the cpu's attention in bf16 and fp16 and keeps no S×S matrix",
           "[cuda][precision][flash]") {
-    TINYBERT_REQUIRE_CUDA_DEVICE();
-    int device = 0, major = 0;
-    TINYBERT_CUDA_CHECK(cudaGetDevice(&device));
-    TINYBERT_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
-    if (major < 8) {
-        WARN("flash attention needs compute capability 8.0 (bf16 WMMA); this device has " << major << ".x");
-        return;
-    }
+    TINYBERT_REQUIRE_FLASH_DEVICE();
     struct Case {
         std::int64_t b, s, nh, hd;
     };

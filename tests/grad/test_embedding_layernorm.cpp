@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "grad/fused_checks.hpp"
 #include "grad/op_checks.hpp"
 #include "tinybert/ops/dropout.hpp"
 #include "tinybert/ops/elementwise.hpp"
@@ -19,6 +20,7 @@ using Catch::Matchers::Contains;
 using test::check_gradients;
 using test::leaf;
 using test::random_tensor;
+using test::random_var;
 using test::VarD;
 using test::weighted_sum;
 
@@ -26,25 +28,14 @@ namespace {
 
 using Ids = Tensor<std::int64_t>;
 
-template <class T>
-Var<T> random_var(const Shape& shape, std::uint32_t seed, double lo, double hi) {
-    const std::vector<double> v = random_tensor(shape, seed, lo, hi).to_vector();
-    return Var<T>(Tensor<T>::from_vector(shape, std::vector<T>(v.begin(), v.end())), true);
-}
-
 // (B,S) = (3,5) ids: word ids with the padding id 0 at the ends of rows 1 and 2, token types 0/1, positions
 // numbered after the padding as RoBERTa does (padding at position 1).
 const Ids kWords = Ids::from_vector({3, 5}, {5, 9, 2, 7, 3, 4, 4, 8, 0, 0, 6, 1, 0, 0, 0});
 const Ids kTypes = Ids::from_vector({3, 5}, {0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 0, 1, 1, 1, 1});
 const Ids kPositions = Ids::from_vector({3, 5}, {2, 3, 4, 5, 6, 2, 3, 4, 1, 1, 2, 3, 1, 1, 1});
 
-struct Run {
-    std::vector<std::vector<double>> values;  // output, then the gradients of the tables, weight and bias
-    std::vector<std::uint8_t> next_mask;      // the generator's next decisions
-};
-
 template <class T>
-Run run(bool fused, std::size_t tables, double p, bool training, DropoutStream stream) {
+test::OpRun run(bool fused, std::size_t tables, double p, bool training, DropoutStream stream) {
     constexpr std::int64_t e = 40;
     const Var<T> word = random_var<T>({10, e}, 1, -1, 1), type = random_var<T>({2, e}, 2, -1, 1);
     const Var<T> position = random_var<T>({7, e}, 3, -1, 1);
@@ -63,17 +54,11 @@ Run run(bool fused, std::size_t tables, double p, bool training, DropoutStream s
             sum = add(sum, embedding(lookups[t].ids, lookups[t].table, lookups[t].padding_idx));
         y = dropout(layer_norm(sum, w, b, T(1e-5)), p, &gen, training);
     }
-    Run r;
-    const auto widen = [](const std::vector<T>& v) { return std::vector<double>(v.begin(), v.end()); };
-    r.values.push_back(widen(y.value().to_vector()));
+    test::OpRun r;
+    r.record(y, true);
     backward(mse_loss(y, target.value()));
-    for (const Var<T>* v : {&word, &type, &position, &w, &b})
-        r.values.push_back(v->has_grad() ? widen(v->grad().to_vector()) : std::vector<double>{});
-    const DropoutMask next = gen.mask(64, 0.5);
-    for (std::uint64_t i = 0; i < 64; ++i)
-        r.next_mask.push_back(next.kept ? (*next.kept)[i]
-                                        : static_cast<std::uint8_t>(
-                                              uniform_at_least(next.seed, next.offset + i, uniform_threshold(0.5))));
+    for (const Var<T>* v : {&word, &type, &position, &w, &b}) r.record(*v);
+    r.record_next_decisions(gen);
     return r;
 }
 
@@ -85,13 +70,9 @@ void check_same_as_separate_ops() {
                 for (const bool training : {true, false}) {
                     INFO(tables << " tables, torch stream " << (stream == DropoutStream::torch) << ", p " << p
                                 << ", training " << training);
-                    const Run fused = run<T>(true, tables, p, training, stream);
-                    const Run separate = run<T>(false, tables, p, training, stream);
-                    for (std::size_t i = 0; i < fused.values.size(); ++i) {
-                        INFO("value " << i << " (output, dword, dtype, dposition, dweight, dbias)");
-                        CHECK(fused.values[i] == separate.values[i]);
-                    }
-                    CHECK(fused.next_mask == separate.next_mask);
+                    test::check_same_runs(run<T>(true, tables, p, training, stream),
+                                          run<T>(false, tables, p, training, stream),
+                                          "output, dword, dtype, dposition, dweight, dbias");
                 }
 }
 

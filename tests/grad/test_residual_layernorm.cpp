@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "grad/fused_checks.hpp"
 #include "grad/op_checks.hpp"
 #include "tinybert/ops/dropout.hpp"
 #include "tinybert/ops/elementwise.hpp"
@@ -16,26 +17,16 @@ using namespace tinybert;
 using test::check_gradients;
 using test::leaf;
 using test::random_tensor;
+using test::random_var;
 using test::VarD;
 using test::weighted_sum;
 
 namespace {
 
-template <class T>
-Var<T> random_var(const Shape& shape, std::uint32_t seed, double lo, double hi) {
-    const std::vector<double> v = random_tensor(shape, seed, lo, hi).to_vector();
-    return Var<T>(Tensor<T>::from_vector(shape, std::vector<T>(v.begin(), v.end())), true);
-}
-
-struct Run {
-    std::vector<std::vector<double>> values;  // output, then the gradients of x, residual, weight, bias
-    std::vector<std::uint8_t> next_mask;      // the generator's next decisions: the op drew what the three ops drew
-};
-
 // One forward and backward through either the fused op or dropout → add → layer_norm, from fresh leaves.
 // The input x comes through a scale so that its gradient is accumulated, as a linear layer's output's would be.
 template <class T>
-Run run(bool fused, const Shape& shape, double p, bool training, DropoutStream stream) {
+test::OpRun run(bool fused, const Shape& shape, double p, bool training, DropoutStream stream) {
     const std::int64_t h = shape.back();
     const Var<T> x0 = random_var<T>(shape, 1, -2, 2), residual = random_var<T>(shape, 2, -2, 3);
     const Var<T> w = random_var<T>({h}, 3, 0.5, 1.5), b = random_var<T>({h}, 4, -1, 1);
@@ -44,16 +35,11 @@ Run run(bool fused, const Shape& shape, double p, bool training, DropoutStream s
     const Var<T> x = scale(x0, T(0.75));
     const Var<T> y = fused ? residual_layer_norm(x, residual, w, b, T(1e-5), p, &gen, training)
                            : layer_norm(add(dropout(x, p, &gen, training), residual), w, b, T(1e-5));
-    Run r;
-    const auto widen = [](const std::vector<T>& v) { return std::vector<double>(v.begin(), v.end()); };
-    r.values.push_back(widen(y.value().to_vector()));
+    test::OpRun r;
+    r.record(y, true);
     backward(mse_loss(y, target.value()));
-    for (const Var<T>* v : {&x0, &residual, &w, &b}) r.values.push_back(widen(v->grad().to_vector()));
-    const DropoutMask next = gen.mask(64, 0.5);
-    for (std::uint64_t i = 0; i < 64; ++i)
-        r.next_mask.push_back(next.kept ? (*next.kept)[i]
-                                        : static_cast<std::uint8_t>(
-                                              uniform_at_least(next.seed, next.offset + i, uniform_threshold(0.5))));
+    for (const Var<T>* v : {&x0, &residual, &w, &b}) r.record(*v);
+    r.record_next_decisions(gen);
     return r;
 }
 
@@ -65,13 +51,9 @@ void check_same_as_three_ops() {
                 for (const bool training : {true, false}) {
                     INFO("shape " << shape.str() << ", torch stream " << (stream == DropoutStream::torch) << ", p " << p
                                   << ", training " << training);
-                    const Run fused = run<T>(true, shape, p, training, stream);
-                    const Run three = run<T>(false, shape, p, training, stream);
-                    for (std::size_t i = 0; i < fused.values.size(); ++i) {
-                        INFO("value " << i << " (output, dx, dresidual, dweight, dbias)");
-                        CHECK(fused.values[i] == three.values[i]);
-                    }
-                    CHECK(fused.next_mask == three.next_mask);
+                    test::check_same_runs(run<T>(true, shape, p, training, stream),
+                                          run<T>(false, shape, p, training, stream),
+                                          "output, dx, dresidual, dweight, dbias");
                 }
 }
 

@@ -131,6 +131,22 @@ struct Problem {
     __device__ float mask(std::size_t b, std::size_t key) const { return mask_add ? mask_add[b * s + key] : 0.f; }
 };
 
+// Where a thread works: head bh = blockIdx.y of sequence b, its warp and lane, and the warp's first row (w0) in the
+// block's 64-row tiles.
+struct Place {
+    std::size_t bh, b, head;
+    unsigned int warp, lane;
+    int w0;
+
+    __device__ explicit Place(std::size_t nh)
+        : bh(blockIdx.y),
+          b(bh / nh),
+          head(bh % nh),
+          warp(threadIdx.x / warp_size),
+          lane(threadIdx.x % warp_size),
+          w0(static_cast<int>(warp) * rows_per_warp) {}
+};
+
 // Forward, one block per (64 query rows, head bh): ctx rows (B,S,H) = dropout(softmax(scores))·V, out16
 // (B·NH,S,HD) the same in 16 bits, row_max and row_inv_sum (B·NH·S) of the softmax.
 template <class E, int HD>
@@ -146,10 +162,11 @@ __global__ void __launch_bounds__(threads)
     __shared__ __align__(32) E p_s[block_rows * tile];
     __shared__ __align__(32) float o_s[block_rows * HD];
     __shared__ float m_s[block_rows], l_s[block_rows], alpha_s[block_rows];
-    const std::size_t bh = blockIdx.y, b = bh / pr.nh, head = bh % pr.nh, s = pr.s;
+    const Place at(pr.nh);
+    const std::size_t bh = at.bh, b = at.b, head = at.head, s = pr.s;
     const std::size_t row0 = static_cast<std::size_t>(blockIdx.x) * block_rows;
-    const unsigned int warp = threadIdx.x / warp_size, lane = threadIdx.x % warp_size;
-    const int w0 = static_cast<int>(warp) * rows_per_warp;  // the warp's first row in the block's tiles
+    const unsigned int lane = at.lane;
+    const int w0 = at.w0;
     const E* qh = q + bh * s * HD;
     const E* kh = k + bh * s * HD;
     const E* vh = v + bh * s * HD;
@@ -233,6 +250,16 @@ __device__ inline RowStats row_stats(const float* row_max, const float* row_inv_
     return valid ? RowStats{row_max[at], row_inv_sum[at]} : RowStats{INFINITY, 0.f};
 }
 
+// stats[t], d[t] for t < Rows: the softmax statistics and D of rows row0 + t of head bh ((+inf, 0) and 0 past the end)
+template <int Rows>
+__device__ inline void load_row_stats(RowStats* stats, float* d, const float* row_max, const float* row_inv_sum,
+                                      const float* dsum, std::size_t bh, std::size_t row0, std::size_t s) {
+    if (threadIdx.x >= Rows) return;
+    const std::size_t row = row0 + threadIdx.x;
+    stats[threadIdx.x] = row_stats(row_max, row_inv_sum, bh * s + row, row < s);
+    d[threadIdx.x] = row < s ? dsum[bh * s + row] : 0.f;
+}
+
 // dK, dV for 64 keys of head bh (one block), streaming query tiles of 32:
 //   Pᵀ = exp(scoresᵀ − m)/l, dV += P'ᵀ·dO, dP'ᵀ = V·dOᵀ, dSᵀ = Pᵀ ⊙ (dP'ᵀ ⊙ keep − D)/√HD, dK += dSᵀ·Q
 template <class E, int HD>
@@ -250,10 +277,11 @@ __global__ void __launch_bounds__(threads)
     __shared__ __align__(32) E pt_s[block_rows * tile];       // P'ᵀ, then dSᵀ
     __shared__ RowStats stats_s[tile];
     __shared__ float d_s[tile];
-    const std::size_t bh = blockIdx.y, b = bh / pr.nh, head = bh % pr.nh, s = pr.s;
+    const Place at(pr.nh);
+    const std::size_t bh = at.bh, b = at.b, head = at.head, s = pr.s;
     const std::size_t key0 = static_cast<std::size_t>(blockIdx.x) * block_rows;
-    const unsigned int warp = threadIdx.x / warp_size, lane = threadIdx.x % warp_size;
-    const int w0 = static_cast<int>(warp) * rows_per_warp;
+    const unsigned int warp = at.warp, lane = at.lane;
+    const int w0 = at.w0;
     load_rows<E, HD, block_rows>(k_s, k + bh * s * HD, key0, s);
     load_rows<E, HD, block_rows>(v_s, v + bh * s * HD, key0, s);
     FragC dk_acc[HD / 16], dv_acc[HD / 16];
@@ -262,11 +290,7 @@ __global__ void __launch_bounds__(threads)
         __syncthreads();  // the previous tile's products are done with q_s and do_s
         load_rows<E, HD, tile>(q_s, q + bh * s * HD, i0, s);
         load_rows<E, HD, tile>(do_s, dout + bh * s * HD, i0, s);
-        if (threadIdx.x < tile) {
-            const std::size_t row = i0 + threadIdx.x;
-            stats_s[threadIdx.x] = row_stats(row_max, row_inv_sum, bh * s + row, row < s);
-            d_s[threadIdx.x] = row < s ? dsum[bh * s + row] : 0.f;
-        }
+        load_row_stats<tile>(stats_s, d_s, row_max, row_inv_sum, dsum, bh, i0, s);
         __syncthreads();
         product_abt<E, HD>(st_s + w0 * tile, k_s + w0 * HD, q_s);    // scoresᵀ (16 keys, 32 queries)
         product_abt<E, HD>(dpt_s + w0 * tile, v_s + w0 * HD, do_s);  // dP'ᵀ = V·dOᵀ
@@ -322,17 +346,14 @@ __global__ void __launch_bounds__(threads)
     __shared__ __align__(32) E ds_s[block_rows * tile];
     __shared__ RowStats stats_s[block_rows];
     __shared__ float d_s[block_rows];
-    const std::size_t bh = blockIdx.y, b = bh / pr.nh, head = bh % pr.nh, s = pr.s;
+    const Place at(pr.nh);
+    const std::size_t bh = at.bh, b = at.b, head = at.head, s = pr.s;
     const std::size_t row0 = static_cast<std::size_t>(blockIdx.x) * block_rows;
-    const unsigned int warp = threadIdx.x / warp_size, lane = threadIdx.x % warp_size;
-    const int w0 = static_cast<int>(warp) * rows_per_warp;
+    const unsigned int warp = at.warp, lane = at.lane;
+    const int w0 = at.w0;
     load_rows<E, HD, block_rows>(q_s, q + bh * s * HD, row0, s);
     load_rows<E, HD, block_rows>(do_s, dout + bh * s * HD, row0, s);
-    if (threadIdx.x < block_rows) {
-        const std::size_t row = row0 + threadIdx.x;
-        stats_s[threadIdx.x] = row_stats(row_max, row_inv_sum, bh * s + row, row < s);
-        d_s[threadIdx.x] = row < s ? dsum[bh * s + row] : 0.f;
-    }
+    load_row_stats<block_rows>(stats_s, d_s, row_max, row_inv_sum, dsum, bh, row0, s);
     FragC dq_acc[HD / 16];
     for (int nf = 0; nf < HD / 16; ++nf) wmma::fill_fragment(dq_acc[nf], 0.f);
     for (std::size_t j0 = 0; j0 < s; j0 += tile) {
