@@ -103,11 +103,11 @@ __device__ inline void accumulate_ab(FragC (&acc)[HD / 16], const E* a, const E*
         }
 }
 
-// grad (B,S,H) rows row0.. (< S) of head h, columns h·HD.. += the warp's 16 rows of acc (staged through `stage`,
-// 16×HD floats of shared memory); nothing when grad is null
+// grad (B,S,H) of sequence b, positions row0.. (< S), columns col0.. (head h: h·HD) += the warp's 16 rows of acc
+// (staged through `stage`, 16×HD floats of shared memory); nothing when grad is null
 template <int HD>
-__device__ inline void add_rows(float* grad, FragC (&acc)[HD / 16], float* stage, std::size_t row0, std::size_t s,
-                                std::size_t h_total, std::size_t col0, unsigned int lane) {
+__device__ inline void add_rows(float* grad, FragC (&acc)[HD / 16], float* stage, std::size_t b, std::size_t row0,
+                                std::size_t s, std::size_t h_total, std::size_t col0, unsigned int lane) {
     if (!grad) return;
     for (int nf = 0; nf < HD / 16; ++nf) wmma::store_matrix_sync(stage + nf * 16, acc[nf], HD, wmma::mem_row_major);
     __syncwarp();
@@ -115,7 +115,7 @@ __device__ inline void add_rows(float* grad, FragC (&acc)[HD / 16], float* stage
         const std::size_t row = row0 + static_cast<std::size_t>(r);
         if (row >= s) break;
         for (unsigned int c = lane; c < static_cast<unsigned int>(HD); c += warp_size)
-            grad[row * h_total + col0 + c] += stage[r * HD + static_cast<int>(c)];
+            grad[(b * s + row) * h_total + col0 + c] += stage[r * HD + static_cast<int>(c)];
     }
 }
 
@@ -162,11 +162,11 @@ __global__ void __launch_bounds__(threads)
     __shared__ __align__(32) E p_s[block_rows * tile];
     __shared__ __align__(32) float o_s[block_rows * HD];
     __shared__ float m_s[block_rows], l_s[block_rows], alpha_s[block_rows];
-    const Place at(pr.nh);
-    const std::size_t bh = at.bh, b = at.b, head = at.head, s = pr.s;
+    const Place place(pr.nh);
+    const std::size_t bh = place.bh, b = place.b, head = place.head, s = pr.s;
     const std::size_t row0 = static_cast<std::size_t>(blockIdx.x) * block_rows;
-    const unsigned int lane = at.lane;
-    const int w0 = at.w0;
+    const unsigned int lane = place.lane;
+    const int w0 = place.w0;
     const E* qh = q + bh * s * HD;
     const E* kh = k + bh * s * HD;
     const E* vh = v + bh * s * HD;
@@ -277,11 +277,11 @@ __global__ void __launch_bounds__(threads)
     __shared__ __align__(32) E pt_s[block_rows * tile];       // P'ᵀ, then dSᵀ
     __shared__ RowStats stats_s[tile];
     __shared__ float d_s[tile];
-    const Place at(pr.nh);
-    const std::size_t bh = at.bh, b = at.b, head = at.head, s = pr.s;
+    const Place place(pr.nh);
+    const std::size_t bh = place.bh, b = place.b, head = place.head, s = pr.s;
     const std::size_t key0 = static_cast<std::size_t>(blockIdx.x) * block_rows;
-    const unsigned int warp = at.warp, lane = at.lane;
-    const int w0 = at.w0;
+    const unsigned int warp = place.warp, lane = place.lane;
+    const int w0 = place.w0;
     load_rows<E, HD, block_rows>(k_s, k + bh * s * HD, key0, s);
     load_rows<E, HD, block_rows>(v_s, v + bh * s * HD, key0, s);
     FragC dk_acc[HD / 16], dv_acc[HD / 16];
@@ -321,9 +321,9 @@ __global__ void __launch_bounds__(threads)
     __syncthreads();  // st_s and dpt_s become the staging buffers of the result
     float* stage = (warp < 2 ? st_s : dpt_s) + (warp % 2) * rows_per_warp * HD;
     static_assert(2 * rows_per_warp * HD <= block_rows * tile, "add_rows staging must fit the score buffers");
-    add_rows<HD>(dk, dk_acc, stage, key0 + static_cast<std::size_t>(w0), s, pr.h, head * HD, lane);
+    add_rows<HD>(dk, dk_acc, stage, b, key0 + static_cast<std::size_t>(w0), s, pr.h, head * HD, lane);
     __syncwarp();
-    add_rows<HD>(dv, dv_acc, stage, key0 + static_cast<std::size_t>(w0), s, pr.h, head * HD, lane);
+    add_rows<HD>(dv, dv_acc, stage, b, key0 + static_cast<std::size_t>(w0), s, pr.h, head * HD, lane);
 #else
     __trap();
 #endif
@@ -346,11 +346,11 @@ __global__ void __launch_bounds__(threads)
     __shared__ __align__(32) E ds_s[block_rows * tile];
     __shared__ RowStats stats_s[block_rows];
     __shared__ float d_s[block_rows];
-    const Place at(pr.nh);
-    const std::size_t bh = at.bh, b = at.b, head = at.head, s = pr.s;
+    const Place place(pr.nh);
+    const std::size_t bh = place.bh, b = place.b, head = place.head, s = pr.s;
     const std::size_t row0 = static_cast<std::size_t>(blockIdx.x) * block_rows;
-    const unsigned int warp = at.warp, lane = at.lane;
-    const int w0 = at.w0;
+    const unsigned int warp = place.warp, lane = place.lane;
+    const int w0 = place.w0;
     load_rows<E, HD, block_rows>(q_s, q + bh * s * HD, row0, s);
     load_rows<E, HD, block_rows>(do_s, dout + bh * s * HD, row0, s);
     load_row_stats<block_rows>(stats_s, d_s, row_max, row_inv_sum, dsum, bh, row0, s);
@@ -380,7 +380,7 @@ __global__ void __launch_bounds__(threads)
     }
     __syncthreads();  // s_s and dp_s become the staging buffers of the result
     float* stage = (warp < 2 ? s_s : dp_s) + (warp % 2) * rows_per_warp * HD;
-    add_rows<HD>(dq, dq_acc, stage, row0 + static_cast<std::size_t>(w0), s, pr.h, head * HD, lane);
+    add_rows<HD>(dq, dq_acc, stage, b, row0 + static_cast<std::size_t>(w0), s, pr.h, head * HD, lane);
 #else
     __trap();
 #endif
