@@ -2,6 +2,8 @@
 // 1/(1−p); the identity in evaluation. Saved for backward: the DropoutMask (a counter range, or the drawn bytes).
 #pragma once
 
+#include <cstdint>
+
 #include "tinybert/autograd/tape.hpp"
 #include "tinybert/backend/cpu/dropout.hpp"
 #include "tinybert/core/rng.hpp"
@@ -11,14 +13,22 @@
 
 namespace tinybert {
 
+// The mask of a dropout with probability p over n elements, for the op named `op` (dropout and the fused ops that
+// end in or contain one): taken from gen when training and p > 0, else the empty mask (p = 0: no dropout).
+// requires: 0 <= p < 1; gen != nullptr when it applies.
+inline DropoutMask dropout_mask(std::uint64_t n, double p, Generator* gen, bool training, const char* op) {
+    TINYBERT_CHECK(p >= 0 && p < 1, op, ": dropout probability ", p, " not in [0,1)");
+    if (!training || p == 0) return {};
+    TINYBERT_CHECK(gen != nullptr, op, ": training with dropout p = ", p, " needs a Generator");
+    return gen->mask(n, p);
+}
+
 // x (...) -> dropout(x) (...); returns x itself (nothing recorded) when !training or p == 0.
 // requires: 0 <= p < 1; gen != nullptr when it applies (it takes the mask of numel(x) elements from gen).
 template <class T, class D>
 Var<T, D> dropout(const Var<T, D>& x, double p, Generator* gen, bool training) {
-    TINYBERT_CHECK(p >= 0 && p < 1, "dropout: probability ", p, " not in [0,1)");
-    if (!training || p == 0) return x;
-    TINYBERT_CHECK(gen != nullptr, "dropout: training with p = ", p, " needs a Generator");
-    const DropoutMask mask = gen->mask(x.value().numel(), p);
+    const DropoutMask mask = dropout_mask(x.value().numel(), p, gen, training, "dropout");
+    if (mask.p == 0) return x;
     auto y = Tensor<T, D>::empty(x.shape());
     dropout_forward(y, x.value(), mask);
     Var<T, D> out = make_output(y, x);

@@ -13,6 +13,7 @@
 #include "tinybert/backend/cpu/embedding_layernorm.hpp"
 #include "tinybert/backend/embedding_sum.hpp"
 #include "tinybert/core/rng.hpp"
+#include "tinybert/ops/dropout.hpp"
 #if defined(TINYBERT_WITH_CUDA) && defined(__CUDACC__)
 #include "tinybert/backend/cuda/embedding_layernorm.cuh"
 #endif
@@ -40,14 +41,9 @@ Var<T, D> embedding_layer_norm(std::span<const EmbeddingLookup<T, D>> lookups, c
     TINYBERT_CHECK(weight.shape() == Shape{e.width()} && bias.shape() == Shape{e.width()},
                    "embedding_layer_norm: tables of width ", e.width(), " with weight ", weight.shape().str(),
                    " and bias ", bias.shape().str());
-    TINYBERT_CHECK(p >= 0 && p < 1, "embedding_layer_norm: dropout probability ", p, " not in [0,1)");
     Shape shape = lookups[0].ids.shape();
     shape.push_back(e.width());
-    DropoutMask mask;  // p = 0: no dropout
-    if (training && p > 0) {
-        TINYBERT_CHECK(gen != nullptr, "embedding_layer_norm: training with dropout p = ", p, " needs a Generator");
-        mask = gen->mask(shape.numel(), p);
-    }
+    const DropoutMask mask = dropout_mask(shape.numel(), p, gen, training, "embedding_layer_norm");
     auto y = Tensor<T, D>::empty(shape), sum = Tensor<T, D>::empty(shape);
     auto mean = Tensor<T, D>::empty(Shape{e.rows()}), rstd = Tensor<T, D>::empty(Shape{e.rows()});
     embedding_layernorm_forward(y, sum, mean, rstd, e, mask, weight.value(), bias.value(), eps);

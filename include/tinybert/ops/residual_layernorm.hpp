@@ -10,6 +10,7 @@
 #include "tinybert/autograd/tape.hpp"
 #include "tinybert/backend/cpu/residual_layernorm.hpp"
 #include "tinybert/core/rng.hpp"
+#include "tinybert/ops/dropout.hpp"
 #if defined(TINYBERT_WITH_CUDA) && defined(__CUDACC__)
 #include "tinybert/backend/cuda/residual_layernorm.cuh"
 #endif
@@ -26,12 +27,7 @@ Var<T, D> residual_layer_norm(const Var<T, D>& x, const Var<T, D>& residual, con
     check_same_shape(x.value(), residual.value(), "residual_layer_norm");
     TINYBERT_CHECK(weight.shape() == Shape{h} && bias.shape() == Shape{h}, "residual_layer_norm: input ",
                    x.shape().str(), " with weight ", weight.shape().str(), " and bias ", bias.shape().str());
-    TINYBERT_CHECK(p >= 0 && p < 1, "residual_layer_norm: dropout probability ", p, " not in [0,1)");
-    DropoutMask mask;  // p = 0: no dropout
-    if (training && p > 0) {
-        TINYBERT_CHECK(gen != nullptr, "residual_layer_norm: training with dropout p = ", p, " needs a Generator");
-        mask = gen->mask(x.value().numel(), p);
-    }
+    const DropoutMask mask = dropout_mask(x.value().numel(), p, gen, training, "residual_layer_norm");
     const Shape rows{x.shape().rows()};
     auto y = Tensor<T, D>::empty(x.shape()), sum = Tensor<T, D>::empty(x.shape());
     auto mean = Tensor<T, D>::empty(rows), rstd = Tensor<T, D>::empty(rows);

@@ -50,19 +50,16 @@ void embedding_layernorm_backward(std::span<Tensor<T, Device>* const> dtables, T
                                   const EmbeddingSum<T, Device>& e, const DropoutMask& mask,
                                   const Tensor<T, Device>& weight, const Tensor<T, Device>& mean,
                                   const Tensor<T, Device>& rstd) {
-    const std::int64_t n = e.rows(), h = e.width();
     Tensor<T, Device> g = dout;
     if (mask.p > 0) {
         g = Tensor<T, Device>::empty(dout.shape());
         detail::dropout_apply<false>(g.data(), dout.data(), static_cast<std::int64_t>(dout.numel()), mask);
     }
-    detail::layernorm_param_grads(dweight, dbias, g, sum, mean, rstd);
-    if (std::none_of(dtables.begin(), dtables.end(), [](const Tensor<T, Device>* d) { return d != nullptr; })) return;
-    auto ds = Tensor<T, Device>::empty(sum.shape());
-#pragma omp parallel for schedule(static)
-    for (std::int64_t i = 0; i < n; ++i)
-        detail::layernorm_input_grad_row<false>(ds.data() + i * h, g.data() + i * h, sum.data() + i * h, weight.data(),
-                                                h, mean.data()[i], rstd.data()[i]);
+    const bool tables =
+        std::any_of(dtables.begin(), dtables.end(), [](const Tensor<T, Device>* d) { return d != nullptr; });
+    Tensor<T, Device> ds =
+        tables ? Tensor<T, Device>(sum.shape()) : Tensor<T, Device>();  // zeros, as the sum's gradient
+    layernorm_backward(tables ? &ds : nullptr, dweight, dbias, g, sum, weight, mean, rstd);
     for (std::size_t t = 0; t < e.count; ++t) embedding_backward(dtables[t], ds, e.ids[t], e.padding[t]);
 }
 

@@ -7,6 +7,7 @@
 // host only as backend/input_checks.hpp's debug option, as embedding.cuh).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <span>
 
@@ -114,19 +115,17 @@ void embedding_layernorm_backward(std::span<Tensor<T, Device>* const> dtables, T
     detail::check_float_type<T>();
     detail::check_counter_mask(mask, "cuda::embedding_layernorm_backward");
     check_same_shape(dout, sum, "cuda::embedding_layernorm_backward");
-    const auto rows = static_cast<std::size_t>(e.rows()), h = static_cast<std::size_t>(e.width());
-    if (rows == 0 || h == 0) return;
+    if (dout.numel() == 0) return;
     Tensor<T, Device> g = dout;
     if (mask.p > 0) {
         g = Tensor<T, Device>::empty(dout.shape());
         detail::dropout_forward_raw(g.data(), dout.data(), g.numel(), mask.p, mask.seed, mask.offset);
     }
-    detail::layernorm_param_grads(dweight, dbias, g, sum, mean, rstd);
-    Tensor<T, Device> ds(sum.shape());  // zeros: the input-gradient kernel accumulates
-    detail::layernorm_backward_input_kernel<<<grid_for(rows, detail::layernorm_rows_per_block), block_size, 0,
-                                              current_stream()>>>(ds.data(), g.data(), sum.data(), weight.data(),
-                                                                  mean.data(), rstd.data(), rows, h);
-    TINYBERT_CUDA_CHECK_LAUNCH();
+    const bool tables =
+        std::any_of(dtables.begin(), dtables.end(), [](const Tensor<T, Device>* d) { return d != nullptr; });
+    Tensor<T, Device> ds =
+        tables ? Tensor<T, Device>(sum.shape()) : Tensor<T, Device>();  // zeros, as the sum's gradient
+    layernorm_backward(tables ? &ds : nullptr, dweight, dbias, g, sum, weight, mean, rstd);
     for (std::size_t t = 0; t < e.count; ++t) embedding_backward(dtables[t], ds, e.ids[t], e.padding[t]);
 }
 
