@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -395,6 +396,48 @@ private:
     const char* name_;
 };
 
+// TINYBERT_CUDA_GEMM=lt: the linear forward adds its bias in cuBLASLt's epilogue (cublaslt.cuh) instead of writing it
+// into the output first. Against the default path on the same inputs, in fp32, tf32, bf16 and fp16: both round the
+// inputs alike and add the bias in fp32, so only the accumulation order may differ, by a few fp32 steps of the sum
+// (atol 2^-22·IN with |x|, |w| <= 1). BERT's shapes (IN 768, OUT 2304/3072, 256 rows) must take the epilogue; odd
+// shapes (rows of 29 16-bit values are not 16-byte aligned) may fall back, with the same numbers.
+TEST_CASE("cuda linear with the bias in the cuBLASLt epilogue equals the broadcast path", "[cuda][precision][fused]") {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    struct Size {
+        std::int64_t n, in, out;
+        bool must_fuse;
+    };
+    for (const Size size : {Size{37, 29, 23, false}, Size{256, 768, 3072, true}, Size{256, 3072, 768, true}}) {
+        INFO("n " << size.n << ", in " << size.in << ", out " << size.out);
+        const auto x = to_cuda(random_tensor<float>(Shape{size.n, size.in}, 1)),
+                   w = to_cuda(random_tensor<float>(Shape{size.out, size.in}, 2)),
+                   bias = to_cuda(random_tensor<float>(Shape{size.out}, 3));
+        for (const tinybert::Precision p : {tinybert::Precision::fp32, tinybert::Precision::tf32,
+                                            tinybert::Precision::bf16, tinybert::Precision::fp16}) {
+            INFO("precision " << tinybert::precision_name(p));
+            const tinybert::PrecisionScope scope(p);
+            const auto run = [&](bool lt) {
+                CudaTensor<float> y(Shape{size.n, size.out});
+                const std::unique_ptr<ScopedEnv> env =
+                    lt ? std::make_unique<ScopedEnv>("TINYBERT_CUDA_GEMM", "lt") : nullptr;
+                if (tinybert::is_16bit(p)) {
+                    const bool half = p == tinybert::Precision::fp16;
+                    tinybert::cuda::linear_forward(y, tinybert::cuda::to_16bit(x, half),
+                                                   tinybert::cuda::to_16bit(w, half), bias);
+                } else {
+                    tinybert::cuda::linear_forward(y, x, w, bias);
+                }
+                return y;
+            };
+            const CudaTensor<float> want = run(false);
+            const std::uint64_t before = tinybert::cuda::detail::lt::bias_calls;
+            const CudaTensor<float> got = run(true);
+            if (size.must_fuse) CHECK(tinybert::cuda::detail::lt::bias_calls == before + 1);
+            check_close(got, want.to<Cpu>(), "linear out", std::ldexp(1.0, -22) * static_cast<double>(size.in));
+        }
+    }
+}
+
 // Flash attention (flash_attention.cuh, TINYBERT_CUDA_ATTENTION=flash) against the CPU's attention in the same 16-bit
 // precision: head sizes 32 and 64, lengths that leave partial 32- and 64-row tiles, a padded sequence and a fully
 // masked one (uniform attention, as HF eager), dropout off and at 0.1 (the same counter masks), bf16 and fp16.
@@ -527,6 +570,83 @@ TEMPLATE_TEST_CASE("cuda elementwise kernels match cpu", "[cuda]", float, double
     tinybert::cpu::tanh_backward(&da, dy, y);
     tinybert::cuda::tanh_backward(&dac, dyc, yc);
     check_close(dac, da, "tanh dinp");
+}
+
+// The elementwise launchers run one kernel (vectorized.cuh) that reads and writes packs of 16 bytes when every pointer
+// is aligned and element by element otherwise or at the tail. The same values from an aligned tensor and from a slice
+// one element further (misaligned: the element-wise kernel) must be bitwise equal, and both equal the CPU's, for
+// lengths below, at and above a pack and with a tail.
+TEMPLATE_TEST_CASE("cuda elementwise kernels give the same values packed, misaligned and at the tail", "[cuda]", float,
+                   double) {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    using T = TestType;
+    for (const std::int64_t n : {1, 3, 4, 5, 8, 1023}) {
+        INFO("n " << n);
+        const auto x = random_tensor<T>(Shape{n + 1}, 1, -4, 4), dy = random_tensor<T>(Shape{n + 1}, 2),
+                   acc = random_tensor<T>(Shape{n + 1}, 3);
+        const tinybert::DropoutMask dm{0.3, 7, 11, nullptr};
+        std::vector<std::vector<T>> results[2];  // [first element 0 or 1][op]
+        for (const std::int64_t first : {0, 1}) {
+            INFO("first element " << first);
+            const auto in = [&](const CpuTensor<T>& t) { return t.slice(first, first + n); };
+            const CudaTensor<T> xc = to_cuda(x).slice(first, first + n), dyc = to_cuda(dy).slice(first, first + n);
+            const auto fresh = [&] { return CudaTensor<T>(Shape{n + 1}).slice(first, first + n); };
+            const auto accumulator = [&] { return to_cuda(acc).slice(first, first + n); };
+            auto& got = results[first];
+
+            CpuTensor<T> y(Shape{n});
+            CudaTensor<T> yc = fresh();
+            tinybert::cpu::gelu_forward(y, in(x));
+            tinybert::cuda::gelu_forward(yc, xc);
+            check_close(yc, y, "gelu out");
+            got.push_back(yc.to_vector());
+
+            CpuTensor<T> dx = in(acc).clone();
+            CudaTensor<T> dxc = accumulator();
+            tinybert::cpu::gelu_backward(&dx, in(dy), in(x));
+            tinybert::cuda::gelu_backward(&dxc, dyc, xc);
+            check_close(dxc, dx, "gelu dinp (accumulated)");
+            got.push_back(dxc.to_vector());
+
+            yc = fresh();
+            tinybert::cpu::add_forward(y, in(x), in(dy));
+            tinybert::cuda::add_forward(yc, xc, dyc);
+            check_close(yc, y, "add out");
+            got.push_back(yc.to_vector());
+
+            yc = fresh();
+            tinybert::cpu::dropout_forward(y, in(x), dm);
+            tinybert::cuda::dropout_forward(yc, xc, dm);
+            check_close(yc, y, "dropout out");
+            got.push_back(yc.to_vector());
+
+            dx = in(acc).clone();
+            dxc = accumulator();
+            tinybert::cpu::dropout_backward(&dx, in(dy), dm);
+            tinybert::cuda::dropout_backward(&dxc, dyc, dm);
+            check_close(dxc, dx, "dropout dinp (accumulated)");
+            got.push_back(dxc.to_vector());
+
+            if constexpr (std::is_same_v<T, float>) {
+                for (const bool half : {false, true}) {
+                    const auto x16 = tinybert::cpu::to_16bit(in(x), half);
+                    const auto x16c = tinybert::cuda::to_16bit(xc, half);
+                    CHECK(x16c.bits.to_vector() == x16.bits.to_vector());
+                    dx = in(acc).clone();
+                    dxc = accumulator();
+                    tinybert::cpu::gelu_backward(&dx, in(dy), x16);
+                    tinybert::cuda::gelu_backward(&dxc, dyc, x16c);
+                    check_close(dxc, dx, "gelu dinp from 16 bits");
+                    got.push_back(dxc.to_vector());
+                }
+            }
+        }
+        REQUIRE(results[0].size() == results[1].size());
+        for (std::size_t op = 0; op < results[0].size(); ++op) {
+            INFO("op " << op << " (gelu, gelu dinp, add, dropout, dropout dinp, gelu dinp from bf16 / half)");
+            CHECK(results[0][op] == results[1][op]);
+        }
+    }
 }
 
 // LayerNorm inputs (N,H) and the forward on both devices, for the backward checks.

@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "tinybert/backend/cuda/device.cuh"
+#include "tinybert/backend/cuda/vectorized.cuh"
 #include "tinybert/core/precision.hpp"
 #include "tinybert/tensor/tensor.hpp"
 #include "tinybert/tensor/tensor16.hpp"
@@ -20,12 +21,11 @@ namespace tinybert::cuda {
 
 namespace detail {
 
-// out[i] = the bits of x[i] in IEEE half (Half) or bf16, rounded to nearest even, i < n
-template <bool Half>
-__global__ void to_16bit_kernel(std::uint16_t* __restrict__ out, const float* __restrict__ x, std::size_t n) {
-    const std::size_t i = global_index();
-    if (i < n) out[i] = to_16bit_value(x[i], Half);
-}
+// The bits of x in IEEE half (half) or bf16, rounded to nearest even
+struct To16bit {
+    bool half;
+    __device__ std::uint16_t operator()(std::size_t, float x) const { return to_16bit_value(x, half); }
+};
 
 struct ScratchFree {
     void operator()(std::uint16_t* p) const { Device::deallocate(p); }
@@ -34,12 +34,7 @@ using Scratch16 = std::unique_ptr<std::uint16_t, ScratchFree>;
 
 // out[i] = x[i] in bf16 or half bits, i < n
 inline void convert_16bit(std::uint16_t* out, const float* x, std::size_t n, bool half) {
-    if (n == 0) return;
-    if (half)
-        to_16bit_kernel<true><<<grid_for(n), block_size, 0, current_stream()>>>(out, x, n);
-    else
-        to_16bit_kernel<false><<<grid_for(n), block_size, 0, current_stream()>>>(out, x, n);
-    TINYBERT_CUDA_CHECK_LAUNCH();
+    map<false>(n, To16bit{half}, out, x);
 }
 
 // A device copy of the n floats at x in bf16 or half (stream-ordered: freed blocks are reused by later work only)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "tinybert/backend/cuda/device.cuh"
+#include "tinybert/backend/cuda/vectorized.cuh"
 #include "tinybert/core/rng.hpp"
 
 namespace tinybert::cuda {
@@ -31,31 +32,19 @@ inline void check_counter_mask(const DropoutMask& mask, const char* where) {
     TINYBERT_CHECK(mask.p >= 0 && mask.p <= 1, where, ": p = ", mask.p, " is not in [0, 1]");
 }
 
-// out[i] = inp[i] · factor(i)
+// x · factor(offset + i): the dropout of element i (forward), or of its gradient (backward)
 template <class T>
-__global__ void dropout_forward_kernel(T* __restrict__ out, const T* __restrict__ inp, std::size_t n, double p, T scale,
-                                       std::uint64_t seed, std::uint64_t offset) {
-    const std::size_t i = global_index();
-    if (i >= n) return;
-    out[i] = inp[i] * dropout_factor(seed, offset + i, p, scale);
-}
-
-// dinp[i] += dout[i] · factor(i)
-template <class T>
-__global__ void dropout_backward_kernel(T* __restrict__ dinp, const T* __restrict__ dout, std::size_t n, double p,
-                                        T scale, std::uint64_t seed, std::uint64_t offset) {
-    const std::size_t i = global_index();
-    if (i >= n) return;
-    dinp[i] += dout[i] * dropout_factor(seed, offset + i, p, scale);
-}
+struct DropoutTimes {
+    double p;
+    T scale;
+    std::uint64_t seed, offset;
+    __device__ T operator()(std::size_t i, T x) const { return x * dropout_factor(seed, offset + i, p, scale); }
+};
 
 // out (n) = dropout(inp (n)) with counters offset..offset+n−1 (raw-pointer form shared with attention)
 template <class T>
 void dropout_forward_raw(T* out, const T* inp, std::size_t n, double p, std::uint64_t seed, std::uint64_t offset) {
-    if (n == 0) return;
-    dropout_forward_kernel<<<grid_for(n), block_size, 0, current_stream()>>>(out, inp, n, p, dropout_scale<T>(p), seed,
-                                                                             offset);
-    TINYBERT_CUDA_CHECK_LAUNCH();
+    map<false>(n, DropoutTimes<T>{p, dropout_scale<T>(p), seed, offset}, out, inp);
 }
 
 }  // namespace detail
@@ -85,9 +74,9 @@ void dropout_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, co
     if (!dinp || dout.numel() == 0) return;
     check_same_shape(*dinp, dout, "cuda::dropout_backward");
     detail::check_counter_mask(mask, "cuda::dropout_backward");
-    detail::dropout_backward_kernel<<<grid_for(dout.numel()), block_size, 0, current_stream()>>>(
-        dinp->data(), dout.data(), dout.numel(), mask.p, detail::dropout_scale<T>(mask.p), mask.seed, mask.offset);
-    TINYBERT_CUDA_CHECK_LAUNCH();
+    detail::map<true>(dout.numel(),
+                      detail::DropoutTimes<T>{mask.p, detail::dropout_scale<T>(mask.p), mask.seed, mask.offset},
+                      dinp->data(), dout.data());
 }
 
 }  // namespace tinybert::cuda

@@ -1,96 +1,79 @@
 // tinybert/backend/cuda/elementwise.cuh: residual add, scaling, GELU (exact erf, HF "gelu"), tanh (BertPooler) and
 // ReLU (DistilBERT's pre-classifier)
-// on the GPU. Every tensor is treated as a flat array of numel() elements; shapes of the operands must be equal.
+// on the GPU. Every tensor is treated as a flat array of numel() elements; shapes of the operands must be equal. Each
+// op is a per-element functor run by detail::map (vectorized.cuh: 128-bit loads and stores where aligned).
 // Saved for backward: GELU needs its input, tanh its output. Backward accumulates (+=) into non-null gradients.
 #pragma once
 
 #include "tinybert/backend/cuda/device.cuh"
+#include "tinybert/backend/cuda/vectorized.cuh"
 #include "tinybert/tensor/tensor16.hpp"
 
 namespace tinybert::cuda {
 
 namespace detail {
 
-template <class T>
-__global__ void add_kernel(T* __restrict__ out, const T* __restrict__ a, const T* __restrict__ b, std::size_t n) {
-    const std::size_t i = global_index();
-    if (i >= n) return;
-    out[i] = a[i] + b[i];
-}
-
-// dinp += alpha · dout (alpha = 1 is the residual/add backward)
-template <class T>
-__global__ void axpy_kernel(T* __restrict__ dinp, const T* __restrict__ dout, T alpha, std::size_t n) {
-    const std::size_t i = global_index();
-    if (i >= n) return;
-    dinp[i] += alpha * dout[i];
-}
+// The per-element functions of the kernels below, run by map (vectorized.cuh): (index, operands...) -> value.
 
 template <class T>
-__global__ void scale_kernel(T* __restrict__ out, const T* __restrict__ inp, T alpha, std::size_t n) {
-    const std::size_t i = global_index();
-    if (i >= n) return;
-    out[i] = alpha * inp[i];
-}
+struct Sum {
+    __device__ T operator()(std::size_t, T a, T b) const { return a + b; }
+};
+
+// alpha · x (scale; the add/scale backward accumulates it)
+template <class T>
+struct Scaled {
+    T alpha;
+    __device__ T operator()(std::size_t, T x) const { return alpha * x; }
+};
 
 // GELU(x) = 0.5·x·(1 + erf(x/√2))
 template <class T>
-__global__ void gelu_forward_kernel(T* __restrict__ out, const T* __restrict__ inp, std::size_t n) {
-    const std::size_t i = global_index();
-    if (i >= n) return;
-    const T x = inp[i];
-    out[i] = T(0.5) * x * (T(1) + erf_(x * T(0.70710678118654752440)));
-}
+struct Gelu {
+    __device__ T operator()(std::size_t, T x) const {
+        return T(0.5) * x * (T(1) + erf_(x * T(0.70710678118654752440)));
+    }
+};
 
-// dGELU/dx = Φ(x) + x·φ(x) = 0.5·(1 + erf(x/√2)) + x·exp(−x²/2)/√(2π); In is T, or the 16 bits of a bf16 (or, when
-// `half`, IEEE half) copy of the input (a bf16/fp16 run's saved GELU input)
-template <class T, class In>
-__global__ void gelu_backward_kernel(T* __restrict__ dinp, const T* __restrict__ dout, const In* __restrict__ inp,
-                                     std::size_t n, [[maybe_unused]] bool half) {
-    const std::size_t i = global_index();
-    if (i >= n) return;
-    T x;
-    if constexpr (std::is_same_v<In, std::uint16_t>)
-        x = from_16bit_value(inp[i], half);
-    else
-        x = inp[i];
-    const T cdf = T(0.5) * (T(1) + erf_(x * T(0.70710678118654752440)));
-    const T pdf = exp_(T(-0.5) * x * x) * T(0.39894228040143267794);
-    dinp[i] += dout[i] * (cdf + x * pdf);
-}
+// dout · GELU'(x), GELU'(x) = Φ(x) + x·φ(x) = 0.5·(1 + erf(x/√2)) + x·exp(−x²/2)/√(2π); In is T, or the 16 bits of a
+// bf16 (or, when `half`, IEEE half) copy of the input (a bf16/fp16 run's saved GELU input)
+template <class T>
+struct GeluGrad {
+    bool half = false;
+    template <class In>
+    __device__ T operator()(std::size_t, T dout, In saved) const {
+        T x;
+        if constexpr (std::is_same_v<In, std::uint16_t>)
+            x = from_16bit_value(saved, half);
+        else
+            x = saved;
+        const T cdf = T(0.5) * (T(1) + erf_(x * T(0.70710678118654752440)));
+        const T pdf = exp_(T(-0.5) * x * x) * T(0.39894228040143267794);
+        return dout * (cdf + x * pdf);
+    }
+};
 
 template <class T>
-__global__ void tanh_forward_kernel(T* __restrict__ out, const T* __restrict__ inp, std::size_t n) {
-    const std::size_t i = global_index();
-    if (i >= n) return;
-    out[i] = tanh_(inp[i]);
-}
+struct Tanh {
+    __device__ T operator()(std::size_t, T x) const { return tanh_(x); }
+};
 
-// dtanh/dx = 1 − tanh², from the saved output
+// dout · (1 − tanh²), from the saved output y
 template <class T>
-__global__ void tanh_backward_kernel(T* __restrict__ dinp, const T* __restrict__ dout, const T* __restrict__ out,
-                                     std::size_t n) {
-    const std::size_t i = global_index();
-    if (i >= n) return;
-    const T y = out[i];
-    dinp[i] += dout[i] * (T(1) - y * y);
-}
+struct TanhGrad {
+    __device__ T operator()(std::size_t, T dout, T y) const { return dout * (T(1) - y * y); }
+};
 
 template <class T>
-__global__ void relu_forward_kernel(T* __restrict__ out, const T* __restrict__ inp, std::size_t n) {
-    const std::size_t i = global_index();
-    if (i >= n) return;
-    out[i] = inp[i] > T(0) ? inp[i] : T(0);
-}
+struct Relu {
+    __device__ T operator()(std::size_t, T x) const { return x > T(0) ? x : T(0); }
+};
 
-// drelu/dx = [out > 0], from the saved output
+// dout · [y > 0], from the saved output y
 template <class T>
-__global__ void relu_backward_kernel(T* __restrict__ dinp, const T* __restrict__ dout, const T* __restrict__ out,
-                                     std::size_t n) {
-    const std::size_t i = global_index();
-    if (i >= n) return;
-    if (out[i] > T(0)) dinp[i] += dout[i];
-}
+struct ReluGrad {
+    __device__ T operator()(std::size_t, T dout, T y) const { return y > T(0) ? dout : T(0); }
+};
 
 }  // namespace detail
 
@@ -105,9 +88,7 @@ void add_forward(Tensor<T, Device>& out, const Tensor<T, Device>& a, const Tenso
     check_same_shape(a, b, "cuda::add_forward");
     check_same_shape(out, a, "cuda::add_forward");
     if (out.numel() == 0) return;
-    detail::add_kernel<<<grid_for(out.numel()), block_size, 0, current_stream()>>>(out.data(), a.data(), b.data(),
-                                                                                   out.numel());
-    TINYBERT_CUDA_CHECK_LAUNCH();
+    detail::map<false>(out.numel(), detail::Sum<T>{}, out.data(), a.data(), b.data());
 }
 
 // da += dout;  db += dout
@@ -118,9 +99,7 @@ void add_backward(Tensor<T, Device>* da, Tensor<T, Device>* db, const Tensor<T, 
     for (Tensor<T, Device>* d : {da, db}) {
         if (!d || dout.numel() == 0) continue;
         check_same_shape(*d, dout, "cuda::add_backward");
-        detail::axpy_kernel<<<grid_for(dout.numel()), block_size, 0, current_stream()>>>(d->data(), dout.data(), T{1},
-                                                                                         dout.numel());
-        TINYBERT_CUDA_CHECK_LAUNCH();
+        detail::map<true>(dout.numel(), detail::Scaled<T>{T{1}}, d->data(), dout.data());
     }
 }
 
@@ -131,9 +110,7 @@ void scale_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp, T alpha
     detail::check_float_type<T>();
     check_same_shape(out, inp, "cuda::scale_forward");
     if (out.numel() == 0) return;
-    detail::scale_kernel<<<grid_for(out.numel()), block_size, 0, current_stream()>>>(out.data(), inp.data(), alpha,
-                                                                                     out.numel());
-    TINYBERT_CUDA_CHECK_LAUNCH();
+    detail::map<false>(out.numel(), detail::Scaled<T>{alpha}, out.data(), inp.data());
 }
 
 // dinp += alpha · dout
@@ -143,9 +120,7 @@ void scale_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, T al
     detail::check_float_type<T>();
     if (!dinp || dout.numel() == 0) return;
     check_same_shape(*dinp, dout, "cuda::scale_backward");
-    detail::axpy_kernel<<<grid_for(dout.numel()), block_size, 0, current_stream()>>>(dinp->data(), dout.data(), alpha,
-                                                                                     dout.numel());
-    TINYBERT_CUDA_CHECK_LAUNCH();
+    detail::map<true>(dout.numel(), detail::Scaled<T>{alpha}, dinp->data(), dout.data());
 }
 
 // out = GELU(inp), exact erf form
@@ -155,9 +130,7 @@ void gelu_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp) {
     detail::check_float_type<T>();
     check_same_shape(out, inp, "cuda::gelu_forward");
     if (out.numel() == 0) return;
-    detail::gelu_forward_kernel<<<grid_for(out.numel()), block_size, 0, current_stream()>>>(out.data(), inp.data(),
-                                                                                            out.numel());
-    TINYBERT_CUDA_CHECK_LAUNCH();
+    detail::map<false>(out.numel(), detail::Gelu<T>{}, out.data(), inp.data());
 }
 
 // dinp += dout · GELU'(inp)
@@ -168,9 +141,7 @@ void gelu_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, const
     if (!dinp || dout.numel() == 0) return;
     check_same_shape(*dinp, dout, "cuda::gelu_backward");
     check_same_shape(inp, dout, "cuda::gelu_backward");
-    detail::gelu_backward_kernel<<<grid_for(dout.numel()), block_size, 0, current_stream()>>>(
-        dinp->data(), dout.data(), inp.data(), dout.numel(), false);
-    TINYBERT_CUDA_CHECK_LAUNCH();
+    detail::map<true>(dout.numel(), detail::GeluGrad<T>{}, dinp->data(), dout.data(), inp.data());
 }
 
 // The same with inp kept in 16 bits (a bf16/fp16 run's saved GELU input, ops/elementwise.hpp)
@@ -180,9 +151,7 @@ inline void gelu_backward(Tensor<float, Device>* dinp, const Tensor<float, Devic
     check_same_shape(*dinp, dout, "cuda::gelu_backward");
     TINYBERT_CHECK(inp.shape() == dout.shape(), "cuda::gelu_backward: input ", inp.shape().str(), " vs ",
                    dout.shape().str());
-    detail::gelu_backward_kernel<<<grid_for(dout.numel()), block_size, 0, current_stream()>>>(
-        dinp->data(), dout.data(), inp.bits.data(), dout.numel(), inp.half);
-    TINYBERT_CUDA_CHECK_LAUNCH();
+    detail::map<true>(dout.numel(), detail::GeluGrad<float>{inp.half}, dinp->data(), dout.data(), inp.bits.data());
 }
 
 // out = tanh(inp)
@@ -192,9 +161,7 @@ void tanh_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp) {
     detail::check_float_type<T>();
     check_same_shape(out, inp, "cuda::tanh_forward");
     if (out.numel() == 0) return;
-    detail::tanh_forward_kernel<<<grid_for(out.numel()), block_size, 0, current_stream()>>>(out.data(), inp.data(),
-                                                                                            out.numel());
-    TINYBERT_CUDA_CHECK_LAUNCH();
+    detail::map<false>(out.numel(), detail::Tanh<T>{}, out.data(), inp.data());
 }
 
 // dinp += dout · (1 − out²)
@@ -205,9 +172,7 @@ void tanh_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, const
     if (!dinp || dout.numel() == 0) return;
     check_same_shape(*dinp, dout, "cuda::tanh_backward");
     check_same_shape(out, dout, "cuda::tanh_backward");
-    detail::tanh_backward_kernel<<<grid_for(dout.numel()), block_size, 0, current_stream()>>>(dinp->data(), dout.data(),
-                                                                                              out.data(), dout.numel());
-    TINYBERT_CUDA_CHECK_LAUNCH();
+    detail::map<true>(dout.numel(), detail::TanhGrad<T>{}, dinp->data(), dout.data(), out.data());
 }
 
 // out = max(inp, 0)
@@ -217,9 +182,7 @@ void relu_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp) {
     detail::check_float_type<T>();
     check_same_shape(out, inp, "cuda::relu_forward");
     if (out.numel() == 0) return;
-    detail::relu_forward_kernel<<<grid_for(out.numel()), block_size, 0, current_stream()>>>(out.data(), inp.data(),
-                                                                                            out.numel());
-    TINYBERT_CUDA_CHECK_LAUNCH();
+    detail::map<false>(out.numel(), detail::Relu<T>{}, out.data(), inp.data());
 }
 
 // dinp += dout · [out > 0]
@@ -230,9 +193,7 @@ void relu_backward(Tensor<T, Device>* dinp, const Tensor<T, Device>& dout, const
     if (!dinp || dout.numel() == 0) return;
     check_same_shape(*dinp, dout, "cuda::relu_backward");
     check_same_shape(out, dout, "cuda::relu_backward");
-    detail::relu_backward_kernel<<<grid_for(dout.numel()), block_size, 0, current_stream()>>>(dinp->data(), dout.data(),
-                                                                                              out.data(), dout.numel());
-    TINYBERT_CUDA_CHECK_LAUNCH();
+    detail::map<true>(dout.numel(), detail::ReluGrad<T>{}, dinp->data(), dout.data(), out.data());
 }
 
 }  // namespace tinybert::cuda

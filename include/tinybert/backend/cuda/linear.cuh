@@ -1,9 +1,11 @@
-// tinybert/backend/cuda/linear.cuh: fully connected layer (nn.Linear) on the GPU: cuBLAS GEMMs + bias kernels.
+// tinybert/backend/cuda/linear.cuh: fully connected layer (nn.Linear) on the GPU: cuBLAS GEMMs + bias kernels, or
+// with TINYBERT_CUDA_GEMM=lt the forward's bias in the GEMM's epilogue (cublaslt.cuh).
 // Shapes: N = rows of the input (B*S for activations), IN/OUT features; W is stored [OUT, IN] as Hugging Face does.
 // Backward accumulates (+=) into whichever gradients are non-null.
 #pragma once
 
 #include "tinybert/backend/cuda/cublas.cuh"
+#include "tinybert/backend/cuda/cublaslt.cuh"
 #include "tinybert/backend/cuda/reduce.cuh"
 #include "tinybert/tensor/tensor16.hpp"
 
@@ -31,18 +33,19 @@ template <class T>
 T broadcast_bias(Tensor<T, Device>& out, const Tensor<T, Device>& bias) {
     if (!bias.defined()) return T{0};
     const std::int64_t n = out.shape().rows(), out_features = out.shape().back();
-    TINYBERT_CHECK(static_cast<std::int64_t>(bias.numel()) == out_features, "cuda::linear_forward: bias ",
-                   bias.shape().str());
     broadcast_rows_kernel<<<grid_for(out.numel()), block_size, 0, current_stream()>>>(
         out.data(), bias.data(), static_cast<std::size_t>(n), static_cast<std::size_t>(out_features));
     TINYBERT_CUDA_CHECK_LAUNCH();
     return T{1};
 }
 
-// The shapes of a linear layer: out (N,OUT), inp (N,IN), weight (OUT,IN)
-inline void check_linear(const Shape& out, const Shape& inp, const Shape& weight) {
+// The shapes of a linear layer: out (N,OUT), inp (N,IN), weight (OUT,IN), bias (OUT) when defined
+template <class T>
+void check_linear(const Shape& out, const Shape& inp, const Shape& weight, const Tensor<T, Device>& bias) {
     TINYBERT_CHECK(weight.back() == inp.back() && out.rows() == inp.rows() && out.back() == weight.dim(0),
                    "cuda::linear_forward: out ", out.str(), ", inp ", inp.str(), ", weight ", weight.str());
+    TINYBERT_CHECK(!bias.defined() || static_cast<std::int64_t>(bias.numel()) == out.back(),
+                   "cuda::linear_forward: bias ", bias.shape().str(), " for out ", out.str());
 }
 
 }  // namespace detail
@@ -53,7 +56,13 @@ void linear_forward(Tensor<T, Device>& out, const Tensor<T, Device>& inp, const 
                     const Tensor<T, Device>& bias) {
     TINYBERT_NVTX_RANGE_FN();
     detail::check_float_type<T>();
-    detail::check_linear(out.shape(), inp.shape(), weight.shape());
+    detail::check_linear(out.shape(), inp.shape(), weight.shape(), bias);
+    if constexpr (std::is_same_v<T, float>) {
+        if (bias.defined() && detail::lt::wanted() && !is_16bit(matmul_precision()) &&
+            lt_linear_bias(out.data(), inp.data(), weight.data(), bias.data(), inp.shape().rows(), inp.shape().back(),
+                           weight.shape().dim(0), CUDA_R_32F, gemm_traits<float>::compute()))
+            return;
+    }
     const T beta = detail::broadcast_bias(out, bias);
     gemm(out.data(), inp.data(), weight.data(), 1, inp.shape().rows(), weight.shape().dim(0), inp.shape().back(), false,
          true, T{1}, beta);
@@ -81,7 +90,12 @@ void linear_backward(Tensor<T, Device>* dinp, Tensor<T, Device>* dweight, Tensor
 inline void linear_forward(Tensor<float, Device>& out, const Tensor16<Device>& inp, const Tensor16<Device>& weight,
                            const Tensor<float, Device>& bias) {
     TINYBERT_NVTX_RANGE_FN();
-    detail::check_linear(out.shape(), inp.shape(), weight.shape());
+    detail::check_linear(out.shape(), inp.shape(), weight.shape(), bias);
+    if (bias.defined() && detail::lt::wanted() &&
+        lt_linear_bias(out.data(), inp.bits.data(), weight.bits.data(), bias.data(), inp.shape().rows(),
+                       inp.shape().back(), weight.shape().dim(0), inp.half ? CUDA_R_16F : CUDA_R_16BF,
+                       CUBLAS_COMPUTE_32F))
+        return;
     const float beta = detail::broadcast_bias(out, bias);
     gemm16(out.data(), inp.bits.data(), weight.bits.data(), 1, inp.shape().rows(), weight.shape().dim(0),
            inp.shape().back(), false, true, inp.half, 1.f, beta);
