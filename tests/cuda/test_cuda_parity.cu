@@ -4,6 +4,7 @@
 // machine has no CUDA device.
 #include <catch2/catch.hpp>
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -434,6 +435,41 @@ TEST_CASE("cuda linear with the bias in the cuBLASLt epilogue equals the broadca
             const CudaTensor<float> got = run(true);
             if (size.must_fuse) CHECK(tinybert::cuda::detail::lt::bias_calls == before + 1);
             check_close(got, want.to<Cpu>(), "linear out", std::ldexp(1.0, -22) * static_cast<double>(size.in));
+        }
+    }
+}
+
+// The bf16/fp16 linear backward rounds the output gradient for its GEMMs and sums it for the bias gradient in one
+// kernel (linear.cuh to_16bit_column_sum): the 16-bit copy and the bias gradient must be bitwise those of to_16bit and
+// column_sum_accumulate, and the whole backward must match the CPU's (rows spanning several column-sum chunks).
+TEST_CASE("cuda 16-bit linear backward: the rounding and the bias gradient in one pass equal the two kernels",
+          "[cuda][precision][fused]") {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    using Sizes = std::array<std::int64_t, 3>;  // rows, in, out
+    for (const auto& [n, in, out] : {Sizes{37, 29, 23}, Sizes{300, 64, 97}}) {
+        INFO("n " << n << ", in " << in << ", out " << out);
+        const auto x = random_tensor<float>(Shape{n, in}, 1), w = random_tensor<float>(Shape{out, in}, 2),
+                   dy = random_tensor<float>(Shape{n, out}, 3), db0 = random_tensor<float>(Shape{out}, 4);
+        const auto dyc = to_cuda(dy);
+        for (const bool half : {false, true}) {
+            INFO("half " << half);
+            auto dbc = to_cuda(db0), db_ref = to_cuda(db0);
+            const auto dy16 = tinybert::cuda::detail::to_16bit_column_sum(dyc, half, dbc);
+            CHECK(dy16.bits.to_vector() == tinybert::cuda::to_16bit(dyc, half).bits.to_vector());
+            tinybert::cuda::column_sum_accumulate(db_ref.data(), dyc.data(), static_cast<std::size_t>(n),
+                                                  static_cast<std::size_t>(out));
+            CHECK(dbc.to_vector() == db_ref.to_vector());
+
+            const auto x16 = tinybert::cpu::to_16bit(x, half), w16 = tinybert::cpu::to_16bit(w, half);
+            auto dx = random_tensor<float>(x.shape(), 5), dw = random_tensor<float>(w.shape(), 6), db = db0.clone();
+            auto dxc = to_cuda(dx), dwc = to_cuda(dw);
+            dbc = to_cuda(db0);
+            tinybert::cpu::linear_backward(&dx, &dw, &db, dy, x16, w16);
+            tinybert::cuda::linear_backward(&dxc, &dwc, &dbc, dyc, tinybert::cuda::to_16bit(to_cuda(x), half),
+                                            tinybert::cuda::to_16bit(to_cuda(w), half));
+            check_close(dxc, dx, "linear dinp", 1e-5 * static_cast<double>(out));
+            check_close(dwc, dw, "linear dweight", 1e-5 * static_cast<double>(n));
+            check_close(dbc, db, "linear dbias");
         }
     }
 }

@@ -40,10 +40,7 @@ Var<float, D> linear_16bit(const Var<float, D>& x, const Tensor16<D>& x16, const
     Var<float, D> out = bias.defined() ? make_output(y, x, weight, bias) : make_output(y, x, weight);
     record_backward(
         out, [gx = x.grad_ref(), gw = weight.grad_ref(), gb = bias.grad_ref(), x16, w16](const Tensor<float, D>& dout) {
-            Tensor<float, D>* dx = gx.ptr();
-            Tensor<float, D>* dw = gw.ptr();
-            const Tensor16<D> dout16 = dx || dw ? to_16bit(dout, x16.half) : Tensor16<D>{};
-            linear_backward(dx, dw, gb.ptr(), dout, dout16, x16, w16);
+            linear_backward(gx.ptr(), gw.ptr(), gb.ptr(), dout, x16, w16);
         });
     return out;
 }
