@@ -1,4 +1,5 @@
-// CUDA kernel benchmarks at bert-base sizes (H 768, I 3072, NH 12, B·S = 32·128 = 4096 rows), float.
+// CUDA kernel benchmarks at bert-base sizes (H 768, I 3072, NH 12, B·S = 32·128 = 4096 rows), float, and the
+// linear and attention rows again in bf16 (M 1, 2).
 // Each iteration is timed on the GPU with a pair of CUDA events (manual time), so the numbers are device time of
 // one launcher call (its temporaries' cudaMalloc/cudaFree included), not host time. Run on a machine with a GPU:
 //   bench_ops_cuda --benchmark_min_time=0.2
@@ -77,24 +78,50 @@ void run_timed(benchmark::State& state, double flops, double bytes, F&& f) {
     if (bytes > 0) state.counters["bytes/s"] = benchmark::Counter(bytes, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// out (4096, OUT) = inp (4096, IN) · W (OUT, IN)ᵀ + b; args: OUT, IN
+// Sets TINYBERT_CUDA_GEMM=lt (the bias in cuBLASLt's epilogue, cublaslt.cuh) or unsets it, for one benchmark
+class GemmChoice {
+public:
+    explicit GemmChoice(bool lt) {
+        if (lt)
+            ::setenv("TINYBERT_CUDA_GEMM", "lt", 1);
+        else
+            ::unsetenv("TINYBERT_CUDA_GEMM");
+    }
+    GemmChoice(const GemmChoice&) = delete;
+    GemmChoice& operator=(const GemmChoice&) = delete;
+    ~GemmChoice() { ::unsetenv("TINYBERT_CUDA_GEMM"); }
+};
+
+// out (4096, OUT) = inp (4096, IN) · W (OUT, IN)ᵀ + b; args: OUT, IN, M: 0 fp32; 1 bf16 (x and W rounded to bf16 by
+// the call, as the layer does, fp32 output; the bias broadcast into the output first); 2 bf16 with the bias in
+// cuBLASLt's epilogue (TINYBERT_CUDA_GEMM=lt)
 void BM_linear_forward(benchmark::State& state) {
     if (!require_device(state)) return;
-    const std::int64_t out = state.range(0), in = state.range(1);
+    const std::int64_t out = state.range(0), in = state.range(1), mode = state.range(2);
+    const GemmChoice gemm(mode == 2);
     const Tensor x = random_tensor(Shape{rows, in}, 1), w = random_tensor(Shape{out, in}, 2),
                  b = random_tensor(Shape{out}, 3);
     Tensor y(Shape{rows, out});
-    run_timed(state, 2.0 * rows * out * in, 0, [&] { tinybert::cuda::linear_forward(y, x, w, b); });
+    if (mode == 0)
+        return run_timed(state, 2.0 * rows * out * in, 0, [&] { tinybert::cuda::linear_forward(y, x, w, b); });
+    run_timed(state, 2.0 * rows * out * in, 0, [&] {
+        tinybert::cuda::linear_forward(y, tinybert::cuda::to_16bit(x, false), tinybert::cuda::to_16bit(w, false), b);
+    });
 }
 
-// dinp, dweight, dbias of the same layer
+// dinp, dweight, dbias of the same layer; M: 0 fp32, 1 bf16 (from the forward's bf16 x and W; the output gradient
+// rounded to bf16 and summed for dbias in one pass)
 void BM_linear_backward(benchmark::State& state) {
     if (!require_device(state)) return;
-    const std::int64_t out = state.range(0), in = state.range(1);
+    const std::int64_t out = state.range(0), in = state.range(1), mode = state.range(2);
     const Tensor x = random_tensor(Shape{rows, in}, 1), w = random_tensor(Shape{out, in}, 2),
                  dy = random_tensor(Shape{rows, out}, 3);
     Tensor dx(Shape{rows, in}), dw(Shape{out, in}), db(Shape{out});
-    run_timed(state, 4.0 * rows * out * in, 0, [&] { tinybert::cuda::linear_backward(&dx, &dw, &db, dy, x, w); });
+    if (mode == 0)
+        return run_timed(state, 4.0 * rows * out * in, 0,
+                         [&] { tinybert::cuda::linear_backward(&dx, &dw, &db, dy, x, w); });
+    const auto x16 = tinybert::cuda::to_16bit(x, false), w16 = tinybert::cuda::to_16bit(w, false);
+    run_timed(state, 4.0 * rows * out * in, 0, [&] { tinybert::cuda::linear_backward(&dx, &dw, &db, dy, x16, w16); });
 }
 
 // Attention, B 32, S range(0), H 768, NH 12 (head size 64), dropout 0.1 (counter stream); range(1): 0 fp32, 1 bf16
@@ -187,13 +214,11 @@ void BM_gelu_backward(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_linear_forward)
-    ->Args({hidden, hidden})
-    ->Args({intermediate, hidden})
+    ->ArgsProduct({{hidden, intermediate}, {hidden}, {0, 1, 2}})
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_linear_backward)
-    ->Args({hidden, hidden})
-    ->Args({intermediate, hidden})
+    ->ArgsProduct({{hidden, intermediate}, {hidden}, {0, 1}})
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_attention_forward)

@@ -2,8 +2,10 @@
 """PyTorch's side of bench_ops_cuda: the same ops at the same shapes, fp32 (no TF32), timed with CUDA events (mean of
 the iterations after 3 warm-ups), printed as a table next to tinybert's numbers when --tinybert bench.json is given.
 
-  linear_forward/OUT/IN   y (4096, OUT) = x (4096, IN) · Wᵀ + b             (torch.nn.functional.linear)
-  linear_backward/OUT/IN  dx, dW, db of the same layer                      (autograd.grad)
+  linear_forward/OUT/IN/M y (4096, OUT) = x (4096, IN) · Wᵀ + b             (torch.nn.functional.linear)
+                          M = 0: fp32; M = 1, 2: bf16 autocast from fp32 x, W, b (the casts included), tinybert's
+                          bias broadcast first (1) and in cuBLASLt's epilogue (2)
+  linear_backward/OUT/IN/M  dx, dW, db of the same layer (autograd.grad), M = 0 fp32, 1 bf16 autocast
   attention_forward/S/M   B 32, S, H 768, NH 12, key mask, dropout 0.1  (scaled_dot_product_attention, as BERT)
                           M = 0: fp32 at S 128; M = 1, 2: bf16 (autocast's dtype) at S 128 and 512, tinybert's GEMM
                           path (1) and flash attention (2), PyTorch's SDPA on both (with a mask: its
@@ -39,11 +41,18 @@ def cases():
     r = lambda *shape: torch.randn(*shape, device="cuda", requires_grad=True)  # noqa: E731
     for out, inp in ((HIDDEN, HIDDEN), (INTER, HIDDEN)):
         x, w, b = r(ROWS, inp), r(out, inp), r(out)
-        yield f"linear_forward/{out}/{inp}", lambda x=x, w=w, b=b: F.linear(x, w, b)
-        y = F.linear(x, w, b)
-        dy = torch.randn_like(y)
-        yield f"linear_backward/{out}/{inp}", lambda y=y, dy=dy, x=x, w=w, b=b: torch.autograd.grad(
-            y, (x, w, b), dy, retain_graph=True)
+        for forward_modes, backward_mode, autocast in (((0,), 0, False), ((1, 2), 1, True)):
+            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
+                y = F.linear(x, w, b)
+            dy = torch.randn_like(y)
+
+            def linear(x=x, w=w, b=b, autocast=autocast):
+                with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
+                    return F.linear(x, w, b)
+            for mode in forward_modes:
+                yield f"linear_forward/{out}/{inp}/{mode}", linear
+            yield f"linear_backward/{out}/{inp}/{backward_mode}", lambda y=y, dy=dy, x=x, w=w, b=b: \
+                torch.autograd.grad(y, (x, w, b), dy, retain_graph=True)
     for seq, dtype, modes in ((S, torch.float32, (0,)), (S, torch.bfloat16, (1, 2)), (512, torch.bfloat16, (1, 2))):
         q, k, v = (torch.randn(B, NH, seq, HIDDEN // NH, device="cuda", dtype=dtype, requires_grad=True)
                    for _ in range(3))

@@ -136,6 +136,8 @@ fi
 
 [[ -x "$PARITY" ]] && step "run test_cuda_parity" 120 "$PARITY" --durations yes
 [[ -x "$BERT" ]] && step "run test_cuda_bert" 120 "$BERT" --durations yes
+# issue 14, item 2: the whole model again with the linear layers' bias in cuBLASLt's epilogue (opt-in)
+[[ -x "$BERT" ]] && TINYBERT_CUDA_GEMM=lt step "run test_cuda_bert, TINYBERT_CUDA_GEMM=lt" 120 "$BERT"
 [[ -x "$UMBRELLA" ]] && step "run test_umbrella_nvcc" 60 "$UMBRELLA"
 [[ -x "$PREBUILT/cuda_consumer" ]] && step "run the package's .cu consumer" 60 "$PREBUILT/cuda_consumer"
 [[ -x "$CLI" ]] && step "tinybert --device cuda vs cpu" 300 bash "$ROOT/tools/gpu_cli_check.sh" "$CLI" "$BUILD/cli"
@@ -167,6 +169,15 @@ if [[ -x "$STEP" ]]; then
         read -r head shapes <<< "$row"
         TINYBERT_CUDA_ATTENTION=flash step "train step vs PyTorch: bert-base bf16 flash attention $head $shapes" 200 \
             python3 "$ROOT/benchmarks/train_step/bench_train_step.py" --device cuda --precision bf16 --bench "$STEP" \
+            --config "$ROOT/benchmarks/train_step/bert-base-uncased.config.json" --head "$head" --shapes "$shapes" \
+            --steps 20 --min-seconds 1.5
+    done
+    # and with flash attention plus the bias epilogue (TINYBERT_CUDA_GEMM=lt: cublaslt.cuh), both opt-in so far
+    for row in "classification 32x128,32x512" "qa 32x384"; do
+        read -r head shapes <<< "$row"
+        TINYBERT_CUDA_ATTENTION=flash TINYBERT_CUDA_GEMM=lt step \
+            "train step vs PyTorch: bert-base bf16 flash + lt $head $shapes" 200 python3 \
+            "$ROOT/benchmarks/train_step/bench_train_step.py" --device cuda --precision bf16 --bench "$STEP" \
             --config "$ROOT/benchmarks/train_step/bert-base-uncased.config.json" --head "$head" --shapes "$shapes" \
             --steps 20 --min-seconds 1.5
     done
