@@ -5,7 +5,7 @@
 # (tools/gpu_cli_check.sh), the full training step next to PyTorch on the same GPU (MiniLM-L6 and bert-base shapes in
 # fp32; the bert-base rows of targets.md in bf16 against eager autocast and torch.compile (COMPILE=0: eager only),
 # with model TFLOP/s and peak GPU memory; tf32 and fp16), the kernel benchmarks next to PyTorch's
-# same ops, an Nsight Systems summary of a bf16 step and compute-sanitizer memcheck when installed; prints the tables
+# same ops, an Nsight Systems summary of a bf16 step and compute-sanitizer memcheck, racecheck and synccheck when installed; prints the tables
 # and a summary last (about 3 minutes on an H200 with prebuilt programs, plus about a minute per torch.compile row).
 #
 #   tools/gpu_check.sh                       build (cmake) or take prebuilt binaries, then run everything
@@ -218,6 +218,12 @@ if command -v compute-sanitizer >/dev/null; then
     export TINYBERT_CUDA_NO_CACHE=1
     [[ -x "$PARITY" ]] && step "memcheck test_cuda_parity" 100 compute-sanitizer --tool memcheck --error-exitcode 1 "$PARITY"
     [[ -x "$BERT" ]] && step "memcheck test_cuda_bert" 90 compute-sanitizer --tool memcheck --error-exitcode 1 "$BERT"
+    # issue 14, item 6: the kernels that share memory between warps (flash attention, the fused and column-sum
+    # kernels) under racecheck (shared-memory hazards) and synccheck (barrier misuse)
+    for tool in racecheck synccheck; do
+        [[ -x "$PARITY" ]] && step "$tool flash + fused kernels" 100 compute-sanitizer --tool "$tool" \
+            --error-exitcode 1 "$PARITY" "[flash],[fused],cuda column reductions*"
+    done
     unset TINYBERT_CUDA_NO_CACHE
 fi
 
