@@ -6,7 +6,8 @@
 # fp32; the bert-base rows of targets.md in bf16 against eager autocast and torch.compile (COMPILE=0: eager only),
 # with model TFLOP/s and peak GPU memory; tf32 and fp16), the kernel benchmarks next to PyTorch's
 # same ops, an Nsight Systems summary of a bf16 step and compute-sanitizer memcheck, racecheck and synccheck when
-# installed; prints the tables and a summary last (about 3 minutes on an H200 with prebuilt programs, plus about a minute per torch.compile row).
+# installed; prints the tables and a summary last (about 3 minutes on an H200 with prebuilt programs, plus about a
+# minute per torch.compile row).
 #
 #   tools/gpu_check.sh                       build (cmake) or take prebuilt binaries, then run everything
 #   tools/gpu_check.sh --pack-prebuilt DIR   on a development machine with nvcc: copy the CUDA programs of build-cuda
