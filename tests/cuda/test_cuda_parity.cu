@@ -1165,17 +1165,22 @@ TEMPLATE_TEST_CASE("cuda whole-model kernels over a tensor list match cpu, with 
                    "[cuda][multi_tensor]", float, double) {
     TINYBERT_REQUIRE_CUDA_DEVICE();
     using T = TestType;
-    // sizes: one element, empty, one chunk of 2^16 plus a tail, and a large tensor of many chunks
-    const std::vector<std::int64_t> sizes{1, 0, 65536 + 3, 300 * 1001};
+    // sizes: one element, empty, one chunk of 2^16 plus a tail, a large tensor of many chunks (16-byte packs), and
+    // the last one a slice one element into its storage (misaligned: element by element)
+    const std::vector<std::int64_t> sizes{1, 0, 65536 + 3, 300 * 1001, 1000};
     std::vector<CpuTensor<T>> g, p, m, v;
     std::vector<CudaTensor<T>> gc, pc, mc, vc;
     for (std::size_t i = 0; i < sizes.size(); ++i) {
-        g.push_back(random_tensor<T>(Shape{sizes[i]}, 30 + i));
-        p.push_back(random_tensor<T>(Shape{sizes[i]}, 40 + i));
-        m.push_back(CpuTensor<T>(Shape{sizes[i]}));
-        v.push_back(CpuTensor<T>(Shape{sizes[i]}));
-        gc.push_back(to_cuda(g[i])), pc.push_back(to_cuda(p[i])), mc.push_back(to_cuda(m[i])),
-            vc.push_back(to_cuda(v[i]));
+        const std::int64_t first = i + 1 == sizes.size() ? 1 : 0, n = sizes[i];  // first: the slice's offset
+        const auto place = [&](const CpuTensor<T>& t, std::vector<CpuTensor<T>>& cpu,
+                               std::vector<CudaTensor<T>>& cuda) {
+            cpu.push_back(t.slice(first, first + n).clone());
+            cuda.push_back(to_cuda(t).slice(first, first + n));
+        };
+        place(random_tensor<T>(Shape{first + n}, 30 + i), g, gc);
+        place(random_tensor<T>(Shape{first + n}, 40 + i), p, pc);
+        place(CpuTensor<T>(Shape{first + n}), m, mc);
+        place(CpuTensor<T>(Shape{first + n}), v, vc);
     }
     const auto lists = [&] {
         tinybert::TensorList<T, Cpu> lg;

@@ -5,7 +5,9 @@
 // The tensors are cut into chunks of at most chunk_elements; one block runs one chunk. The chunk table (pointers and
 // lengths) lives on the device and is uploaded only when it differs from the last one this thread used for that
 // kernel: parameters, moments and gradients keep their storage from step to step, so a training run uploads each
-// table once. The sum of squares adds each chunk in double and then the chunks in order: deterministic.
+// table once. The sum of squares adds each chunk in double and then the chunks in order: deterministic. Scaling and
+// AdamW move 16-byte packs where a chunk's tensors are aligned (allocator tensors are), element by element otherwise;
+// the arithmetic per element is the same either way.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +18,7 @@
 #include "tinybert/backend/cuda/adamw.cuh"
 #include "tinybert/backend/cuda/device.cuh"
 #include "tinybert/backend/cuda/reduce.cuh"
+#include "tinybert/backend/cuda/vectorized.cuh"
 #include "tinybert/backend/multi_tensor.hpp"
 
 namespace tinybert::cuda {
@@ -86,18 +89,61 @@ __global__ void multi_sum_squares_kernel(double* __restrict__ partial, const Chu
     if (threadIdx.x == 0) partial[blockIdx.x] = sum;
 }
 
+// Elements per 16-byte pack of T, and whether the first `count` pointers of chunk c can be read in such packs
+// (aligned, and the chunk a whole number of packs; chunks start at multiples of chunk_elements)
+template <class T>
+inline constexpr int chunk_pack = static_cast<int>(16 / sizeof(T));
+template <class T>
+__device__ inline bool packed(const Chunk<T>& c, int count) {
+    std::uintptr_t bits = c.n % static_cast<std::size_t>(chunk_pack<T>);
+    for (int j = 0; j < count; ++j) bits |= reinterpret_cast<std::uintptr_t>(c.ptr[j]) % 16;
+    return bits == 0;
+}
+
+// x ← alpha · x over chunk c, V elements per thread and step
+template <int V, class T>
+__device__ inline void scale_chunk(const Chunk<T>& c, T alpha) {
+    for (std::size_t i = threadIdx.x * static_cast<std::size_t>(V); i < c.n;
+         i += blockDim.x * static_cast<std::size_t>(V)) {
+        Pack<T, V> x = load_pack<V>(c.ptr[0] + i);
+#pragma unroll
+        for (int j = 0; j < V; ++j) x.v[j] *= alpha;
+        store_pack(c.ptr[0] + i, x);
+    }
+}
+
 template <class T>
 __global__ void multi_scale_kernel(const Chunk<T>* __restrict__ chunks, T alpha) {
     const Chunk<T> c = chunks[blockIdx.x];
-    for (std::size_t i = threadIdx.x; i < c.n; i += blockDim.x) c.ptr[0][i] *= alpha;
+    if (packed(c, 1))
+        scale_chunk<chunk_pack<T>>(c, alpha);
+    else
+        scale_chunk<1>(c, alpha);
+}
+
+// One AdamW step over chunk c (p, g, m, v), V elements per thread and step: adamw_element on each
+template <int V, class T>
+__device__ inline void adamw_chunk(const Chunk<T>& c, T decay, const AdamWScalars<T>& k) {
+    for (std::size_t i = threadIdx.x * static_cast<std::size_t>(V); i < c.n;
+         i += blockDim.x * static_cast<std::size_t>(V)) {
+        Pack<T, V> p = load_pack<V>(c.ptr[0] + i), m = load_pack<V>(c.ptr[2] + i), v = load_pack<V>(c.ptr[3] + i);
+        const Pack<T, V> g = load_pack<V>(c.ptr[1] + i);
+#pragma unroll
+        for (int j = 0; j < V; ++j) adamw_element(p.v[j], g.v[j], m.v[j], v.v[j], decay, k);
+        store_pack(c.ptr[0] + i, p);
+        store_pack(c.ptr[2] + i, m);
+        store_pack(c.ptr[3] + i, v);
+    }
 }
 
 template <class T>
 __global__ void multi_adamw_kernel(const Chunk<T>* __restrict__ chunks, AdamWScalars<T> k) {
     const Chunk<T> c = chunks[blockIdx.x];
     const T decay = c.flag ? k.decay : T{1};
-    for (std::size_t i = threadIdx.x; i < c.n; i += blockDim.x)
-        adamw_element(c.ptr[0][i], c.ptr[1][i], c.ptr[2][i], c.ptr[3][i], decay, k);
+    if (packed(c, 4))
+        adamw_chunk<chunk_pack<T>>(c, decay, k);
+    else
+        adamw_chunk<1>(c, decay, k);
 }
 
 }  // namespace detail

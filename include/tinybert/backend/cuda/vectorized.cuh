@@ -25,6 +25,11 @@ __device__ inline Pack<T, V> load_pack(const T* p) {
     return *reinterpret_cast<const Pack<T, V>*>(p);
 }
 
+template <int V, class T>
+__device__ inline void store_pack(T* p, const Pack<T, V>& x) {
+    *reinterpret_cast<Pack<T, V>*>(p) = x;
+}
+
 // out[first + k] (+)= f(first + k, x.v[k]...) for k < V, with the packs x already loaded
 template <int V, bool Accumulate, class F, class Out, class... In>
 __device__ inline void map_pack(std::size_t first, const F& f, Out* out, const Pack<In, V>&... x) {
@@ -38,7 +43,7 @@ __device__ inline void map_pack(std::size_t first, const F& f, Out* out, const P
         else
             o.v[k] = y;
     }
-    *reinterpret_cast<Pack<Out, V>*>(out + first) = o;
+    store_pack(out + first, o);
 }
 
 // Thread t handles elements [t·V, t·V + V) ∩ [0, n): one pack when all V are in range, element by element at the tail.
