@@ -42,6 +42,7 @@
 #include "tinybert/backend/cuda/elementwise.cuh"
 #include "tinybert/backend/cuda/embedding.cuh"
 #include "tinybert/backend/cuda/embedding_layernorm.cuh"
+#include "tinybert/backend/cuda/feed_forward.cuh"
 #include "tinybert/backend/cuda/layernorm.cuh"
 #include "tinybert/backend/cuda/linear.cuh"
 #include "tinybert/backend/cuda/matmul.cuh"
@@ -454,7 +455,8 @@ TEST_CASE("cuda 16-bit linear backward: the rounding and the bias gradient in on
         for (const bool half : {false, true}) {
             INFO("half " << half);
             auto dbc = to_cuda(db0), db_ref = to_cuda(db0);
-            const auto dy16 = tinybert::cuda::detail::to_16bit_column_sum(dyc, half, dbc);
+            const auto dy16 = tinybert::cuda::to_16bit_column_sum(dyc.shape(), half, &dbc,
+                                                                   tinybert::cuda::detail::Elements{dyc.data()});
             CHECK(dy16.bits.to_vector() == tinybert::cuda::to_16bit(dyc, half).bits.to_vector());
             tinybert::cuda::column_sum_accumulate(db_ref.data(), dyc.data(), static_cast<std::size_t>(n),
                                                   static_cast<std::size_t>(out));
@@ -470,6 +472,41 @@ TEST_CASE("cuda 16-bit linear backward: the rounding and the bias gradient in on
             check_close(dxc, dx, "linear dinp", 1e-5 * static_cast<double>(out));
             check_close(dwc, dw, "linear dweight", 1e-5 * static_cast<double>(n));
             check_close(dbc, db, "linear dbias");
+        }
+    }
+}
+
+// The bf16/fp16 feed-forward op's GELU passes (feed_forward.cuh), each one pass where the separate kernels take
+// several, must give their bits: forward h and GELU(h) in 16 bits as to_16bit and gelu_forward + to_16bit; backward
+// dh = dy·GELU'(h) in 16 bits and b1's gradient as gelu_backward into a zeroed gradient, to_16bit and
+// column_sum_accumulate (row counts spanning several column-sum chunks, a tail for the packed forward).
+TEST_CASE("cuda feed-forward GELU passes equal the separate kernels bitwise", "[cuda][precision][fused]") {
+    TINYBERT_REQUIRE_CUDA_DEVICE();
+    for (const Shape shape : {Shape{37, 99}, Shape{300, 128}}) {
+        INFO("shape " << shape.str());
+        const auto hc = to_cuda(random_tensor<float>(shape, 1, -6, 6)), dyc = to_cuda(random_tensor<float>(shape, 2));
+        const auto db0 = random_tensor<float>(Shape{shape.back()}, 3);
+        for (const bool half : {false, true}) {
+            INFO("half " << half);
+            const auto g = tinybert::cuda::gelu_to_16bit(hc, half, true);
+            CudaTensor<float> y(shape);
+            tinybert::cuda::gelu_forward(y, hc);
+            CHECK(g.input.bits.to_vector() == tinybert::cuda::to_16bit(hc, half).bits.to_vector());
+            CHECK(g.output.bits.to_vector() == tinybert::cuda::to_16bit(y, half).bits.to_vector());
+            const auto g_no_input = tinybert::cuda::gelu_to_16bit(hc, half, false);
+            CHECK_FALSE(g_no_input.input.bits.defined());
+            CHECK(g_no_input.output.bits.to_vector() == g.output.bits.to_vector());
+
+            auto db = to_cuda(db0), db_ref = to_cuda(db0);
+            const auto dh16 = tinybert::cuda::gelu_backward_to_16bit(dyc, g.input, &db);
+            CudaTensor<float> dh(shape);
+            tinybert::cuda::gelu_backward(&dh, dyc, g.input);
+            tinybert::cuda::column_sum_accumulate(db_ref.data(), dh.data(), static_cast<std::size_t>(shape.rows()),
+                                                  static_cast<std::size_t>(shape.back()));
+            const auto dh16_ref = tinybert::cuda::to_16bit(dh, half).bits.to_vector();
+            CHECK(dh16.bits.to_vector() == dh16_ref);
+            CHECK(db.to_vector() == db_ref.to_vector());
+            CHECK(tinybert::cuda::gelu_backward_to_16bit(dyc, g.input, nullptr).bits.to_vector() == dh16_ref);
         }
     }
 }

@@ -18,7 +18,7 @@
 #include "tinybert/nn/linear.hpp"
 #include "tinybert/nn/module.hpp"
 #include "tinybert/ops/attention.hpp"
-#include "tinybert/ops/elementwise.hpp"
+#include "tinybert/ops/feed_forward.hpp"
 #include "tinybert/quant/layer.hpp"
 
 namespace tinybert {
@@ -79,7 +79,8 @@ struct EncoderLayer {
             attention(q, k, v, mask_add, num_heads, ctx.training ? attention_dropout : 0.0, ctx.gen);
         const Var<T, D> x1 =
             attention_norm.forward(attention_output.forward(ctx_layer), x, attention_output_dropout, ctx);
-        return output_norm.forward(output.forward(gelu(intermediate.forward(x1))), x1, hidden_dropout, ctx);
+        const Var<T, D> ffn = feed_forward(x1, intermediate.weight, intermediate.bias, output.weight, output.bias);
+        return output_norm.forward(ffn, x1, hidden_dropout, ctx);
     }
 };
 

@@ -19,6 +19,13 @@ struct Tensor16 {
     const Shape& shape() const { return bits.shape(); }
 };
 
+// A GELU's two 16-bit tensors in a bf16/fp16 feed-forward block (ops/feed_forward.hpp): its input h, which backward
+// differentiates at, and its output, the next GEMM's operand (`input` is empty when no backward needs it).
+template <class Device = Cpu>
+struct Gelu16 {
+    Tensor16<Device> input, output;
+};
+
 // f as the 16 bits of a Tensor16 (IEEE half when `half`, else bfloat16), rounded to nearest even; and back, exactly
 TINYBERT_HOST_DEVICE inline std::uint16_t to_16bit_value(float f, bool half) {
     return half ? detail::float_to_f16_bits(f) : detail::float_to_bf16_bits(f);

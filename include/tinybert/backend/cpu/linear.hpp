@@ -58,21 +58,24 @@ inline void linear_forward(Tensor<float, Device>& out, const Tensor16<Device>& i
            bias.defined() ? 1.f : 0.f, out.data(), o);
 }
 
+// dinp (N,IN) += dout16·W;  dweight (OUT,IN) += dout16ᵀ·inp: the bf16/fp16 backward's GEMMs, from an output gradient
+// already rounded to 16 bits
+inline void linear_backward_gemms(Tensor<float, Device>* dinp, Tensor<float, Device>* dweight,
+                                  const Tensor16<Device>& dout16, const Tensor16<Device>& inp,
+                                  const Tensor16<Device>& weight) {
+    const std::int64_t n = inp.shape().rows(), in = inp.shape().back(), o = weight.shape().rows();
+    const std::uint16_t* d = dout16.bits.data();
+    if (dinp) gemm16(Op::none, Op::none, n, in, o, 1.f, d, o, weight.bits.data(), in, inp.half, 1.f, dinp->data(), in);
+    if (dweight)
+        gemm16(Op::transpose, Op::none, o, in, n, 1.f, d, o, inp.bits.data(), in, inp.half, 1.f, dweight->data(), in);
+}
+
 // dinp (N,IN) += dout16·W;  dweight (OUT,IN) += dout16ᵀ·inp;  dbias (OUT) += Σ_rows dout (the float gradient), with
 // dout16 = dout rounded to 16 bits once for both GEMMs (only when one of them is wanted)
 inline void linear_backward(Tensor<float, Device>* dinp, Tensor<float, Device>* dweight, Tensor<float, Device>* dbias,
                             const Tensor<float, Device>& dout, const Tensor16<Device>& inp,
                             const Tensor16<Device>& weight) {
-    const std::int64_t n = inp.shape().rows(), in = inp.shape().back(), o = weight.shape().rows();
-    if (dinp || dweight) {
-        const Tensor16<Device> dout16 = to_16bit(dout, inp.half);
-        const std::uint16_t* d = dout16.bits.data();
-        if (dinp)
-            gemm16(Op::none, Op::none, n, in, o, 1.f, d, o, weight.bits.data(), in, inp.half, 1.f, dinp->data(), in);
-        if (dweight)
-            gemm16(Op::transpose, Op::none, o, in, n, 1.f, d, o, inp.bits.data(), in, inp.half, 1.f, dweight->data(),
-                   in);
-    }
+    if (dinp || dweight) linear_backward_gemms(dinp, dweight, to_16bit(dout, inp.half), inp, weight);
     if (dbias) add_column_sums(*dbias, dout);
 }
 

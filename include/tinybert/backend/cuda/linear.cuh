@@ -21,21 +21,6 @@ __global__ void broadcast_rows_kernel(T* __restrict__ out, const T* __restrict__
     if (idx < rows * cols) out[idx] = bias[idx % cols];
 }
 
-// out16 (N,C) = src (N,C) rounded to bf16 (or IEEE half), and partial (chunks, C) [chunk][col] = Σ_{rows of chunk}
-// src: column_sum_partial_kernel's sums, in its order, in the pass that rounds the output gradient for the GEMMs
-template <bool Half>
-__global__ void to_16bit_column_sum_partial_kernel(std::uint16_t* __restrict__ out16, float* __restrict__ partial,
-                                                   const float* __restrict__ src, std::size_t rows, std::size_t cols,
-                                                   std::size_t rows_per_chunk) {
-    const std::size_t col = blockIdx.x * static_cast<std::size_t>(warp_size) + threadIdx.x;
-    const float sum = column_chunk_sum<float>(rows, rows_per_chunk, col, col < cols, [&](std::size_t r) {
-        const float v = src[r * cols + col];
-        out16[r * cols + col] = to_16bit_value(v, Half);
-        return v;
-    });
-    if (threadIdx.y == 0 && col < cols) partial[blockIdx.y * cols + col] = sum;
-}
-
 }  // namespace detail
 
 // ----------------------------------------------------------------------------------------------------------------
@@ -54,25 +39,11 @@ T broadcast_bias(Tensor<T, Device>& out, const Tensor<T, Device>& bias) {
     return T{1};
 }
 
-// dout (N,C) rounded to 16 bits, and dbias (C) += Σ_rows dout, with one read of dout: bitwise what to_16bit and
-// column_sum_accumulate give
-inline Tensor16<Device> to_16bit_column_sum(const Tensor<float, Device>& dout, bool half,
-                                            Tensor<float, Device>& dbias) {
-    const auto rows = static_cast<std::size_t>(dout.shape().rows()),
-               cols = static_cast<std::size_t>(dout.shape().back());
-    TINYBERT_CHECK(dbias.numel() == cols, "cuda::linear_backward: bias gradient ", dbias.shape().str(), " for dout ",
-                   dout.shape().str());
-    Tensor16<Device> out{Tensor<std::uint16_t, Device>::empty(dout.shape()), half};
-    if (rows == 0 || cols == 0) return out;
-    auto partial = Tensor<float, Device>::empty(
-        Shape{static_cast<std::int64_t>(column_chunks(rows)), static_cast<std::int64_t>(cols)});
-    const auto kernel = half ? to_16bit_column_sum_partial_kernel<true> : to_16bit_column_sum_partial_kernel<false>;
-    kernel<<<column_grid(rows, cols), column_block(), 0, current_stream()>>>(
-        out.bits.data(), partial.data(), dout.data(), rows, cols, column_rows_per_chunk(rows));
-    TINYBERT_CUDA_CHECK_LAUNCH();
-    column_finish(dbias.data(), partial);
-    return out;
-}
+// The elements of a float tensor, for to_16bit_column_sum
+struct Elements {
+    const float* x;
+    __device__ float operator()(std::size_t at) const { return x[at]; }
+};
 
 // The shapes of a linear layer: out (N,OUT), inp (N,IN), weight (OUT,IN), bias (OUT) when defined
 template <class T>
@@ -136,6 +107,19 @@ inline void linear_forward(Tensor<float, Device>& out, const Tensor16<Device>& i
            inp.shape().back(), false, true, inp.half, 1.f, beta);
 }
 
+// dinp (N,IN) += dout16·W;  dweight (OUT,IN) += dout16ᵀ·inp: the bf16/fp16 backward's GEMMs, from an output gradient
+// already rounded to 16 bits
+inline void linear_backward_gemms(Tensor<float, Device>* dinp, Tensor<float, Device>* dweight,
+                                  const Tensor16<Device>& dout16, const Tensor16<Device>& inp,
+                                  const Tensor16<Device>& weight) {
+    const std::int64_t n = inp.shape().rows(), in = inp.shape().back(), out_features = weight.shape().dim(0);
+    TINYBERT_CHECK(dout16.shape().rows() == n && dout16.shape().back() == out_features, "cuda::linear_backward: dout ",
+                   dout16.shape().str(), " for weight ", weight.shape().str());
+    const std::uint16_t* d = dout16.bits.data();
+    if (dinp) gemm16(dinp->data(), d, weight.bits.data(), 1, n, in, out_features, false, false, inp.half, 1.f, 1.f);
+    if (dweight) gemm16(dweight->data(), d, inp.bits.data(), 1, out_features, in, n, true, false, inp.half, 1.f, 1.f);
+}
+
 // dinp (N,IN) += dout16·W;  dweight (OUT,IN) += dout16ᵀ·inp;  dbias (OUT) += Σ_rows dout (the float gradient), with
 // dout16 = dout rounded to 16 bits once for both GEMMs (only when one of them is wanted); with a bias gradient, the
 // rounding and the column sums' first pass are one kernel (one read of dout where there were two).
@@ -143,19 +127,18 @@ inline void linear_backward(Tensor<float, Device>* dinp, Tensor<float, Device>* 
                             const Tensor<float, Device>& dout, const Tensor16<Device>& inp,
                             const Tensor16<Device>& weight) {
     TINYBERT_NVTX_RANGE_FN();
-    const std::int64_t n = inp.shape().rows(), in = inp.shape().back(), out_features = weight.shape().dim(0);
-    TINYBERT_CHECK(dout.shape().rows() == n && dout.shape().back() == out_features, "cuda::linear_backward: dout ",
-                   dout.shape().str(), " for weight ", weight.shape().str());
-    const auto rows = static_cast<std::size_t>(n), cols = static_cast<std::size_t>(out_features);
+    TINYBERT_CHECK(dout.shape().rows() == inp.shape().rows() && dout.shape().back() == weight.shape().dim(0),
+                   "cuda::linear_backward: dout ", dout.shape().str(), " for weight ", weight.shape().str());
     if (!dinp && !dweight) {
-        if (dbias) column_sum_accumulate(dbias->data(), dout.data(), rows, cols);
+        if (dbias)
+            column_sum_accumulate(dbias->data(), dout.data(), static_cast<std::size_t>(dout.shape().rows()),
+                                  static_cast<std::size_t>(dout.shape().back()));
         return;
     }
-    const Tensor16<Device> dout16 =
-        dbias ? detail::to_16bit_column_sum(dout, inp.half, *dbias) : to_16bit(dout, inp.half);
-    const std::uint16_t* d = dout16.bits.data();
-    if (dinp) gemm16(dinp->data(), d, weight.bits.data(), 1, n, in, out_features, false, false, inp.half, 1.f, 1.f);
-    if (dweight) gemm16(dweight->data(), d, inp.bits.data(), 1, out_features, in, n, true, false, inp.half, 1.f, 1.f);
+    linear_backward_gemms(dinp, dweight,
+                          dbias ? to_16bit_column_sum(dout.shape(), inp.half, dbias, detail::Elements{dout.data()})
+                                : to_16bit(dout, inp.half),
+                          inp, weight);
 }
 
 }  // namespace tinybert::cuda

@@ -1,12 +1,15 @@
 // tinybert/backend/cuda/reduce.cuh: reductions on the GPU. Whole-tensor sum of squares and in-place scaling for
 // global-norm gradient clipping (torch clip_grad_norm_): accumulated in double with a fixed grid. Column sums over the
 // rows of an (N,C) matrix (bias and LayerNorm parameter gradients) in two passes: chunks of rows into partial sums,
-// then the chunks in order. Everything here is deterministic (a fixed summation order). No autograd.
+// then the chunks in order; the same column sums in the pass that rounds a gradient to 16 bits (to_16bit_column_sum).
+// Everything here is deterministic (a fixed summation order). No autograd.
 #pragma once
 
 #include <algorithm>
+#include <string>
 
 #include "tinybert/backend/cuda/device.cuh"
+#include "tinybert/tensor/tensor16.hpp"
 
 namespace tinybert::cuda {
 
@@ -75,6 +78,22 @@ __global__ void column_sum_partial_kernel(T* __restrict__ partial, const T* __re
     const T sum =
         column_chunk_sum<T>(rows, rows_per_chunk, col, col < cols, [&](std::size_t r) { return src[r * cols + col]; });
     if (threadIdx.y == 0 && col < cols) partial[blockIdx.y * cols + col] = sum;
+}
+
+// out16 (N,C) = value(r·C + c) rounded to bf16 (or IEEE half), and, when partial is non-null, partial (chunks, C)
+// [chunk][c] = Σ_{rows r of chunk} value(r·C + c): column_sum_partial_kernel's sums, in its order, in the pass that
+// rounds a gradient to 16 bits for the GEMMs that read it
+template <bool Half, class Value>
+__global__ void to_16bit_column_sum_kernel(std::uint16_t* __restrict__ out16, float* __restrict__ partial,
+                                           std::size_t rows, std::size_t cols, std::size_t rows_per_chunk,
+                                           Value value) {
+    const std::size_t col = blockIdx.x * static_cast<std::size_t>(warp_size) + threadIdx.x;
+    const float sum = column_chunk_sum<float>(rows, rows_per_chunk, col, col < cols, [&](std::size_t r) {
+        const float v = value(r * cols + col);
+        out16[r * cols + col] = to_16bit_value(v, Half);
+        return v;
+    });
+    if (partial && threadIdx.y == 0 && col < cols) partial[blockIdx.y * cols + col] = sum;
 }
 
 // dst (C) += Σ_chunk partial (chunks, C), chunks in order
@@ -152,6 +171,30 @@ void column_sum_accumulate(T* dst, const T* src, std::size_t rows, std::size_t c
         partial.data(), src, rows, cols, detail::column_rows_per_chunk(rows));
     TINYBERT_CUDA_CHECK_LAUNCH();
     detail::column_finish(dst, partial);
+}
+
+// The (N,C) values value(r·C + c), a device functor, rounded to bf16 (or IEEE half) and returned; dbias (C) += their
+// column sums (in float, before rounding) when non-null: one pass, bitwise what materialising the values, to_16bit
+// and column_sum_accumulate give
+template <class Value>
+Tensor16<Device> to_16bit_column_sum(const Shape& shape, bool half, Tensor<float, Device>* dbias, Value value) {
+    TINYBERT_NVTX_RANGE_FN();
+    const auto rows = static_cast<std::size_t>(shape.rows()), cols = static_cast<std::size_t>(shape.back());
+    TINYBERT_CHECK(!dbias || dbias->numel() == cols, "cuda::to_16bit_column_sum: bias gradient ",
+                   dbias ? dbias->shape().str() : std::string(), " for ", shape.str());
+    Tensor16<Device> out{Tensor<std::uint16_t, Device>::empty(shape), half};
+    if (rows == 0 || cols == 0) return out;
+    Tensor<float, Device> partial;
+    if (dbias)
+        partial = Tensor<float, Device>::empty(
+            Shape{static_cast<std::int64_t>(detail::column_chunks(rows)), static_cast<std::int64_t>(cols)});
+    const auto kernel =
+        half ? detail::to_16bit_column_sum_kernel<true, Value> : detail::to_16bit_column_sum_kernel<false, Value>;
+    kernel<<<detail::column_grid(rows, cols), detail::column_block(), 0, current_stream()>>>(
+        out.bits.data(), dbias ? partial.data() : nullptr, rows, cols, detail::column_rows_per_chunk(rows), value);
+    TINYBERT_CUDA_CHECK_LAUNCH();
+    if (dbias) detail::column_finish(dbias->data(), partial);
+    return out;
 }
 
 // acc[0] += weight · x[0], in double, without a read-back (the training loss summed between logging steps)
