@@ -4,8 +4,8 @@
 // numbers, bit for bit, keeping what they keep (x, w1, GELU's input h, GELU's output and w2, each in 16 bits), but
 // GELU's float output and the gradient of h are never stored: the forward's one pass over h writes both 16-bit
 // tensors, and backward's one pass over dy = dout·w2 forms dh = dy·GELU'(h), its 16-bit copy for the first layer's
-// GEMMs and b1's gradient (backend/<device>/feed_forward). On a GPU, per use at (N, I): 250 → 100 bytes of traffic per
-// element forward and about 2× less backward, and 3 launches less.
+// GEMMs and b1's gradient (backend/<device>/feed_forward). On a GPU that moves 8 bytes per element of (N,I) where the
+// three ops moved 20 forward and 24 backward (besides the GEMMs), with 4 launches less.
 #pragma once
 
 #include <type_traits>
