@@ -78,18 +78,21 @@ void run_timed(benchmark::State& state, double flops, double bytes, F&& f) {
     if (bytes > 0) state.counters["bytes/s"] = benchmark::Counter(bytes, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// Sets TINYBERT_CUDA_GEMM=lt (the bias in cuBLASLt's epilogue, cublaslt.cuh) or unsets it, for one benchmark
-class GemmChoice {
+// Sets an environment variable the launchers read at each call (value) or unsets it (nullptr), for one benchmark
+class EnvChoice {
 public:
-    explicit GemmChoice(bool lt) {
-        if (lt)
-            ::setenv("TINYBERT_CUDA_GEMM", "lt", 1);
+    EnvChoice(const char* name, const char* value) : name_(name) {
+        if (value)
+            ::setenv(name, value, 1);
         else
-            ::unsetenv("TINYBERT_CUDA_GEMM");
+            ::unsetenv(name);
     }
-    GemmChoice(const GemmChoice&) = delete;
-    GemmChoice& operator=(const GemmChoice&) = delete;
-    ~GemmChoice() { ::unsetenv("TINYBERT_CUDA_GEMM"); }
+    EnvChoice(const EnvChoice&) = delete;
+    EnvChoice& operator=(const EnvChoice&) = delete;
+    ~EnvChoice() { ::unsetenv(name_); }
+
+private:
+    const char* name_;
 };
 
 // out (4096, OUT) = inp (4096, IN) · W (OUT, IN)ᵀ + b; args: OUT, IN, M: 0 fp32; 1 bf16 (x and W rounded to bf16 by
@@ -98,7 +101,7 @@ public:
 void BM_linear_forward(benchmark::State& state) {
     if (!require_device(state)) return;
     const std::int64_t out = state.range(0), in = state.range(1), mode = state.range(2);
-    const GemmChoice gemm(mode == 2);
+    const EnvChoice gemm("TINYBERT_CUDA_GEMM", mode == 2 ? "lt" : nullptr);  // the bias in cuBLASLt's epilogue
     const Tensor x = random_tensor(Shape{rows, in}, 1), w = random_tensor(Shape{out, in}, 2),
                  b = random_tensor(Shape{out}, 3);
     Tensor y(Shape{rows, out});
@@ -132,18 +135,12 @@ const tinybert::DropoutMask attention_dropout{0.1, 42, 0};
 class AttentionSetup {
 public:
     explicit AttentionSetup(const benchmark::State& state)
-        : precision_(state.range(1) == 0 ? tinybert::Precision::fp32 : tinybert::Precision::bf16) {
-        if (state.range(1) == 2)
-            ::setenv("TINYBERT_CUDA_ATTENTION", "flash", 1);
-        else
-            ::unsetenv("TINYBERT_CUDA_ATTENTION");
-    }
-    AttentionSetup(const AttentionSetup&) = delete;
-    AttentionSetup& operator=(const AttentionSetup&) = delete;
-    ~AttentionSetup() { ::unsetenv("TINYBERT_CUDA_ATTENTION"); }
+        : precision_(state.range(1) == 0 ? tinybert::Precision::fp32 : tinybert::Precision::bf16),
+          flash_("TINYBERT_CUDA_ATTENTION", state.range(1) == 2 ? "flash" : nullptr) {}
 
 private:
     tinybert::PrecisionScope precision_;
+    EnvChoice flash_;
 };
 
 void BM_attention_forward(benchmark::State& state) {

@@ -666,51 +666,40 @@ TEMPLATE_TEST_CASE("cuda elementwise kernels give the same values packed, misali
             const auto fresh = [&] { return CudaTensor<T>(Shape{n + 1}).slice(first, first + n); };
             const auto accumulator = [&] { return to_cuda(acc).slice(first, first + n); };
             auto& got = results[first];
-
-            CpuTensor<T> y(Shape{n});
-            CudaTensor<T> yc = fresh();
-            tinybert::cpu::gelu_forward(y, in(x));
-            tinybert::cuda::gelu_forward(yc, xc);
-            check_close(yc, y, "gelu out");
-            got.push_back(yc.to_vector());
-
-            CpuTensor<T> dx = in(acc).clone();
-            CudaTensor<T> dxc = accumulator();
-            tinybert::cpu::gelu_backward(&dx, in(dy), in(x));
-            tinybert::cuda::gelu_backward(&dxc, dyc, xc);
-            check_close(dxc, dx, "gelu dinp (accumulated)");
-            got.push_back(dxc.to_vector());
-
-            yc = fresh();
-            tinybert::cpu::add_forward(y, in(x), in(dy));
-            tinybert::cuda::add_forward(yc, xc, dyc);
-            check_close(yc, y, "add out");
-            got.push_back(yc.to_vector());
-
-            yc = fresh();
-            tinybert::cpu::dropout_forward(y, in(x), dm);
-            tinybert::cuda::dropout_forward(yc, xc, dm);
-            check_close(yc, y, "dropout out");
-            got.push_back(yc.to_vector());
-
-            dx = in(acc).clone();
-            dxc = accumulator();
-            tinybert::cpu::dropout_backward(&dx, in(dy), dm);
-            tinybert::cuda::dropout_backward(&dxc, dyc, dm);
-            check_close(dxc, dx, "dropout dinp (accumulated)");
-            got.push_back(dxc.to_vector());
-
+            // one op on both devices, into a fresh output or (accumulate) into copies of acc; the CUDA values kept
+            const auto check = [&](const char* what, bool accumulate, const auto& cpu_op, const auto& cuda_op) {
+                CpuTensor<T> y = accumulate ? in(acc).clone() : CpuTensor<T>(Shape{n});
+                CudaTensor<T> yc = accumulate ? accumulator() : fresh();
+                cpu_op(y);
+                cuda_op(yc);
+                check_close(yc, y, what);
+                got.push_back(yc.to_vector());
+            };
+            namespace cpu = tinybert::cpu;
+            namespace cuda = tinybert::cuda;
+            check(
+                "gelu out", false, [&](auto& y) { cpu::gelu_forward(y, in(x)); },
+                [&](auto& y) { cuda::gelu_forward(y, xc); });
+            check(
+                "gelu dinp (accumulated)", true, [&](auto& d) { cpu::gelu_backward(&d, in(dy), in(x)); },
+                [&](auto& d) { cuda::gelu_backward(&d, dyc, xc); });
+            check(
+                "add out", false, [&](auto& y) { cpu::add_forward(y, in(x), in(dy)); },
+                [&](auto& y) { cuda::add_forward(y, xc, dyc); });
+            check(
+                "dropout out", false, [&](auto& y) { cpu::dropout_forward(y, in(x), dm); },
+                [&](auto& y) { cuda::dropout_forward(y, xc, dm); });
+            check(
+                "dropout dinp (accumulated)", true, [&](auto& d) { cpu::dropout_backward(&d, in(dy), dm); },
+                [&](auto& d) { cuda::dropout_backward(&d, dyc, dm); });
             if constexpr (std::is_same_v<T, float>) {
                 for (const bool half : {false, true}) {
-                    const auto x16 = tinybert::cpu::to_16bit(in(x), half);
-                    const auto x16c = tinybert::cuda::to_16bit(xc, half);
+                    const auto x16 = cpu::to_16bit(in(x), half);
+                    const auto x16c = cuda::to_16bit(xc, half);
                     CHECK(x16c.bits.to_vector() == x16.bits.to_vector());
-                    dx = in(acc).clone();
-                    dxc = accumulator();
-                    tinybert::cpu::gelu_backward(&dx, in(dy), x16);
-                    tinybert::cuda::gelu_backward(&dxc, dyc, x16c);
-                    check_close(dxc, dx, "gelu dinp from 16 bits");
-                    got.push_back(dxc.to_vector());
+                    check(
+                        "gelu dinp from 16 bits", true, [&](auto& d) { cpu::gelu_backward(&d, in(dy), x16); },
+                        [&](auto& d) { cuda::gelu_backward(&d, dyc, x16c); });
                 }
             }
         }
