@@ -20,12 +20,12 @@ namespace tinybert::cuda {
 namespace detail {
 
 // h16[i] = h[i], y16[i] = GELU(h[i]), both in 16 bits, i < n (h16 may be null); V elements per thread
-template <int V, bool Half>
+template <int V>
 __global__ void gelu_to_16bit_kernel(std::uint16_t* __restrict__ h16, std::uint16_t* __restrict__ y16,
-                                     const float* __restrict__ h, std::size_t n) {
+                                     const float* __restrict__ h, std::size_t n, bool half) {
     const std::size_t first = global_index() * V;
     if (first >= n) return;
-    const auto convert = [](float x) { return to_16bit_value(x, Half); };
+    const auto convert = [half](float x) { return to_16bit_value(x, half); };
     if (first + V <= n) {
         const Pack<float, V> x = load_pack<V>(h + first);
         Pack<std::uint16_t, V> hx, yx;
@@ -65,19 +65,12 @@ inline Gelu16<Device> gelu_to_16bit(const Tensor<float, Device>& h, bool half, b
     constexpr int V = 4;  // 16 bytes of h, 8 of each 16-bit output
     const bool packed = detail::pack_aligned(h.data(), V) && detail::pack_aligned(y16, V) &&
                         (h16 == nullptr || detail::pack_aligned(h16, V));
-    const auto launch = [&](auto kernel, int v) {
-        const std::size_t threads = (n + static_cast<std::size_t>(v) - 1) / static_cast<std::size_t>(v);
-        kernel<<<grid_for(threads), block_size, 0, current_stream()>>>(h16, y16, h.data(), n);
-        TINYBERT_CUDA_CHECK_LAUNCH();
-    };
-    if (half && packed)
-        launch(detail::gelu_to_16bit_kernel<V, true>, V);
-    else if (half)
-        launch(detail::gelu_to_16bit_kernel<1, true>, 1);
-    else if (packed)
-        launch(detail::gelu_to_16bit_kernel<V, false>, V);
+    if (packed)
+        detail::gelu_to_16bit_kernel<V>
+            <<<grid_for((n + V - 1) / V), block_size, 0, current_stream()>>>(h16, y16, h.data(), n, half);
     else
-        launch(detail::gelu_to_16bit_kernel<1, false>, 1);
+        detail::gelu_to_16bit_kernel<1><<<grid_for(n), block_size, 0, current_stream()>>>(h16, y16, h.data(), n, half);
+    TINYBERT_CUDA_CHECK_LAUNCH();
     return out;
 }
 

@@ -83,14 +83,14 @@ __global__ void column_sum_partial_kernel(T* __restrict__ partial, const T* __re
 // out16 (N,C) = value(r·C + c) rounded to bf16 (or IEEE half), and, when partial is non-null, partial (chunks, C)
 // [chunk][c] = Σ_{rows r of chunk} value(r·C + c): column_sum_partial_kernel's sums, in its order, in the pass that
 // rounds a gradient to 16 bits for the GEMMs that read it
-template <bool Half, class Value>
+template <class Value>
 __global__ void to_16bit_column_sum_kernel(std::uint16_t* __restrict__ out16, float* __restrict__ partial,
-                                           std::size_t rows, std::size_t cols, std::size_t rows_per_chunk,
-                                           Value value) {
+                                           std::size_t rows, std::size_t cols, std::size_t rows_per_chunk, Value value,
+                                           bool half) {
     const std::size_t col = blockIdx.x * static_cast<std::size_t>(warp_size) + threadIdx.x;
     const float sum = column_chunk_sum<float>(rows, rows_per_chunk, col, col < cols, [&](std::size_t r) {
         const float v = value(r * cols + col);
-        out16[r * cols + col] = to_16bit_value(v, Half);
+        out16[r * cols + col] = to_16bit_value(v, half);
         return v;
     });
     if (partial && threadIdx.y == 0 && col < cols) partial[blockIdx.y * cols + col] = sum;
@@ -188,10 +188,10 @@ Tensor16<Device> to_16bit_column_sum(const Shape& shape, bool half, Tensor<float
     if (dbias)
         partial = Tensor<float, Device>::empty(
             Shape{static_cast<std::int64_t>(detail::column_chunks(rows)), static_cast<std::int64_t>(cols)});
-    const auto kernel =
-        half ? detail::to_16bit_column_sum_kernel<true, Value> : detail::to_16bit_column_sum_kernel<false, Value>;
-    kernel<<<detail::column_grid(rows, cols), detail::column_block(), 0, current_stream()>>>(
-        out.bits.data(), dbias ? partial.data() : nullptr, rows, cols, detail::column_rows_per_chunk(rows), value);
+    detail::
+        to_16bit_column_sum_kernel<<<detail::column_grid(rows, cols), detail::column_block(), 0, current_stream()>>>(
+            out.bits.data(), dbias ? partial.data() : nullptr, rows, cols, detail::column_rows_per_chunk(rows), value,
+            half);
     TINYBERT_CUDA_CHECK_LAUNCH();
     if (dbias) detail::column_finish(dbias->data(), partial);
     return out;
